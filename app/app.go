@@ -1,0 +1,140 @@
+// Package app wires familycare together: services from a database and a
+// configuration, the HTTP engine and the background jobs. main.go and the
+// test harness both build the service through it, so tests run what runs in
+// production.
+package app
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"familycare/config"
+	"familycare/handler"
+	"familycare/service"
+
+	"github.com/gin-gonic/gin"
+	"github.com/redis/go-redis/v9"
+	"gorm.io/gorm"
+)
+
+// Options are the seams tests use; production leaves them zero.
+type Options struct {
+	Clock service.Clock
+	// WeChatTransport carries WeChat API calls (tests point it at a fake).
+	WeChatTransport http.RoundTripper
+	// Redis is an already connected client (else REDIS_ADDR is dialled).
+	Redis *redis.Client
+}
+
+// Job is a background job run every tick by each process; jobs claim their
+// work in the database, so running them in several replicas is safe.
+type Job struct {
+	Name string
+	Run  func(ctx context.Context) error
+}
+
+// App is the wired service.
+type App struct {
+	Config   config.Config
+	DB       *gorm.DB
+	Log      *slog.Logger
+	Redis    *redis.Client
+	Services handler.Services
+	Engine   *gin.Engine
+	Jobs     []Job
+}
+
+// New wires the services and the HTTP engine on db.
+func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, error) {
+	clock := o.Clock
+	if clock == nil {
+		clock = service.SystemClock{}
+	}
+	rdb := o.Redis
+	if rdb == nil && cfg.RedisAddr != "" {
+		rdb = redis.NewClient(&redis.Options{Addr: cfg.RedisAddr, DialTimeout: time.Second,
+			ReadTimeout: 500 * time.Millisecond, WriteTimeout: 500 * time.Millisecond})
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		if err := rdb.Ping(ctx).Err(); err != nil {
+			log.Warn("redis does not answer; shared state falls back to this process until it does", "err", err.Error())
+		}
+		cancel()
+	}
+	deps := service.Deps{DB: db, Clock: clock, Loc: cfg.Location(), Log: log, Config: cfg}
+	wx := service.NewWeChatClient(service.WeChatOptions{
+		AppID: cfg.WeChatAppID, Secret: cfg.WeChatSecret, Timeout: cfg.WeChatTimeout,
+		MiniprogramState: cfg.WeChatMiniState, Redis: rdb, Transport: o.WeChatTransport,
+	}, log)
+
+	tokens := service.NewTokens(cfg.JWTSecret, cfg.JWTTTL, clock)
+	notifications := service.NewNotificationService(deps, wx)
+	bookings := service.NewBookingService(deps, notifications)
+	svc := handler.Services{
+		Tokens:        tokens,
+		Auth:          service.NewAuthService(db, wx, tokens, log),
+		Family:        service.NewFamilyService(db, clock, deps.Loc, log),
+		Catalog:       service.NewCatalogService(deps),
+		Bookings:      bookings,
+		Notifications: notifications,
+		Idempotency:   service.NewIdempotencyService(deps),
+		Circles:       service.NewCircleService(deps),
+		Guidance:      service.NewGuidanceService(deps),
+		Contracts:     service.NewContractService(deps),
+		Ready: func(ctx context.Context) error {
+			sqlDB, err := db.DB()
+			if err != nil {
+				return err
+			}
+			return sqlDB.PingContext(ctx)
+		},
+	}
+	a := &App{Config: cfg, DB: db, Log: log, Redis: rdb, Services: svc}
+	a.Jobs = []Job{
+		{Name: "push_notifications", Run: func(ctx context.Context) error {
+			_, err := notifications.PushPending(ctx)
+			return err
+		}},
+	}
+	a.Engine = handler.New(handler.Options{
+		Log: log, Loc: deps.Loc, DevLogin: cfg.EnableDevLogin && cfg.Env != config.EnvProd,
+		RequestTimeout: cfg.RequestTimeout,
+	}, svc)
+	return a, nil
+}
+
+// RunJobs runs every job each interval until ctx ends.
+func (a *App) RunJobs(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		for _, j := range a.Jobs {
+			if ctx.Err() != nil {
+				return
+			}
+			jctx, cancel := context.WithTimeout(ctx, interval)
+			if err := j.Run(jctx); err != nil && ctx.Err() == nil {
+				a.Log.Warn("job failed", "job", j.Name, "err", err.Error())
+			}
+			cancel()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Close releases the database and Redis connections.
+func (a *App) Close() error {
+	if a.Redis != nil {
+		_ = a.Redis.Close()
+	}
+	sqlDB, err := a.DB.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}

@@ -1,0 +1,322 @@
+// Package config loads the one typed configuration of familycare from the
+// environment, optionally overlaid by a YAML file named in CONFIG_FILE.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// DevJWTSecret is the secret used when none is configured. It is fine on a
+// laptop and refused in production.
+const DevJWTSecret = "familycare-dev-secret-change-me-0000000000"
+
+// Environments.
+const (
+	EnvDev  = "dev"
+	EnvTest = "test"
+	EnvProd = "prod"
+)
+
+// Config is every setting of the service. Field tags name the YAML keys; the
+// environment variable of each field is listed in README.md and in envVars.
+type Config struct {
+	Env      string `yaml:"app_env"`
+	HTTPAddr string `yaml:"http_addr"`
+	// DrainTimeout bounds how long in-flight requests may take after SIGTERM.
+	DrainTimeout time.Duration `yaml:"drain_timeout"`
+	// RequestTimeout bounds each request's context (database and WeChat calls).
+	RequestTimeout time.Duration `yaml:"request_timeout"`
+
+	DBDriver       string `yaml:"db_driver"`
+	DBDSN          string `yaml:"db_dsn"`
+	DBMaxOpenConns int    `yaml:"db_max_open_conns"`
+
+	JWTSecret string        `yaml:"jwt_secret"`
+	JWTTTL    time.Duration `yaml:"jwt_ttl"`
+
+	WeChatAppID     string        `yaml:"wechat_appid"`
+	WeChatSecret    string        `yaml:"wechat_secret"`
+	WeChatTimeout   time.Duration `yaml:"wechat_timeout"`
+	WeChatMiniState string        `yaml:"wechat_miniprogram_state"`
+	// WeChatTemplates maps a notification event (booking_confirmed, …) to a
+	// subscribe-message template id.
+	WeChatTemplates map[string]string `yaml:"wechat_templates"`
+
+	BusinessTZ string `yaml:"business_tz"`
+	RedisAddr  string `yaml:"redis_addr"`
+
+	// Booking rules.
+	BookingCutoff       time.Duration `yaml:"booking_cutoff"`
+	CancelWindow        time.Duration `yaml:"cancel_window"`
+	NoShowLimit         int           `yaml:"no_show_limit"`
+	NoShowWindow        time.Duration `yaml:"no_show_window"`
+	NoShowSuspension    time.Duration `yaml:"no_show_suspension"`
+	JobInterval         time.Duration `yaml:"job_interval"`
+	EnableJobs          bool          `yaml:"enable_jobs"`
+	EnableDevLogin      bool          `yaml:"enable_dev_login"`
+	SeedDemoData        bool          `yaml:"seed_demo_data"`
+	LogLevel            string        `yaml:"log_level"`
+	IdempotencyTTL      time.Duration `yaml:"idempotency_ttl"`
+	PostRateLimit       int           `yaml:"post_rate_limit"`
+	CommentRateLimit    int           `yaml:"comment_rate_limit"`
+	BlockedWords        []string      `yaml:"blocked_words"`
+	DataEncryptionKeys  string        `yaml:"data_encryption_keys"`
+	DataEncryptionKeyID string        `yaml:"data_encryption_key_id"`
+}
+
+// Default returns the configuration used when nothing is set: a dev server on
+// the embedded SQLite database.
+func Default() Config {
+	return Config{
+		Env:              EnvDev,
+		HTTPAddr:         ":8080",
+		DrainTimeout:     15 * time.Second,
+		RequestTimeout:   10 * time.Second,
+		DBDriver:         "sqlite",
+		DBDSN:            "familycare.db",
+		DBMaxOpenConns:   32,
+		JWTSecret:        DevJWTSecret,
+		JWTTTL:           2 * time.Hour,
+		WeChatTimeout:    5 * time.Second,
+		WeChatMiniState:  "formal",
+		WeChatTemplates:  map[string]string{},
+		BusinessTZ:       "Asia/Shanghai",
+		BookingCutoff:    0,
+		CancelWindow:     2 * time.Hour,
+		NoShowLimit:      3,
+		NoShowWindow:     90 * 24 * time.Hour,
+		NoShowSuspension: 30 * 24 * time.Hour,
+		JobInterval:      time.Minute,
+		EnableJobs:       true,
+		LogLevel:         "info",
+		IdempotencyTTL:   24 * time.Hour,
+		PostRateLimit:    10,
+		CommentRateLimit: 60,
+	}
+}
+
+// Load builds the configuration: defaults, then the YAML file named in
+// CONFIG_FILE (if any), then environment variables, then validation.
+func Load(getenv func(string) string) (Config, error) {
+	cfg := Default()
+	if path := getenv("CONFIG_FILE"); path != "" {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			return cfg, fmt.Errorf("config: read CONFIG_FILE: %w", err)
+		}
+		if err := yaml.Unmarshal(raw, &cfg); err != nil {
+			return cfg, fmt.Errorf("config: parse CONFIG_FILE %s: %w", path, err)
+		}
+	}
+	if err := applyEnv(&cfg, getenv); err != nil {
+		return cfg, err
+	}
+	// Dev conveniences follow from the environment unless set explicitly.
+	if getenv("ENABLE_DEV_LOGIN") == "" && !cfg.EnableDevLogin {
+		cfg.EnableDevLogin = cfg.Env == EnvDev
+	}
+	if getenv("SEED_DEMO_DATA") == "" && !cfg.SeedDemoData {
+		cfg.SeedDemoData = cfg.Env == EnvDev
+	}
+	return cfg, cfg.Validate()
+}
+
+// envVar binds one environment variable to a field.
+type envVar struct {
+	name string
+	set  func(c *Config, v string) error
+	doc  string
+}
+
+func str(p func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error { *p(c) = v; return nil }
+}
+
+func dur(p func(*Config) *time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return err
+		}
+		*p(c) = d
+		return nil
+	}
+}
+
+func integer(p func(*Config) *int) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return err
+		}
+		*p(c) = n
+		return nil
+	}
+}
+
+func boolean(p func(*Config) *bool) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return err
+		}
+		*p(c) = b
+		return nil
+	}
+}
+
+func list(p func(*Config) *[]string) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		var out []string
+		for _, s := range strings.Split(v, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+		*p(c) = out
+		return nil
+	}
+}
+
+// envVars is the table of every environment variable; README.md mirrors it.
+var envVars = []envVar{
+	{"APP_ENV", str(func(c *Config) *string { return &c.Env }), "dev | test | prod"},
+	{"HTTP_ADDR", str(func(c *Config) *string { return &c.HTTPAddr }), "listen address"},
+	{"DRAIN_TIMEOUT", dur(func(c *Config) *time.Duration { return &c.DrainTimeout }), "graceful shutdown budget"},
+	{"REQUEST_TIMEOUT", dur(func(c *Config) *time.Duration { return &c.RequestTimeout }), "per-request deadline"},
+	{"DB_DRIVER", str(func(c *Config) *string { return &c.DBDriver }), "sqlite | mysql"},
+	{"DB_DSN", str(func(c *Config) *string { return &c.DBDSN }), "database DSN"},
+	{"DB_MAX_OPEN_CONNS", integer(func(c *Config) *int { return &c.DBMaxOpenConns }), "pool size (mysql)"},
+	{"JWT_SECRET", str(func(c *Config) *string { return &c.JWTSecret }), "HS256 secret, >= 32 bytes in prod"},
+	{"JWT_TTL", dur(func(c *Config) *time.Duration { return &c.JWTTTL }), "token lifetime"},
+	{"WECHAT_APPID", str(func(c *Config) *string { return &c.WeChatAppID }), "mini-program app id"},
+	{"WECHAT_SECRET", str(func(c *Config) *string { return &c.WeChatSecret }), "mini-program app secret"},
+	{"WECHAT_TIMEOUT", dur(func(c *Config) *time.Duration { return &c.WeChatTimeout }), "timeout of each WeChat call"},
+	{"WECHAT_MINIPROGRAM_STATE", str(func(c *Config) *string { return &c.WeChatMiniState }), "formal | trial | developer"},
+	{"BUSINESS_TZ", str(func(c *Config) *string { return &c.BusinessTZ }), "business time zone"},
+	{"REDIS_ADDR", str(func(c *Config) *string { return &c.RedisAddr }), "optional Redis host:port"},
+	{"BOOKING_CUTOFF", dur(func(c *Config) *time.Duration { return &c.BookingCutoff }), "booking closes this long before start"},
+	{"CANCEL_WINDOW", dur(func(c *Config) *time.Duration { return &c.CancelWindow }), "residents cancel up to this long before start"},
+	{"NO_SHOW_LIMIT", integer(func(c *Config) *int { return &c.NoShowLimit }), "no-shows that suspend booking"},
+	{"NO_SHOW_WINDOW", dur(func(c *Config) *time.Duration { return &c.NoShowWindow }), "window in which no-shows count"},
+	{"NO_SHOW_SUSPENSION", dur(func(c *Config) *time.Duration { return &c.NoShowSuspension }), "length of a booking suspension"},
+	{"JOB_INTERVAL", dur(func(c *Config) *time.Duration { return &c.JobInterval }), "background job tick"},
+	{"ENABLE_JOBS", boolean(func(c *Config) *bool { return &c.EnableJobs }), "run background jobs in this process"},
+	{"ENABLE_DEV_LOGIN", boolean(func(c *Config) *bool { return &c.EnableDevLogin }), "POST /auth/dev/login (never in prod)"},
+	{"SEED_DEMO_DATA", boolean(func(c *Config) *bool { return &c.SeedDemoData }), "seed demo data at start-up"},
+	{"LOG_LEVEL", str(func(c *Config) *string { return &c.LogLevel }), "debug | info | warn | error"},
+	{"IDEMPOTENCY_TTL", dur(func(c *Config) *time.Duration { return &c.IdempotencyTTL }), "how long Idempotency-Key replays"},
+	{"POST_RATE_LIMIT", integer(func(c *Config) *int { return &c.PostRateLimit }), "circle posts per user per hour"},
+	{"COMMENT_RATE_LIMIT", integer(func(c *Config) *int { return &c.CommentRateLimit }), "comments per user per hour"},
+	{"BLOCKED_WORDS", list(func(c *Config) *[]string { return &c.BlockedWords }), "comma-separated words or re:patterns"},
+	{"DATA_ENCRYPTION_KEYS", str(func(c *Config) *string { return &c.DataEncryptionKeys }), "id:base64key,... for PII at rest"},
+	{"DATA_ENCRYPTION_KEY_ID", str(func(c *Config) *string { return &c.DataEncryptionKeyID }), "key id used for new writes"},
+}
+
+func applyEnv(cfg *Config, getenv func(string) string) error {
+	for _, ev := range envVars {
+		v := getenv(ev.name)
+		if v == "" {
+			continue
+		}
+		if err := ev.set(cfg, v); err != nil {
+			return fmt.Errorf("config: %s=%q: %w", ev.name, v, err)
+		}
+	}
+	for _, kv := range strings.Split(getenv("WECHAT_TEMPLATES"), ",") {
+		event, id, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		if ok && event != "" && id != "" {
+			if cfg.WeChatTemplates == nil {
+				cfg.WeChatTemplates = map[string]string{}
+			}
+			cfg.WeChatTemplates[event] = id
+		}
+	}
+	return nil
+}
+
+// Validate checks the configuration once; in production it refuses defaults
+// that would be unsafe.
+func (c Config) Validate() error {
+	var errs []error
+	switch c.Env {
+	case EnvDev, EnvTest, EnvProd:
+	default:
+		errs = append(errs, fmt.Errorf("APP_ENV must be dev, test or prod, not %q", c.Env))
+	}
+	switch c.DBDriver {
+	case "sqlite", "mysql":
+	default:
+		errs = append(errs, fmt.Errorf("DB_DRIVER must be sqlite or mysql, not %q", c.DBDriver))
+	}
+	if c.DBDSN == "" {
+		errs = append(errs, errors.New("DB_DSN is empty"))
+	}
+	if c.JWTTTL <= 0 {
+		errs = append(errs, errors.New("JWT_TTL must be positive"))
+	}
+	if _, err := time.LoadLocation(c.BusinessTZ); err != nil {
+		errs = append(errs, fmt.Errorf("BUSINESS_TZ %q: %w", c.BusinessTZ, err))
+	}
+	if c.CancelWindow < 0 || c.BookingCutoff < 0 {
+		errs = append(errs, errors.New("CANCEL_WINDOW and BOOKING_CUTOFF must not be negative"))
+	}
+	if c.Env == EnvProd {
+		switch {
+		case c.JWTSecret == "" || c.JWTSecret == DevJWTSecret:
+			errs = append(errs, errors.New("JWT_SECRET must be set to a secret of your own in prod"))
+		case len(c.JWTSecret) < 32:
+			errs = append(errs, errors.New("JWT_SECRET must be at least 32 bytes in prod"))
+		}
+		if c.WeChatAppID == "" || c.WeChatSecret == "" {
+			errs = append(errs, errors.New("WECHAT_APPID and WECHAT_SECRET are required in prod"))
+		}
+		if c.EnableDevLogin {
+			errs = append(errs, errors.New("ENABLE_DEV_LOGIN must not be set in prod"))
+		}
+	} else if c.JWTSecret == "" {
+		errs = append(errs, errors.New("JWT_SECRET is empty"))
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("config: %w", errors.Join(errs...))
+	}
+	return nil
+}
+
+// Location returns the business time zone (validated by Validate).
+func (c Config) Location() *time.Location {
+	loc, err := time.LoadLocation(c.BusinessTZ)
+	if err != nil {
+		return time.FixedZone("CST", 8*3600)
+	}
+	return loc
+}
+
+// String prints the configuration with secrets masked, for start-up logs.
+func (c Config) String() string {
+	mask := func(s string) string {
+		if s == "" {
+			return ""
+		}
+		return "***"
+	}
+	return fmt.Sprintf("env=%s addr=%s db=%s dsn=%s redis=%s wechat_appid=%s wechat_secret=%s jwt_secret=%s tz=%s",
+		c.Env, c.HTTPAddr, c.DBDriver, maskDSN(c.DBDSN), c.RedisAddr, c.WeChatAppID, mask(c.WeChatSecret), mask(c.JWTSecret), c.BusinessTZ)
+}
+
+// maskDSN hides a password in user:password@... DSNs.
+func maskDSN(dsn string) string {
+	at := strings.LastIndex(dsn, "@")
+	colon := strings.Index(dsn, ":")
+	if at < 0 || colon < 0 || colon > at {
+		return dsn
+	}
+	return dsn[:colon+1] + "***" + dsn[at:]
+}

@@ -1,0 +1,5 @@
+package handler
+
+import "github.com/gin-gonic/gin"
+
+func (a *API) bookingRoutes(authed, staff *gin.RouterGroup) {}

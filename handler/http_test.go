@@ -1,0 +1,50 @@
+package handler_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"familycare/testkit"
+)
+
+func TestHTTP_Basics(t *testing.T) {
+	h := testkit.New(t)
+	u := h.Login("p")
+	big := `{"name":"` + strings.Repeat("a", 1<<20) + `","relation":"child"}`
+	h.Do("POST", "/api/v1/me/members", big, testkit.Token(u.Token)).ExpectError(413, "body_too_large")
+	h.Do("GET", "/api/v1/no/such/route", nil).ExpectError(404, "not_found")
+	h.Do("DELETE", "/api/v1/me", nil, testkit.Token(u.Token)).ExpectError(405, "method_not_allowed")
+	h.Do("POST", "/api/v1/me/members", `[1,2]`, testkit.Token(u.Token)).ExpectError(400, "bad_json")
+	h.Do("POST", "/api/v1/me/members", `{"name":"a"} {"x":1}`, testkit.Token(u.Token)).ExpectError(400, "bad_json")
+	h.Do("POST", "/api/v1/me/members", "{\"name\":\"a\x00\",", testkit.Token(u.Token)).ExpectError(400, "bad_json")
+
+	r := h.Do("GET", "/healthz", nil, testkit.Header("X-Request-ID", "abc-123"))
+	if r.Header.Get("X-Request-ID") != "abc-123" {
+		t.Fatalf("request id not echoed: %v", r.Header)
+	}
+	if id := h.Do("GET", "/healthz", nil).Header.Get("X-Request-ID"); len(id) < 16 {
+		t.Fatalf("request id not generated: %q", id)
+	}
+	if id := h.Do("GET", "/healthz", nil, testkit.Header("X-Request-ID", "bad id\n<script>")).Header.Get("X-Request-ID"); strings.Contains(id, "<") {
+		t.Fatalf("unsafe request id echoed: %q", id)
+	}
+	h.Do("GET", "/readyz", nil).Expect(http.StatusOK)
+	h.Do("GET", "/swagger/index.html", nil).Expect(http.StatusOK)
+	h.Do("GET", "/swagger/doc.json", nil).Expect(http.StatusOK)
+}
+
+func TestReadyz_DatabaseDown(t *testing.T) {
+	h := testkit.New(t)
+	u := h.Login("p")
+	sqlDB, err := h.DB.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = sqlDB.Close()
+	h.Do("GET", "/readyz", nil).ExpectError(503, "database_unavailable")
+	r := h.Do("GET", "/api/v1/me", nil, testkit.Token(u.Token))
+	if r.Status == 500 {
+		t.Fatalf("a closed database must not be a 500: %s", r.Body)
+	}
+}

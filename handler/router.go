@@ -1,0 +1,149 @@
+// Package handler is familycare's HTTP layer: it binds and validates
+// requests, calls one service method and maps results and errors to JSON.
+package handler
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	_ "familycare/docs" // the generated spec served at /swagger
+	"familycare/service"
+
+	"github.com/gin-gonic/gin"
+	swaggerFiles "github.com/swaggo/files"
+	ginSwagger "github.com/swaggo/gin-swagger"
+)
+
+// Services are the services the routes call.
+type Services struct {
+	Tokens        *service.Tokens
+	Auth          *service.AuthService
+	Family        *service.FamilyService
+	Catalog       *service.CatalogService
+	Bookings      *service.BookingService
+	Notifications *service.NotificationService
+	Idempotency   *service.IdempotencyService
+	Circles       *service.CircleService
+	Guidance      *service.GuidanceService
+	Contracts     *service.ContractService
+	// Ready reports whether the database answers.
+	Ready func(ctx context.Context) error
+}
+
+// Options shape the HTTP layer.
+type Options struct {
+	Log            *slog.Logger
+	Loc            *time.Location // business time zone, for rendering times
+	DevLogin       bool           // mount POST /auth/dev/login
+	RequestTimeout time.Duration
+	// Extra middleware run first (metrics).
+	Middleware []gin.HandlerFunc
+	// Mount lets the caller add routes (metrics endpoint) to the engine.
+	Mount func(*gin.Engine)
+}
+
+// API holds what the handlers need.
+type API struct {
+	svc  Services
+	log  *slog.Logger
+	loc  *time.Location
+	opts Options
+}
+
+// New builds the gin engine with every route.
+func New(opts Options, svc Services) *gin.Engine {
+	gin.SetMode(gin.ReleaseMode)
+	useJSONNames()
+	if opts.Loc == nil {
+		opts.Loc = time.UTC
+	}
+	a := &API{svc: svc, log: opts.Log, loc: opts.Loc, opts: opts}
+
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.ContextWithFallback = true
+	r.RemoveExtraSlash = true
+	r.Use(opts.Middleware...)
+	r.Use(requestID(opts.Log), recovery(), accessLog(), limits(opts.RequestTimeout))
+	r.NoRoute(func(c *gin.Context) {
+		abortWith(c, http.StatusNotFound, "not_found", "no such route", nil)
+	})
+	r.NoMethod(func(c *gin.Context) {
+		abortWith(c, http.StatusMethodNotAllowed, "method_not_allowed", "this route does not take "+c.Request.Method, nil)
+	})
+
+	r.GET("/healthz", a.healthz)
+	r.GET("/readyz", a.readyz)
+	r.GET("/swagger/*any", ginSwagger.WrapHandler(swaggerFiles.Handler))
+	if opts.Mount != nil {
+		opts.Mount(r)
+	}
+
+	v1 := r.Group("/api/v1")
+	public := v1.Group("", optionalAuth(svc.Tokens))
+	authed := v1.Group("", authenticate(svc.Tokens))
+	staff := v1.Group("/staff", authenticate(svc.Tokens), requireRole("staff", "admin"))
+	admin := v1.Group("/admin", authenticate(svc.Tokens), requireRole("admin"))
+
+	a.authRoutes(v1, authed, admin)
+	a.familyRoutes(authed)
+	a.catalogRoutes(public)
+	a.bookingRoutes(authed, staff)
+	a.notificationRoutes(authed)
+	a.circleRoutes(public, authed, staff)
+	a.guidanceRoutes(public, authed, staff)
+	a.contractRoutes(public, authed, staff)
+	return r
+}
+
+// ok writes a 200 JSON body.
+func ok(c *gin.Context, body any) { c.JSON(http.StatusOK, body) }
+
+// created writes a 201 JSON body.
+func created(c *gin.Context, body any) { c.JSON(http.StatusCreated, body) }
+
+// Health is the body of /healthz and /readyz.
+type Health struct {
+	Status string `json:"status" example:"ok"`
+}
+
+// healthz godoc
+// @Summary  Liveness: the process is up
+// @Tags     operations
+// @Produce  json
+// @Success  200 {object} Health
+// @Router   /healthz [get]
+func (a *API) healthz(c *gin.Context) { ok(c, Health{Status: "ok"}) }
+
+// readyz godoc
+// @Summary  Readiness: the database answers
+// @Tags     operations
+// @Produce  json
+// @Success  200 {object} Health
+// @Failure  503 {object} ErrorResponse
+// @Router   /readyz [get]
+func (a *API) readyz(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+	defer cancel()
+	if err := a.svc.Ready(ctx); err != nil {
+		loggerOf(c).Warn("not ready", "err", err.Error())
+		c.Header("Retry-After", "1")
+		abortWith(c, http.StatusServiceUnavailable, "database_unavailable", "the database does not answer", nil)
+		return
+	}
+	ok(c, Health{Status: "ok"})
+}
+
+// timeIn renders t in the business time zone (RFC 3339 with offset).
+func (a *API) timeIn(t time.Time) time.Time { return t.In(a.loc) }
+
+// timePtr is timeIn for optional times.
+func (a *API) timePtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	v := t.In(a.loc)
+	return &v
+}

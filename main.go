@@ -1,0 +1,178 @@
+// Command familycare is the backend of the familycare WeChat mini-program.
+//
+//	familycare                 serve HTTP (default)
+//	familycare migrate         bring the schema up to date and exit
+//	familycare grant-role -openid ID -role staff -clinic 3
+//	                           make a user staff of a clinic (or admin/resident)
+//
+// @title                       familycare API
+// @version                     1.0
+// @description                 Backend of the familycare mini-program for "一老一小" families of a county medical community.
+// @BasePath                    /
+// @securityDefinitions.apikey  Bearer
+// @in                          header
+// @name                        Authorization
+// @description                 "Bearer <JWT>"
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"familycare/app"
+	"familycare/config"
+	"familycare/model"
+	"familycare/seed"
+	"familycare/service"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "familycare:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	cfg, err := config.Load(os.Getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg)
+	slog.SetDefault(log)
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(cfg, log)
+	case "migrate":
+		db, err := model.Open(cfg.DBDriver, cfg.DBDSN, cfg.DBMaxOpenConns, log)
+		if err != nil {
+			return err
+		}
+		return model.Migrate(db)
+	case "grant-role":
+		return grantRole(cfg, log, args)
+	default:
+		return fmt.Errorf("unknown command %q (serve, migrate, grant-role)", cmd)
+	}
+}
+
+func newLogger(cfg config.Config) *slog.Logger {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		level = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Env == config.EnvProd {
+		return slog.New(slog.NewJSONHandler(os.Stdout, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stdout, opts))
+}
+
+func serve(cfg config.Config, log *slog.Logger) error {
+	log.Info("starting familycare", "config", cfg.String())
+	db, err := model.Open(cfg.DBDriver, cfg.DBDSN, cfg.DBMaxOpenConns, log)
+	if err != nil {
+		return err
+	}
+	if err := model.Migrate(db); err != nil {
+		return err
+	}
+	if cfg.SeedDemoData {
+		seeded, err := seed.Demo(context.Background(), db, time.Now().UTC(), cfg.Location())
+		if err != nil {
+			return fmt.Errorf("seed: %w", err)
+		}
+		if seeded {
+			log.Info("demo data seeded")
+		}
+	}
+	a, err := app.New(cfg, db, log, app.Options{})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           a.Engine,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      cfg.RequestTimeout + 5*time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	jobsCtx, stopJobs := context.WithCancel(context.Background())
+	jobsDone := make(chan struct{})
+	go func() {
+		defer close(jobsDone)
+		if cfg.EnableJobs {
+			a.RunJobs(jobsCtx, cfg.JobInterval)
+		}
+	}()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String(), "docs", "/swagger/index.html")
+
+	select {
+	case err := <-errc:
+		stopJobs()
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining in-flight requests", "timeout", cfg.DrainTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.DrainTimeout)
+	defer cancel()
+	err = srv.Shutdown(sctx)
+	stopJobs()
+	<-jobsDone
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func grantRole(cfg config.Config, log *slog.Logger, args []string) error {
+	fs := flag.NewFlagSet("grant-role", flag.ContinueOnError)
+	openID := fs.String("openid", "", "the user's WeChat openid")
+	role := fs.String("role", "staff", "resident, staff or admin")
+	clinic := fs.Int64("clinic", 0, "clinic id (staff)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if strings.TrimSpace(*openID) == "" {
+		return errors.New("grant-role: -openid is required")
+	}
+	db, err := model.Open(cfg.DBDriver, cfg.DBDSN, cfg.DBMaxOpenConns, log)
+	if err != nil {
+		return err
+	}
+	if err := model.Migrate(db); err != nil {
+		return err
+	}
+	auth := service.NewAuthService(db, nil, nil, log)
+	u, err := auth.SetRoleByOpenID(context.Background(), *openID, *role, *clinic)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("user %d (%s) is now %s\n", u.ID, u.OpenID, u.Role)
+	return nil
+}

@@ -1,0 +1,62 @@
+package model
+
+import "time"
+
+// Booking statuses.
+const (
+	BookingPending    = "pending"
+	BookingConfirmed  = "confirmed"
+	BookingCheckedIn  = "checked_in"
+	BookingCancelled  = "cancelled"
+	BookingRejected   = "rejected"
+	BookingNoShow     = "no_show"
+	BookingWaitlisted = "waitlisted"
+)
+
+// Booking is a seat (or a waitlist place) for one family member in a session.
+type Booking struct {
+	ID        int64  `gorm:"primaryKey"`
+	SessionID int64  `gorm:"not null;uniqueIndex:ux_booking_active,priority:1;index:ix_booking_wait,priority:1"`
+	MemberID  int64  `gorm:"not null;uniqueIndex:ux_booking_active,priority:2;index"`
+	UserID    int64  `gorm:"not null;index"`
+	ClinicID  int64  `gorm:"not null;index"`
+	Status    string `gorm:"size:16;not null;index:ix_booking_wait,priority:2"`
+	// Active is true while the booking is pending, confirmed, waitlisted or
+	// checked in, and NULL otherwise: the unique key (session, member, active)
+	// lets a member hold one active booking per session and any number of
+	// ended ones.
+	Active *bool  `gorm:"uniqueIndex:ux_booking_active,priority:3"`
+	Note   string `gorm:"size:255;not null;default:''"`
+	// WaitSeq orders the waitlist of a session (0 when never waitlisted).
+	WaitSeq      int64 `gorm:"not null;default:0;index:ix_booking_wait,priority:3"`
+	Reason       string
+	StartsAt     time.Time  `gorm:"not null;index"`
+	RemindedAt   *time.Time `gorm:"index"`
+	NoShowMarked bool       `gorm:"not null;default:false"`
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// BookingEvent is one transition in a booking's history.
+type BookingEvent struct {
+	ID         int64     `gorm:"primaryKey"`
+	BookingID  int64     `gorm:"not null;index"`
+	FromStatus string    `gorm:"size:16;not null;default:''"`
+	ToStatus   string    `gorm:"size:16;not null"`
+	At         time.Time `gorm:"not null"`
+	ByUserID   int64     `gorm:"not null;default:0"`
+	ByRole     string    `gorm:"size:16;not null"`
+	Reason     string    `gorm:"size:255;not null;default:''"`
+}
+
+// BookingSuspension stops a member from booking until EndsAt (no-shows).
+type BookingSuspension struct {
+	ID        int64     `gorm:"primaryKey"`
+	MemberID  int64     `gorm:"not null;index"`
+	EndsAt    time.Time `gorm:"not null"`
+	CreatedAt time.Time
+}
+
+func bookingModels() []any {
+	return []any{&Booking{}, &BookingEvent{}, &BookingSuspension{}}
+}

@@ -1,0 +1,60 @@
+// Package model holds the GORM models of familycare, their indexes and the
+// migrations. Request and response shapes live in handler/, never here.
+package model
+
+import (
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Roles of a user.
+const (
+	RoleResident = "resident"
+	RoleStaff    = "staff"
+	RoleAdmin    = "admin"
+)
+
+// User is one WeChat user of the mini-program (or a staff member).
+type User struct {
+	ID         int64  `gorm:"primaryKey"`
+	OpenID     string `gorm:"size:64;not null;uniqueIndex"`
+	UnionID    string `gorm:"size:64;not null;default:''"`
+	SessionKey string `gorm:"size:255;not null;default:''"`
+	Role       string `gorm:"size:16;not null;default:resident"`
+	ClinicID   *int64 `gorm:"index"`
+	Nickname   string `gorm:"size:64;not null;default:''"`
+	RealName   string `gorm:"size:64;not null;default:''"`
+	AvatarURL  string `gorm:"size:512;not null;default:''"`
+	Phone      string `gorm:"size:255;not null;default:''"`
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// Member relations and genders.
+const (
+	RelationSelf   = "self"
+	RelationChild  = "child"
+	RelationSpouse = "spouse"
+	RelationParent = "parent"
+	RelationOther  = "other"
+)
+
+// Member is a person in a user's family: a child, an expectant mother, an
+// elderly parent. Dates are stored as YYYY-MM-DD strings (calendar dates have
+// no time zone, and string order is date order on every database).
+type Member struct {
+	ID                int64    `gorm:"primaryKey"`
+	UserID            int64    `gorm:"not null;index"`
+	Name              string   `gorm:"size:64;not null"`
+	Relation          string   `gorm:"size:16;not null"`
+	Gender            string   `gorm:"size:16;not null;default:unknown"`
+	BirthDate         string   `gorm:"size:10;not null;default:'';index"`
+	DueDate           string   `gorm:"size:10;not null;default:''"`
+	ChronicConditions []string `gorm:"type:text;serializer:json"`
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	DeletedAt         gorm.DeletedAt `gorm:"index"`
+}
+
+func userModels() []any { return []any{&User{}, &Member{}} }

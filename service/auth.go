@@ -1,0 +1,216 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"familycare/model"
+
+	"gorm.io/gorm"
+)
+
+// WeChatAuth is what sign-in needs from WeChat.
+type WeChatAuth interface {
+	Code2Session(ctx context.Context, code string) (WeChatSession, error)
+	PhoneNumber(ctx context.Context, code string) (string, error)
+}
+
+// AuthService signs users in and manages roles.
+type AuthService struct {
+	db     *gorm.DB
+	wx     WeChatAuth
+	tokens *Tokens
+	log    *slog.Logger
+}
+
+// NewAuthService builds the auth service.
+func NewAuthService(db *gorm.DB, wx WeChatAuth, tokens *Tokens, log *slog.Logger) *AuthService {
+	return &AuthService{db: db, wx: wx, tokens: tokens, log: log}
+}
+
+// Session is a signed-in user with a token.
+type Session struct {
+	Token     string
+	ExpiresAt time.Time
+	User      model.User
+	IsNew     bool
+}
+
+// ErrUnknownClinic is returned when a role names a clinic that does not exist.
+var ErrUnknownClinic = InvalidField("clinic_id", "no such clinic")
+
+// WeChatLogin signs a user in with a wx.login code, creating the user on first
+// login.
+func (s *AuthService) WeChatLogin(ctx context.Context, code string) (Session, error) {
+	ws, err := s.wx.Code2Session(ctx, code)
+	if err != nil {
+		return Session{}, err
+	}
+	u, isNew, err := s.upsertUser(ctx, ws.OpenID, func(u *model.User) {
+		u.UnionID = ws.UnionID
+		u.SessionKey = ws.SessionKey
+	})
+	if err != nil {
+		return Session{}, err
+	}
+	return s.issue(u, isNew)
+}
+
+// DevLogin signs in as any openid, optionally with a role; only wired when
+// dev login is enabled.
+func (s *AuthService) DevLogin(ctx context.Context, openID, role string, clinicID int64) (Session, error) {
+	if role != "" && role != model.RoleResident && role != model.RoleStaff && role != model.RoleAdmin {
+		return Session{}, InvalidField("role", "must be resident, staff or admin")
+	}
+	if role == model.RoleStaff && clinicID == 0 {
+		return Session{}, InvalidField("clinic_id", "staff need a clinic_id")
+	}
+	if clinicID != 0 {
+		if err := s.clinicExists(ctx, clinicID); err != nil {
+			return Session{}, err
+		}
+	}
+	u, isNew, err := s.upsertUser(ctx, openID, nil)
+	if err != nil {
+		return Session{}, err
+	}
+	if role != "" && (role != u.Role || !sameClinic(u.ClinicID, clinicID)) {
+		if u, err = s.SetRole(ctx, u.ID, role, clinicID); err != nil {
+			return Session{}, err
+		}
+	}
+	return s.issue(u, isNew)
+}
+
+func sameClinic(a *int64, b int64) bool {
+	if a == nil {
+		return b == 0
+	}
+	return *a == b
+}
+
+// Refresh issues a new token with the user's current role.
+func (s *AuthService) Refresh(ctx context.Context, userID int64) (Session, error) {
+	var u model.User
+	if err := s.db.WithContext(ctx).First(&u, userID).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return Session{}, ErrUnauthorized
+		}
+		return Session{}, err
+	}
+	return s.issue(u, false)
+}
+
+// SetRole makes a user resident, staff of a clinic, or admin.
+func (s *AuthService) SetRole(ctx context.Context, userID int64, role string, clinicID int64) (model.User, error) {
+	var clinic *int64
+	switch role {
+	case model.RoleResident:
+	case model.RoleStaff:
+		if clinicID == 0 {
+			return model.User{}, InvalidField("clinic_id", "staff need a clinic_id")
+		}
+		fallthrough
+	case model.RoleAdmin:
+		if clinicID != 0 {
+			if err := s.clinicExists(ctx, clinicID); err != nil {
+				return model.User{}, err
+			}
+			clinic = &clinicID
+		}
+	default:
+		return model.User{}, InvalidField("role", "must be resident, staff or admin")
+	}
+	db := s.db.WithContext(ctx)
+	res := db.Model(&model.User{}).Where("id = ?", userID).
+		Updates(map[string]any{"role": role, "clinic_id": clinic})
+	if res.Error != nil {
+		return model.User{}, res.Error
+	}
+	var u model.User
+	if err := db.First(&u, userID).Error; err != nil {
+		return model.User{}, notFound(err)
+	}
+	s.log.Info("role changed", "user_id", userID, "role", role, "clinic_id", clinicID)
+	return u, nil
+}
+
+// SetRoleByOpenID is SetRole for the command line, where the openid is known.
+func (s *AuthService) SetRoleByOpenID(ctx context.Context, openID, role string, clinicID int64) (model.User, error) {
+	u, _, err := s.upsertUser(ctx, openID, nil)
+	if err != nil {
+		return model.User{}, err
+	}
+	return s.SetRole(ctx, u.ID, role, clinicID)
+}
+
+// BindPhone binds the phone number of a getPhoneNumber code to the user.
+func (s *AuthService) BindPhone(ctx context.Context, userID int64, code string) (model.User, error) {
+	phone, err := s.wx.PhoneNumber(ctx, code)
+	if err != nil {
+		return model.User{}, err
+	}
+	db := s.db.WithContext(ctx)
+	if err := db.Model(&model.User{}).Where("id = ?", userID).Update("phone", phone).Error; err != nil {
+		return model.User{}, err
+	}
+	var u model.User
+	return u, notFound(db.First(&u, userID).Error)
+}
+
+func (s *AuthService) clinicExists(ctx context.Context, id int64) error {
+	var n int64
+	if err := s.db.WithContext(ctx).Model(&model.Clinic{}).Where("id = ?", id).Count(&n).Error; err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrUnknownClinic
+	}
+	return nil
+}
+
+// upsertUser finds the user of openID or creates it; concurrent first logins
+// of one user create one row (the unique openid key decides).
+func (s *AuthService) upsertUser(ctx context.Context, openID string, update func(*model.User)) (model.User, bool, error) {
+	db := s.db.WithContext(ctx)
+	var u model.User
+	err := db.Where("open_id = ?", openID).First(&u).Error
+	switch {
+	case err == nil:
+		if update != nil {
+			var f model.User
+			update(&f)
+			if err := db.Model(&u).Updates(map[string]any{"union_id": f.UnionID, "session_key": f.SessionKey}).Error; err != nil {
+				return model.User{}, false, err
+			}
+		}
+		return u, false, nil
+	case !errors.Is(err, gorm.ErrRecordNotFound):
+		return model.User{}, false, err
+	}
+	u = model.User{OpenID: openID, Role: model.RoleResident}
+	if update != nil {
+		update(&u)
+	}
+	if err := db.Create(&u).Error; err != nil {
+		if isDuplicate(err) { // another request created it first
+			return s.upsertUser(ctx, openID, update)
+		}
+		return model.User{}, false, err
+	}
+	return u, true, nil
+}
+
+func (s *AuthService) issue(u model.User, isNew bool) (Session, error) {
+	p := Principal{UserID: u.ID, Role: u.Role}
+	if u.ClinicID != nil {
+		p.ClinicID = *u.ClinicID
+	}
+	tok, exp, err := s.tokens.Issue(p)
+	if err != nil {
+		return Session{}, err
+	}
+	return Session{Token: tok, ExpiresAt: exp, User: u, IsNew: isNew}, nil
+}

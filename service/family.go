@@ -1,0 +1,231 @@
+package service
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"familycare/model"
+
+	"gorm.io/gorm"
+)
+
+// ErrMemberHasActiveBookings stops deleting a member who still holds bookings.
+var ErrMemberHasActiveBookings = newErr(KindConflict, "member_has_active_bookings", "this family member still has active bookings; cancel them first")
+
+// FamilyService manages the profile and the family members of a user.
+type FamilyService struct {
+	db    *gorm.DB
+	clock Clock
+	loc   *time.Location
+	log   *slog.Logger
+}
+
+// NewFamilyService builds the family service.
+func NewFamilyService(db *gorm.DB, clock Clock, loc *time.Location, log *slog.Logger) *FamilyService {
+	return &FamilyService{db: db, clock: clock, loc: loc, log: log}
+}
+
+// ProfileUpdate holds the profile fields a user may change (nil: unchanged).
+type ProfileUpdate struct {
+	Nickname, RealName, AvatarURL *string
+}
+
+// Me returns the caller.
+func (s *FamilyService) Me(ctx context.Context, userID int64) (model.User, error) {
+	var u model.User
+	return u, notFound(s.db.WithContext(ctx).First(&u, userID).Error)
+}
+
+// UpdateProfile changes the caller's profile.
+func (s *FamilyService) UpdateProfile(ctx context.Context, userID int64, in ProfileUpdate) (model.User, error) {
+	fields := map[string]any{}
+	if in.Nickname != nil {
+		fields["nickname"] = strings.TrimSpace(*in.Nickname)
+	}
+	if in.RealName != nil {
+		fields["real_name"] = strings.TrimSpace(*in.RealName)
+	}
+	if in.AvatarURL != nil {
+		fields["avatar_url"] = *in.AvatarURL
+	}
+	if len(fields) > 0 {
+		if err := s.db.WithContext(ctx).Model(&model.User{}).Where("id = ?", userID).Updates(fields).Error; err != nil {
+			return model.User{}, err
+		}
+	}
+	return s.Me(ctx, userID)
+}
+
+// MemberInput is a member to create or the fields to change (nil: unchanged).
+type MemberInput struct {
+	Name              *string
+	Relation          *string
+	Gender            *string
+	BirthDate         *string
+	DueDate           *string
+	ChronicConditions *[]string
+}
+
+// Members lists the caller's family members.
+func (s *FamilyService) Members(ctx context.Context, userID int64) ([]model.Member, error) {
+	var ms []model.Member
+	err := s.db.WithContext(ctx).Where("user_id = ?", userID).Order("id").Find(&ms).Error
+	return ms, err
+}
+
+// Member returns one of the caller's members; another user's member is
+// ErrNotFound.
+func (s *FamilyService) Member(ctx context.Context, userID, memberID int64) (model.Member, error) {
+	return ownedMember(s.db.WithContext(ctx), userID, memberID)
+}
+
+func ownedMember(db *gorm.DB, userID, memberID int64) (model.Member, error) {
+	var m model.Member
+	err := db.Where("id = ? AND user_id = ?", memberID, userID).First(&m).Error
+	return m, notFound(err)
+}
+
+// AddMember adds a family member.
+func (s *FamilyService) AddMember(ctx context.Context, userID int64, in MemberInput) (model.Member, error) {
+	m := model.Member{UserID: userID, Gender: "unknown", ChronicConditions: []string{}}
+	if err := s.apply(&m, in); err != nil {
+		return model.Member{}, err
+	}
+	if m.Name == "" || m.Relation == "" {
+		f := map[string]string{}
+		if m.Name == "" {
+			f["name"] = "required"
+		}
+		if m.Relation == "" {
+			f["relation"] = "required"
+		}
+		return model.Member{}, Invalid(f)
+	}
+	return m, s.db.WithContext(ctx).Create(&m).Error
+}
+
+// UpdateMember changes a family member.
+func (s *FamilyService) UpdateMember(ctx context.Context, userID, memberID int64, in MemberInput) (model.Member, error) {
+	db := s.db.WithContext(ctx)
+	m, err := ownedMember(db, userID, memberID)
+	if err != nil {
+		return m, err
+	}
+	if err := s.apply(&m, in); err != nil {
+		return model.Member{}, err
+	}
+	err = db.Model(&m).Select("name", "relation", "gender", "birth_date", "due_date", "chronic_conditions").Updates(&m).Error
+	return m, err
+}
+
+// DeleteMember removes a family member who holds no active booking.
+func (s *FamilyService) DeleteMember(ctx context.Context, userID, memberID int64) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		m, err := ownedMember(tx, userID, memberID)
+		if err != nil {
+			return err
+		}
+		var n int64
+		if err := tx.Model(&model.Booking{}).Where("member_id = ? AND active = ?", m.ID, true).Count(&n).Error; err != nil {
+			return err
+		}
+		if n > 0 {
+			return ErrMemberHasActiveBookings
+		}
+		return tx.Delete(&m).Error
+	})
+}
+
+var (
+	relations = map[string]bool{model.RelationSelf: true, model.RelationChild: true, model.RelationSpouse: true, model.RelationParent: true, model.RelationOther: true}
+	genders   = map[string]bool{"male": true, "female": true, "unknown": true}
+)
+
+// apply validates in and copies it onto m.
+func (s *FamilyService) apply(m *model.Member, in MemberInput) error {
+	fields := map[string]string{}
+	today := s.clock.Now().In(s.loc).Format(dateLayout)
+	if in.Name != nil {
+		n := strings.TrimSpace(*in.Name)
+		if n == "" || utf8.RuneCountInString(n) > 64 {
+			fields["name"] = "must be 1 to 64 characters"
+		}
+		m.Name = n
+	}
+	if in.Relation != nil {
+		if !relations[*in.Relation] {
+			fields["relation"] = "must be one of self, child, spouse, parent, other"
+		}
+		m.Relation = *in.Relation
+	}
+	if in.Gender != nil {
+		if !genders[*in.Gender] {
+			fields["gender"] = "must be one of male, female, unknown"
+		}
+		m.Gender = *in.Gender
+	}
+	if in.BirthDate != nil {
+		d := *in.BirthDate
+		switch t, err := time.Parse(dateLayout, d); {
+		case d == "":
+		case err != nil:
+			fields["birth_date"] = "must be a date YYYY-MM-DD"
+		case d > today:
+			fields["birth_date"] = "must not be in the future"
+		case t.Year() < 1900:
+			fields["birth_date"] = "must be after 1900"
+		}
+		m.BirthDate = d
+	}
+	if in.DueDate != nil {
+		d := *in.DueDate
+		limit := s.clock.Now().In(s.loc).AddDate(0, 0, 300).Format(dateLayout)
+		switch _, err := time.Parse(dateLayout, d); {
+		case d == "":
+		case err != nil:
+			fields["due_date"] = "must be a date YYYY-MM-DD"
+		case d < today:
+			fields["due_date"] = "must not be in the past"
+		case d > limit:
+			fields["due_date"] = "must be at most 300 days ahead"
+		}
+		m.DueDate = d
+	}
+	if in.ChronicConditions != nil {
+		cs := make([]string, 0, len(*in.ChronicConditions))
+		for _, c := range *in.ChronicConditions {
+			c = strings.TrimSpace(c)
+			if c == "" || utf8.RuneCountInString(c) > 64 {
+				fields["chronic_conditions"] = "each must be 1 to 64 characters"
+				break
+			}
+			cs = append(cs, c)
+		}
+		if len(cs) > 20 {
+			fields["chronic_conditions"] = "at most 20"
+		}
+		m.ChronicConditions = cs
+	}
+	if len(fields) > 0 {
+		return Invalid(fields)
+	}
+	return nil
+}
+
+// AgeYears returns the age in whole years on the business date of now, or -1
+// without a birth date.
+func AgeYears(birthDate string, now time.Time, loc *time.Location) int {
+	b, err := time.Parse(dateLayout, birthDate)
+	if err != nil {
+		return -1
+	}
+	n := now.In(loc)
+	age := n.Year() - b.Year()
+	if n.Month() < b.Month() || (n.Month() == b.Month() && n.Day() < b.Day()) {
+		age--
+	}
+	return age
+}

@@ -1,0 +1,274 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/silenceper/wechat/v2"
+	"github.com/silenceper/wechat/v2/cache"
+	"github.com/silenceper/wechat/v2/miniprogram"
+	miniConfig "github.com/silenceper/wechat/v2/miniprogram/config"
+	"github.com/silenceper/wechat/v2/miniprogram/security"
+	"github.com/silenceper/wechat/v2/miniprogram/subscribe"
+	"github.com/silenceper/wechat/v2/util"
+	"github.com/sirupsen/logrus"
+)
+
+// WeChat errors.
+var (
+	ErrWeChatCodeInvalid = newErr(KindUnauthorized, "wechat_code_invalid", "the WeChat code is invalid or already used; call wx.login again")
+	ErrWeChatUnavailable = newErr(KindUpstream, "wechat_unavailable", "WeChat did not answer, try again shortly")
+)
+
+// WeChatError is an error answer from WeChat's API, with its errcode.
+type WeChatError struct {
+	API     string
+	ErrCode int64
+	ErrMsg  string
+}
+
+func (e *WeChatError) Error() string {
+	return fmt.Sprintf("wechat %s: errcode=%d errmsg=%s", e.API, e.ErrCode, e.ErrMsg)
+}
+
+// WeChat codes with a meaning for us.
+const (
+	wxCodeInvalid       = 40029
+	wxCodeUsed          = 40163
+	wxAccessTokenBad    = 40001
+	wxAccessTokenExpire = 42001
+	wxSystemBusy        = -1
+)
+
+// WeChatSession is what code2session returns.
+type WeChatSession struct {
+	OpenID     string
+	UnionID    string
+	SessionKey string
+}
+
+// SubscribeMessage is one WeChat subscribe message.
+type SubscribeMessage struct {
+	ToOpenID   string
+	TemplateID string
+	Page       string
+	Data       map[string]string
+}
+
+// TextScene is the content-security scene of a text.
+type TextScene int
+
+// Scenes of WeChat's msgSecCheck v2.
+const (
+	SceneComment TextScene = TextScene(security.MsgSceneComment)
+	SceneForum   TextScene = TextScene(security.MsgSceneForum)
+)
+
+// WeChatClient talks to the WeChat mini-program API through
+// silenceper/wechat. It implements the small interfaces the services declare
+// (WeChatAuth, SubscribeSender, ContentChecker).
+type WeChatClient struct {
+	mp      *miniprogram.MiniProgram
+	cache   cache.Cache
+	cacheKy string
+	state   string
+	timeout time.Duration
+	log     *slog.Logger
+}
+
+// WeChatOptions configure a WeChatClient.
+type WeChatOptions struct {
+	AppID, Secret    string
+	Timeout          time.Duration
+	MiniprogramState string
+	// Redis, when set, holds the access token so replicas share one.
+	Redis *redis.Client
+	// Transport, when set, carries every request (tests point it at a fake).
+	Transport http.RoundTripper
+}
+
+// NewWeChatClient builds the client. The SDK keeps its HTTP client in a
+// package variable, so this sets it process-wide; build one per process.
+func NewWeChatClient(o WeChatOptions, log *slog.Logger) *WeChatClient {
+	// The SDK's init() turns the global logrus logger to Debug on stdout,
+	// which would print request details into our logs.
+	logrus.SetLevel(logrus.WarnLevel)
+	if o.Timeout <= 0 {
+		o.Timeout = 5 * time.Second
+	}
+	var c cache.Cache = cache.NewMemory()
+	if o.Redis != nil {
+		c = &redisCache{rdb: o.Redis}
+	}
+	wc := wechat.NewWechat()
+	wc.SetCache(c)
+	wc.SetHTTPClient(&http.Client{Timeout: o.Timeout, Transport: o.Transport})
+	mp := wc.GetMiniProgram(&miniConfig.Config{AppID: o.AppID, AppSecret: o.Secret, Cache: c})
+	return &WeChatClient{
+		mp: mp, cache: c, cacheKy: "gowechat_miniprogram_access_token_" + o.AppID,
+		state: o.MiniprogramState, timeout: o.Timeout, log: log,
+	}
+}
+
+// Code2Session exchanges a wx.login code for the user's openid.
+func (w *WeChatClient) Code2Session(ctx context.Context, code string) (WeChatSession, error) {
+	ctx, cancel := context.WithTimeout(ctx, w.timeout)
+	defer cancel()
+	res, err := w.mp.GetAuth().Code2SessionContext(ctx, code)
+	if err != nil {
+		return WeChatSession{}, w.classify("code2session", err)
+	}
+	if res.OpenID == "" {
+		return WeChatSession{}, ErrWeChatUnavailable.Wrap(errors.New("code2session: empty openid"))
+	}
+	return WeChatSession{OpenID: res.OpenID, UnionID: res.UnionID, SessionKey: res.SessionKey}, nil
+}
+
+// PhoneNumber exchanges a getPhoneNumber code for the user's phone number.
+func (w *WeChatClient) PhoneNumber(ctx context.Context, code string) (string, error) {
+	var phone string
+	err := w.withToken(ctx, "getuserphonenumber", func(ctx context.Context) error {
+		res, err := w.mp.GetAuth().GetPhoneNumberContext(ctx, code)
+		if err == nil {
+			phone = res.PhoneInfo.PurePhoneNumber
+		}
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	return phone, nil
+}
+
+// SendSubscribe sends one subscribe message.
+func (w *WeChatClient) SendSubscribe(ctx context.Context, m SubscribeMessage) error {
+	data := make(map[string]*subscribe.DataItem, len(m.Data))
+	for k, v := range m.Data {
+		data[k] = &subscribe.DataItem{Value: v}
+	}
+	return w.withToken(ctx, "subscribe.send", func(context.Context) error {
+		return w.mp.GetSubscribe().Send(&subscribe.Message{
+			ToUser: m.ToOpenID, TemplateID: m.TemplateID, Page: m.Page, Data: data,
+			MiniprogramState: w.state, Lang: "zh_CN",
+		})
+	})
+}
+
+// TextVerdict is WeChat's suggestion for a text: pass, review or risky.
+type TextVerdict string
+
+// Verdicts of msgSecCheck.
+const (
+	VerdictPass   TextVerdict = "pass"
+	VerdictReview TextVerdict = "review"
+	VerdictRisky  TextVerdict = "risky"
+)
+
+// CheckText runs WeChat's text content-security check (msgSecCheck v2).
+func (w *WeChatClient) CheckText(ctx context.Context, openID string, scene TextScene, content string) (TextVerdict, error) {
+	var verdict TextVerdict
+	err := w.withToken(ctx, "msg_sec_check", func(ctx context.Context) error {
+		res, err := w.mp.GetSecurity().MsgCheckContext(ctx, &security.MsgCheckRequest{
+			OpenID: openID, Scene: security.MsgScene(scene), Content: content,
+		})
+		if err == nil {
+			verdict = TextVerdict(res.Result.Suggest)
+		}
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	switch verdict {
+	case VerdictPass, VerdictReview, VerdictRisky:
+		return verdict, nil
+	}
+	return "", ErrWeChatUnavailable.Wrap(fmt.Errorf("msg_sec_check: unknown suggest %q", verdict))
+}
+
+// withToken runs call with a deadline; when WeChat says the cached access
+// token is bad, it drops the token and tries once more.
+func (w *WeChatClient) withToken(ctx context.Context, api string, call func(context.Context) error) error {
+	for attempt := 0; ; attempt++ {
+		cctx, cancel := context.WithTimeout(ctx, w.timeout)
+		err := call(cctx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		cerr := w.classify(api, err)
+		var we *WeChatError
+		if attempt == 0 && errors.As(cerr, &we) && (we.ErrCode == wxAccessTokenBad || we.ErrCode == wxAccessTokenExpire) {
+			_ = w.cache.Delete(w.cacheKy)
+			continue
+		}
+		return cerr
+	}
+}
+
+var errcodeRe = regexp.MustCompile(`errcode=\s*(-?\d+)`)
+
+// classify turns an SDK error into ErrWeChatCodeInvalid, a *WeChatError
+// (wrapped in ErrWeChatUnavailable when WeChat itself failed) or
+// ErrWeChatUnavailable for network failures and timeouts.
+func (w *WeChatClient) classify(api string, err error) error {
+	var code int64
+	var msg string
+	var ce *util.CommonError
+	switch {
+	case errors.As(err, &ce):
+		code, msg = ce.ErrCode, ce.ErrMsg
+	default:
+		m := errcodeRe.FindStringSubmatch(err.Error())
+		if m == nil {
+			w.log.Warn("wechat call failed", "api", api, "err", err.Error())
+			return ErrWeChatUnavailable.Wrap(err)
+		}
+		code, _ = strconv.ParseInt(m[1], 10, 64)
+		msg = err.Error()
+	}
+	we := &WeChatError{API: api, ErrCode: code, ErrMsg: msg}
+	w.log.Warn("wechat answered an error", "api", api, "errcode", code)
+	switch code {
+	case wxCodeInvalid, wxCodeUsed:
+		return ErrWeChatCodeInvalid.Wrap(we)
+	case wxSystemBusy:
+		return ErrWeChatUnavailable.Wrap(we)
+	}
+	return we
+}
+
+// redisCache is the SDK's cache on go-redis v9, so replicas share the access
+// token. Values are strings (the SDK stores only the token).
+type redisCache struct{ rdb *redis.Client }
+
+func (r *redisCache) Get(key string) any {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	v, err := r.rdb.Get(ctx, "familycare:wx:"+key).Result()
+	if err != nil {
+		return nil
+	}
+	return v
+}
+
+func (r *redisCache) Set(key string, val any, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	return r.rdb.Set(ctx, "familycare:wx:"+key, fmt.Sprint(val), timeout).Err()
+}
+
+func (r *redisCache) IsExist(key string) bool { return r.Get(key) != nil }
+
+func (r *redisCache) Delete(key string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	return r.rdb.Del(ctx, "familycare:wx:"+key).Err()
+}

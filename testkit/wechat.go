@@ -1,0 +1,217 @@
+package testkit
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// FakeWeChat answers the WeChat API calls familycare makes: access token,
+// code2session, phone number, subscribe messages and msgSecCheck. Switches
+// make it answer error codes, or be unreachable (Down) or hang (Hang).
+//
+// A code "code-<openid>" logs in as <openid>; "phone-<digits>" binds <digits>.
+type FakeWeChat struct {
+	AppID  string
+	server *httptest.Server
+
+	mu sync.Mutex
+	// Down makes every call fail to connect; Hang makes every call block
+	// until the caller's deadline.
+	down, hang bool
+	// LoginErrCode and PhoneErrCode make those calls answer an errcode.
+	loginErr, phoneErr int
+	// Verdict is msgSecCheck's suggest (pass by default); RiskyWords makes
+	// texts containing them risky whatever the verdict.
+	verdict    string
+	riskyWords []string
+	subErr     int
+	sent       []map[string]any
+	checks     []string
+	tokens     atomic.Int64
+	calls      map[string]int
+}
+
+var (
+	registryMu sync.Mutex
+	registry   = map[string]*FakeWeChat{}
+	appSeq     atomic.Int64
+)
+
+// NewFakeWeChat starts a fake for a fresh app id.
+func NewFakeWeChat() *FakeWeChat {
+	f := &FakeWeChat{AppID: fmt.Sprintf("wxtest%06d", appSeq.Add(1)), verdict: "pass", calls: map[string]int{}}
+	f.server = httptest.NewServer(http.HandlerFunc(f.serve))
+	registryMu.Lock()
+	registry[f.AppID] = f
+	registryMu.Unlock()
+	return f
+}
+
+// Close stops the fake.
+func (f *FakeWeChat) Close() {
+	registryMu.Lock()
+	delete(registry, f.AppID)
+	registryMu.Unlock()
+	f.server.Close()
+}
+
+// SetDown makes WeChat unreachable (or reachable again).
+func (f *FakeWeChat) SetDown(down bool) { f.mu.Lock(); f.down = down; f.mu.Unlock() }
+
+// SetHang makes every call hang until the client's deadline.
+func (f *FakeWeChat) SetHang(hang bool) { f.mu.Lock(); f.hang = hang; f.mu.Unlock() }
+
+// SetLoginErr makes code2session answer errcode (0: normal).
+func (f *FakeWeChat) SetLoginErr(code int) { f.mu.Lock(); f.loginErr = code; f.mu.Unlock() }
+
+// SetPhoneErr makes getuserphonenumber answer errcode (0: normal).
+func (f *FakeWeChat) SetPhoneErr(code int) { f.mu.Lock(); f.phoneErr = code; f.mu.Unlock() }
+
+// SetVerdict sets msgSecCheck's suggest: pass, review or risky.
+func (f *FakeWeChat) SetVerdict(v string) { f.mu.Lock(); f.verdict = v; f.mu.Unlock() }
+
+// SetRiskyWords makes texts containing any of words risky.
+func (f *FakeWeChat) SetRiskyWords(words ...string) { f.mu.Lock(); f.riskyWords = words; f.mu.Unlock() }
+
+// SetSubscribeErr makes subscribe sends answer errcode (0: normal).
+func (f *FakeWeChat) SetSubscribeErr(code int) { f.mu.Lock(); f.subErr = code; f.mu.Unlock() }
+
+// Sent returns the subscribe messages accepted so far.
+func (f *FakeWeChat) Sent() []map[string]any {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]map[string]any(nil), f.sent...)
+}
+
+// Checked returns the texts sent to msgSecCheck so far.
+func (f *FakeWeChat) Checked() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.checks...)
+}
+
+// Calls counts the calls to a path such as /cgi-bin/token.
+func (f *FakeWeChat) Calls(path string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls[path]
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func errBody(code int, msg string) map[string]any { return map[string]any{"errcode": code, "errmsg": msg} }
+
+func (f *FakeWeChat) serve(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	f.calls[r.URL.Path]++
+	loginErr, phoneErr, verdict, subErr, risky := f.loginErr, f.phoneErr, f.verdict, f.subErr, f.riskyWords
+	f.mu.Unlock()
+	q := r.URL.Query()
+	if r.URL.Path != "/cgi-bin/token" && r.URL.Path != "/sns/jscode2session" &&
+		!strings.HasPrefix(q.Get("access_token"), "AT_"+f.AppID+"_") {
+		writeJSON(w, errBody(40001, "invalid credential, access_token is invalid"))
+		return
+	}
+	var body map[string]any
+	if r.Method == http.MethodPost {
+		raw, _ := io.ReadAll(r.Body)
+		_ = json.Unmarshal(raw, &body)
+	}
+	switch r.URL.Path {
+	case "/cgi-bin/token":
+		writeJSON(w, map[string]any{"access_token": fmt.Sprintf("AT_%s_%d", f.AppID, f.tokens.Add(1)), "expires_in": 7200})
+	case "/sns/jscode2session":
+		code := q.Get("js_code")
+		switch {
+		case loginErr != 0:
+			writeJSON(w, errBody(loginErr, "invalid code"))
+		case strings.HasPrefix(code, "code-"):
+			openid := strings.TrimPrefix(code, "code-")
+			writeJSON(w, map[string]any{"openid": openid, "session_key": "sk-" + openid, "unionid": ""})
+		default:
+			writeJSON(w, errBody(40029, "invalid code"))
+		}
+	case "/wxa/business/getuserphonenumber":
+		code, _ := body["code"].(string)
+		if phoneErr != 0 || !strings.HasPrefix(code, "phone-") {
+			if phoneErr == 0 {
+				phoneErr = 40029
+			}
+			writeJSON(w, errBody(phoneErr, "invalid code"))
+			return
+		}
+		p := strings.TrimPrefix(code, "phone-")
+		writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok", "phone_info": map[string]any{
+			"phoneNumber": "+86" + p, "purePhoneNumber": p, "countryCode": "86"}})
+	case "/wxa/msg_sec_check":
+		content, _ := body["content"].(string)
+		f.mu.Lock()
+		f.checks = append(f.checks, content)
+		f.mu.Unlock()
+		for _, w := range risky {
+			if strings.Contains(content, w) {
+				verdict = "risky"
+			}
+		}
+		writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok", "result": map[string]any{"suggest": verdict, "label": 100}})
+	case "/cgi-bin/message/subscribe/send":
+		if subErr != 0 {
+			writeJSON(w, errBody(subErr, "subscribe failed"))
+			return
+		}
+		f.mu.Lock()
+		f.sent = append(f.sent, body)
+		f.mu.Unlock()
+		writeJSON(w, errBody(0, "ok"))
+	default:
+		writeJSON(w, errBody(-1, "fake wechat: unknown path "+r.URL.Path))
+	}
+}
+
+// Transport routes the SDK's requests (hard-coded to api.weixin.qq.com) to
+// the fake of the app id they carry, so tests in one process never share a
+// fake even though the SDK's HTTP client is process-wide.
+type Transport struct{}
+
+// RoundTrip implements http.RoundTripper.
+func (Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	q := req.URL.Query()
+	appid := q.Get("appid")
+	if appid == "" {
+		if at := q.Get("access_token"); strings.HasPrefix(at, "AT_") {
+			appid, _, _ = strings.Cut(strings.TrimPrefix(at, "AT_"), "_")
+		}
+	}
+	registryMu.Lock()
+	f := registry[appid]
+	registryMu.Unlock()
+	if f == nil {
+		return nil, errors.New("fake wechat: no fake for app id " + appid)
+	}
+	f.mu.Lock()
+	down, hang := f.down, f.hang
+	f.mu.Unlock()
+	if down {
+		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}
+	}
+	if hang {
+		<-req.Context().Done()
+		return nil, req.Context().Err()
+	}
+	u, _ := url.Parse(f.server.URL)
+	out := req.Clone(req.Context())
+	out.URL.Scheme, out.URL.Host, out.Host = u.Scheme, u.Host, u.Host
+	return http.DefaultTransport.RoundTrip(out)
+}
