@@ -62,7 +62,7 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 		}
 		cancel()
 	}
-	deps := service.Deps{DB: db, Clock: clock, Loc: cfg.Location(), Log: log, Config: cfg}
+	deps := service.Deps{DB: db, Clock: clock, Loc: cfg.Location(), Log: log, Config: cfg, Redis: rdb}
 	wx := service.NewWeChatClient(service.WeChatOptions{
 		AppID: cfg.WeChatAppID, Secret: cfg.WeChatSecret, Timeout: cfg.WeChatTimeout,
 		MiniprogramState: cfg.WeChatMiniState, Redis: rdb, Transport: o.WeChatTransport,

@@ -36,9 +36,9 @@ func Demo(ctx context.Context, db *gorm.DB, now time.Time, loc *time.Location) (
 }
 
 type seeder struct {
-	tx       *gorm.DB
-	now      time.Time
-	loc      *time.Location
+	tx        *gorm.DB
+	now       time.Time
+	loc       *time.Location
 	clinicsBy map[string]*model.Clinic
 	expertsBy map[string]*model.Expert
 }
@@ -101,7 +101,6 @@ var plans = []plan{
 	{model.ServicePrenatalCheckup, "孕期检查", "产检与孕期营养指导", "hekou", "", []time.Weekday{time.Monday, time.Thursday}, "08:30", 180, 25},
 }
 
-
 func (s *seeder) sessions() error {
 	today := s.now.In(s.loc)
 	day0 := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, s.loc)
@@ -145,63 +144,4 @@ func hasDay(days []time.Weekday, d time.Weekday) bool {
 		}
 	}
 	return false
-}
-
-func (s *seeder) circles() error {
-	for _, c := range []model.Circle{
-		{Slug: "beiyun", Name: "备孕圈", Description: "备孕知识、孕前检查、叶酸补充，和准备要宝宝的姐妹一起交流。", Stage: "preconception"},
-		{Slug: "yunma", Name: "孕妈圈", Description: "孕期饮食、产检安排、孕期不适，孕妈妈们互相帮助。", Stage: "pregnancy"},
-		{Slug: "baoma", Name: "宝妈圈", Description: "母乳喂养、辅食添加、宝宝睡眠，新手妈妈经验分享。", Stage: "postpartum"},
-	} {
-		c := c
-		if err := s.tx.Create(&c).Error; err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (s *seeder) articles() error {
-	published := s.now
-	for _, a := range demoArticles {
-		a := a
-		a.Status = model.ArticlePublished
-		a.PublishedAt = &published
-		if err := s.tx.Create(&a).Error; err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// demoArticles are written for this project.
-var demoArticles = []model.Article{
-	{Title: "孕早期饮食：少量多餐，叶酸别停", Summary: "孕吐明显时如何保证营养。", Category: "nutrition", Stages: []string{"pregnancy"},
-		Body: "孕早期胎儿器官开始形成，每天继续补充叶酸 0.4 毫克。孕吐明显时可以少量多餐，选择清淡易消化的食物，如小米粥、苏打饼干。"},
-	{Title: "宝宝 6 个月后如何添加辅食", Summary: "从强化铁米粉开始，一次只加一种新食物。", Category: "nutrition", Stages: []string{"infant_6_12m"},
-		Body: "宝宝满 6 个月后开始添加辅食。首选强化铁的婴儿米粉，由稀到稠、由少到多，每引入一种新食物观察 3 天，留意过敏反应。"},
-	{Title: "小儿推拿：家长在家能做的健脾手法", Summary: "补脾经、摩腹、捏脊的要点。", Category: "tcm", Stages: []string{"toddler_1_3y", "child_3_6y"},
-		Body: "中医认为小儿脾常不足。家长可在饭后一小时为孩子摩腹，顺时针 100 次；捏脊自下而上 3 到 5 遍，手法宜轻柔。皮肤破损或发热时不宜推拿。"},
-	{Title: "老年人慢病用药：按时按量，定期复查", Summary: "高血压、糖尿病老人的家庭用药提醒。", Category: "elderly", Stages: []string{"elderly"},
-		Body: "高血压、糖尿病需要长期规律用药，不要自行停药或加量。家属可帮助老人使用分药盒，每月到家庭医生处复查血压、血糖，签约居民可申请送药上门。"},
-}
-
-func (s *seeder) teams() error {
-	team := &model.DoctorTeam{ClinicID: s.clinicsBy["shiqiao"].ID, Name: "石桥镇家庭医生一团队", Description: "负责石桥镇及柳树村签约居民"}
-	if err := s.tx.Create(team).Error; err != nil {
-		return err
-	}
-	for _, d := range []model.TeamDoctor{
-		{Name: "赵立新", Title: "全科主治医师", Role: model.TeamRoleLead},
-		{Name: "孙梅", Title: "主管护师", Role: model.TeamRoleNurse},
-		{Name: "周强", Title: "公卫医师", Role: model.TeamRolePublicHealth},
-		{Name: "吴静", Title: "药师", Role: model.TeamRolePharmacist},
-	} {
-		d := d
-		d.TeamID = team.ID
-		if err := s.tx.Create(&d).Error; err != nil {
-			return err
-		}
-	}
-	return nil
 }

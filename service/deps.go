@@ -6,6 +6,8 @@ import (
 
 	"familycare/config"
 
+	"github.com/redis/go-redis/v9"
+
 	"gorm.io/gorm"
 )
 
@@ -16,4 +18,6 @@ type Deps struct {
 	Loc    *time.Location
 	Log    *slog.Logger
 	Config config.Config
+	// Redis is nil unless REDIS_ADDR is set; what uses it must work without.
+	Redis *redis.Client
 }

@@ -198,7 +198,8 @@ func freshDatabase(t testing.TB) (driver, dsn string) {
 func createMySQLDatabase(base string) (string, error) {
 	bin := filepath.Base(os.Args[0])
 	sum := sha1.Sum([]byte(bin))
-	name := "fc_t_" + regexp.MustCompile(`[^A-Za-z0-9]+`).ReplaceAllString(strings.TrimSuffix(bin, ".test"), "_") + "_" + hex.EncodeToString(sum[:3])
+	prefix := "fc_t_" + regexp.MustCompile(`[^A-Za-z0-9]+`).ReplaceAllString(strings.TrimSuffix(bin, ".test"), "_") + "_" + hex.EncodeToString(sum[:3]) + "_"
+	name := fmt.Sprintf("%s%d", prefix, os.Getpid())
 	admin, err := model.Open("mysql", base, 2, nil)
 	if err != nil {
 		return "", err
@@ -208,8 +209,18 @@ func createMySQLDatabase(base string) (string, error) {
 			_ = sqlDB.Close()
 		}
 	}()
-	if err := admin.Exec("DROP DATABASE IF EXISTS `" + name + "`").Error; err != nil {
+	// Drop this package's databases left by test processes that have ended
+	// (each process has its own, so parallel runs never share one).
+	var stale []string
+	if err := admin.Raw("SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE ?", prefix+"%").Scan(&stale).Error; err != nil {
 		return "", err
+	}
+	for _, db := range stale {
+		if pid := strings.TrimPrefix(db, prefix); db == name || !processAlive(pid) {
+			if err := admin.Exec("DROP DATABASE IF EXISTS `" + db + "`").Error; err != nil {
+				return "", err
+			}
+		}
 	}
 	if err := admin.Exec("CREATE DATABASE `" + name + "` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci").Error; err != nil {
 		return "", err
@@ -228,6 +239,11 @@ func createMySQLDatabase(base string) (string, error) {
 		}
 	}()
 	return dsn, model.Migrate(db)
+}
+
+func processAlive(pid string) bool {
+	_, err := os.Stat("/proc/" + pid)
+	return err == nil
 }
 
 func withDBName(dsn, name string) (string, error) {

@@ -111,7 +111,9 @@ func writeJSON(w http.ResponseWriter, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-func errBody(code int, msg string) map[string]any { return map[string]any{"errcode": code, "errmsg": msg} }
+func errBody(code int, msg string) map[string]any {
+	return map[string]any{"errcode": code, "errmsg": msg}
+}
 
 func (f *FakeWeChat) serve(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
