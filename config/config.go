@@ -51,6 +51,9 @@ type Config struct {
 
 	BusinessTZ string `yaml:"business_tz"`
 	RedisAddr  string `yaml:"redis_addr"`
+	// RedisPrefix namespaces every Redis key (several deployments, or test
+	// runs, may share one Redis).
+	RedisPrefix string `yaml:"redis_prefix"`
 
 	// Booking rules.
 	BookingCutoff       time.Duration `yaml:"booking_cutoff"`
@@ -88,6 +91,7 @@ func Default() Config {
 		WeChatMiniState:  "formal",
 		WeChatTemplates:  map[string]string{},
 		BusinessTZ:       "Asia/Shanghai",
+		RedisPrefix:      "familycare:",
 		BookingCutoff:    0,
 		CancelWindow:     2 * time.Hour,
 		NoShowLimit:      3,
@@ -202,6 +206,7 @@ var envVars = []envVar{
 	{"WECHAT_MINIPROGRAM_STATE", str(func(c *Config) *string { return &c.WeChatMiniState }), "formal | trial | developer"},
 	{"BUSINESS_TZ", str(func(c *Config) *string { return &c.BusinessTZ }), "business time zone"},
 	{"REDIS_ADDR", str(func(c *Config) *string { return &c.RedisAddr }), "optional Redis host:port"},
+	{"REDIS_PREFIX", str(func(c *Config) *string { return &c.RedisPrefix }), "prefix of every Redis key"},
 	{"BOOKING_CUTOFF", dur(func(c *Config) *time.Duration { return &c.BookingCutoff }), "booking closes this long before start"},
 	{"CANCEL_WINDOW", dur(func(c *Config) *time.Duration { return &c.CancelWindow }), "residents cancel up to this long before start"},
 	{"NO_SHOW_LIMIT", integer(func(c *Config) *int { return &c.NoShowLimit }), "no-shows that suspend booking"},
