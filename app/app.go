@@ -70,12 +70,13 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 
 	tokens := service.NewTokens(cfg.JWTSecret, cfg.JWTTTL, clock)
 	notifications := service.NewNotificationService(deps, wx)
-	bookings := service.NewBookingService(deps, notifications)
+	catalog := service.NewCatalogService(deps, notifications)
+	bookings := service.NewBookingService(deps, catalog, notifications)
 	svc := handler.Services{
 		Tokens:        tokens,
 		Auth:          service.NewAuthService(db, wx, tokens, log),
 		Family:        service.NewFamilyService(db, clock, deps.Loc, log),
-		Catalog:       service.NewCatalogService(deps),
+		Catalog:       catalog,
 		Bookings:      bookings,
 		Notifications: notifications,
 		Idempotency:   service.NewIdempotencyService(deps),
@@ -92,6 +93,14 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 	}
 	a := &App{Config: cfg, DB: db, Log: log, Redis: rdb, Services: svc}
 	a.Jobs = []Job{
+		{Name: "booking_reminders", Run: func(ctx context.Context) error {
+			_, err := bookings.SendReminders(ctx)
+			return err
+		}},
+		{Name: "purge_idempotency_keys", Run: func(ctx context.Context) error {
+			_, err := svc.Idempotency.Purge(ctx)
+			return err
+		}},
 		{Name: "push_notifications", Run: func(ctx context.Context) error {
 			_, err := notifications.PushPending(ctx)
 			return err

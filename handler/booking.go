@@ -1,5 +1,500 @@
 package handler
 
-import "github.com/gin-gonic/gin"
+import (
+	"context"
+	"net/http"
+	"time"
 
-func (a *API) bookingRoutes(authed, staff *gin.RouterGroup) {}
+	"familycare/model"
+	"familycare/service"
+
+	"github.com/gin-gonic/gin"
+)
+
+func (a *API) bookingRoutes(authed, staff *gin.RouterGroup) {
+	authed.POST("/bookings", a.idempotent(), a.createBooking)
+	authed.GET("/bookings", a.listBookings)
+	authed.GET("/bookings/:id", a.getBooking)
+	authed.POST("/bookings/:id/cancel", a.cancelBooking)
+
+	staff.GET("/bookings", a.staffListBookings)
+	staff.GET("/bookings/:id", a.staffGetBooking)
+	staff.POST("/bookings/:id/confirm", a.confirmBooking)
+	staff.POST("/bookings/:id/reject", a.rejectBooking)
+	staff.POST("/bookings/:id/check-in", a.checkInBooking)
+	staff.POST("/bookings/:id/no-show", a.noShowBooking)
+	staff.POST("/sessions", a.idempotent(), a.createSession)
+	staff.PATCH("/sessions/:id", a.patchSession)
+	staff.POST("/schedules", a.idempotent(), a.createSchedule)
+}
+
+// BookingMemberDTO is the family member a booking is for.
+type BookingMemberDTO struct {
+	ID       int64  `json:"id"`
+	Name     string `json:"name" example:"小宝"`
+	Relation string `json:"relation" example:"child"`
+}
+
+// BookingEventDTO is one step of a booking's history.
+type BookingEventDTO struct {
+	From   string    `json:"from,omitempty" example:"pending"`
+	Status string    `json:"status" example:"confirmed"`
+	At     time.Time `json:"at"`
+	ByRole string    `json:"by_role" example:"staff" enums:"resident,staff,admin,system"`
+	Reason string    `json:"reason,omitempty"`
+}
+
+// BookingDTO is a booking.
+type BookingDTO struct {
+	ID        int64             `json:"id"`
+	Session   SessionDTO        `json:"session"`
+	Member    BookingMemberDTO  `json:"member"`
+	Status    string            `json:"status" example:"pending" enums:"pending,confirmed,checked_in,cancelled,rejected,no_show,waitlisted"`
+	Position  int               `json:"position,omitempty" example:"3"`
+	Note      string            `json:"note,omitempty"`
+	Reason    string            `json:"reason,omitempty"`
+	CreatedAt time.Time         `json:"created_at"`
+	UpdatedAt time.Time         `json:"updated_at"`
+	History   []BookingEventDTO `json:"history,omitempty"`
+}
+
+func (a *API) toBooking(v service.BookingView) BookingDTO {
+	d := BookingDTO{ID: v.ID, Session: a.toSession(v.Session),
+		Member: BookingMemberDTO{ID: v.Member.ID, Name: v.Member.Name, Relation: v.Member.Relation},
+		Status: v.Status, Position: v.Position, Note: v.Note, Reason: v.Reason,
+		CreatedAt: a.timeIn(v.CreatedAt), UpdatedAt: a.timeIn(v.UpdatedAt)}
+	for _, e := range v.History {
+		d.History = append(d.History, BookingEventDTO{From: e.FromStatus, Status: e.ToStatus, At: a.timeIn(e.At), ByRole: e.ByRole, Reason: e.Reason})
+	}
+	return d
+}
+
+// BookingList is a page of bookings.
+type BookingList struct {
+	Items      []BookingDTO `json:"items"`
+	NextCursor string       `json:"next_cursor"`
+}
+
+func (a *API) toBookingList(rows []service.BookingView, next string) BookingList {
+	out := BookingList{Items: make([]BookingDTO, 0, len(rows)), NextCursor: next}
+	for _, r := range rows {
+		out.Items = append(out.Items, a.toBooking(r))
+	}
+	return out
+}
+
+// BookingRequest books a session for a family member.
+type BookingRequest struct {
+	SessionID    int64  `json:"session_id" binding:"required,min=1"`
+	MemberID     int64  `json:"member_id" binding:"required,min=1"`
+	Note         string `json:"note" binding:"max=255"`
+	JoinWaitlist bool   `json:"join_waitlist"`
+}
+
+// createBooking godoc
+// @Summary      Book a session for one of my family members
+// @Description  201 with status pending (staff confirm it) or, when the session is full and join_waitlist is true, waitlisted with a position. Send an Idempotency-Key to make retries safe.
+// @Tags         bookings
+// @Accept       json
+// @Produce      json
+// @Security     Bearer
+// @Param        Idempotency-Key header string         false "retry key (same key + same body within 24 h returns the first answer)"
+// @Param        body            body   BookingRequest true  "what to book"
+// @Success      201 {object} BookingDTO
+// @Failure      404 {object} ErrorResponse "session or member not found"
+// @Failure      409 {object} ErrorResponse "session_full, already_booked, session_closed, booking_suspended"
+// @Failure      422 {object} ErrorResponse
+// @Router       /api/v1/bookings [post]
+func (a *API) createBooking(c *gin.Context) {
+	var req BookingRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	v, err := a.svc.Bookings.Create(c.Request.Context(), principal(c), service.NewBooking{
+		SessionID: req.SessionID, MemberID: req.MemberID, Note: req.Note, JoinWaitlist: req.JoinWaitlist})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	created(c, a.toBooking(v))
+}
+
+// BookingQuery filters a resident's bookings.
+type BookingQuery struct {
+	Status string `form:"status" binding:"omitempty,oneof=pending confirmed checked_in cancelled rejected no_show waitlisted"`
+}
+
+// listBookings godoc
+// @Summary   My bookings, latest session first
+// @Tags      bookings
+// @Produce   json
+// @Security  Bearer
+// @Param     status query string false "booking status"
+// @Param     limit  query int    false "page size (1-100, default 20)"
+// @Param     cursor query string false "next_cursor of the previous page"
+// @Success   200 {object} BookingList
+// @Failure   422 {object} ErrorResponse
+// @Router    /api/v1/bookings [get]
+func (a *API) listBookings(c *gin.Context) {
+	var q BookingQuery
+	if !bindQuery(c, &q) {
+		return
+	}
+	p, okPage := page(c)
+	if !okPage {
+		return
+	}
+	rows, next, err := a.svc.Bookings.List(c.Request.Context(), principal(c), false, service.BookingFilter{Status: q.Status}, p)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ok(c, a.toBookingList(rows, next))
+}
+
+// getBooking godoc
+// @Summary   One of my bookings, with its history
+// @Tags      bookings
+// @Produce   json
+// @Security  Bearer
+// @Param     id path int true "booking id"
+// @Success   200 {object} BookingDTO
+// @Failure   404 {object} ErrorResponse
+// @Router    /api/v1/bookings/{id} [get]
+func (a *API) getBooking(c *gin.Context) {
+	id, okID := pathID(c, "id")
+	if !okID {
+		return
+	}
+	p := principal(c)
+	p.Role = model.RoleResident // this route shows only the caller's own
+	v, err := a.svc.Bookings.Get(c.Request.Context(), p, id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ok(c, a.toBooking(v))
+}
+
+// ReasonRequest carries an optional reason.
+type ReasonRequest struct {
+	Reason string `json:"reason" binding:"max=255"`
+}
+
+// cancelBooking godoc
+// @Summary   Cancel one of my bookings
+// @Tags      bookings
+// @Accept    json
+// @Produce   json
+// @Security  Bearer
+// @Param     id   path int           true  "booking id"
+// @Param     body body ReasonRequest false "why"
+// @Success   200 {object} BookingDTO
+// @Failure   404 {object} ErrorResponse
+// @Failure   409 {object} ErrorResponse "cancel_window_closed, invalid_transition"
+// @Router    /api/v1/bookings/{id}/cancel [post]
+func (a *API) cancelBooking(c *gin.Context) {
+	id, okID := pathID(c, "id")
+	if !okID {
+		return
+	}
+	var req ReasonRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	p := principal(c)
+	p.Role = model.RoleResident
+	v, err := a.svc.Bookings.Cancel(c.Request.Context(), p, id, req.Reason)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ok(c, a.toBooking(v))
+}
+
+// StaffBookingQuery filters a clinic's bookings.
+type StaffBookingQuery struct {
+	Status    string `form:"status" binding:"omitempty,oneof=pending confirmed checked_in cancelled rejected no_show waitlisted"`
+	SessionID int64  `form:"session_id" binding:"omitempty,min=1"`
+	Date      string `form:"date" binding:"omitempty,datetime=2006-01-02"`
+	ClinicID  int64  `form:"clinic_id" binding:"omitempty,min=1"`
+}
+
+// staffListBookings godoc
+// @Summary   Bookings of my clinic (admin: all, or ?clinic_id=), earliest session first
+// @Tags      staff
+// @Produce   json
+// @Security  Bearer
+// @Param     status     query string false "booking status"
+// @Param     session_id query int    false "session"
+// @Param     date       query string false "business date of the session (YYYY-MM-DD)"
+// @Param     clinic_id  query int    false "admin only"
+// @Param     limit      query int    false "page size (1-100, default 20)"
+// @Param     cursor     query string false "next_cursor of the previous page"
+// @Success   200 {object} BookingList
+// @Failure   403 {object} ErrorResponse
+// @Failure   422 {object} ErrorResponse
+// @Router    /api/v1/staff/bookings [get]
+func (a *API) staffListBookings(c *gin.Context) {
+	var q StaffBookingQuery
+	if !bindQuery(c, &q) {
+		return
+	}
+	p, okPage := page(c)
+	if !okPage {
+		return
+	}
+	rows, next, err := a.svc.Bookings.List(c.Request.Context(), principal(c), true,
+		service.BookingFilter{Status: q.Status, SessionID: q.SessionID, Date: q.Date, ClinicID: q.ClinicID}, p)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ok(c, a.toBookingList(rows, next))
+}
+
+// staffGetBooking godoc
+// @Summary   One booking of my clinic, with its history
+// @Tags      staff
+// @Produce   json
+// @Security  Bearer
+// @Param     id path int true "booking id"
+// @Success   200 {object} BookingDTO
+// @Failure   404 {object} ErrorResponse
+// @Router    /api/v1/staff/bookings/{id} [get]
+func (a *API) staffGetBooking(c *gin.Context) {
+	id, okID := pathID(c, "id")
+	if !okID {
+		return
+	}
+	v, err := a.svc.Bookings.Get(c.Request.Context(), principal(c), id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ok(c, a.toBooking(v))
+}
+
+// staffTransition serves confirm, reject, check-in and no-show.
+func (a *API) staffTransition(c *gin.Context, act func(ctx context.Context, p service.Principal, id int64, reason string) (service.BookingView, error)) {
+	id, okID := pathID(c, "id")
+	if !okID {
+		return
+	}
+	var req ReasonRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	v, err := act(c.Request.Context(), principal(c), id, req.Reason)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ok(c, a.toBooking(v))
+}
+
+// confirmBooking godoc
+// @Summary   Confirm a pending booking (staff of its clinic)
+// @Tags      staff
+// @Accept    json
+// @Produce   json
+// @Security  Bearer
+// @Param     id   path int           true  "booking id"
+// @Param     body body ReasonRequest false "note"
+// @Success   200 {object} BookingDTO
+// @Failure   404 {object} ErrorResponse
+// @Failure   409 {object} ErrorResponse "invalid_transition"
+// @Router    /api/v1/staff/bookings/{id}/confirm [post]
+func (a *API) confirmBooking(c *gin.Context) { a.staffTransition(c, a.svc.Bookings.Confirm) }
+
+// rejectBooking godoc
+// @Summary   Reject a pending booking; a reason is required
+// @Tags      staff
+// @Accept    json
+// @Produce   json
+// @Security  Bearer
+// @Param     id   path int           true "booking id"
+// @Param     body body ReasonRequest true "why"
+// @Success   200 {object} BookingDTO
+// @Failure   404 {object} ErrorResponse
+// @Failure   409 {object} ErrorResponse "invalid_transition"
+// @Failure   422 {object} ErrorResponse "reason required"
+// @Router    /api/v1/staff/bookings/{id}/reject [post]
+func (a *API) rejectBooking(c *gin.Context) { a.staffTransition(c, a.svc.Bookings.Reject) }
+
+// checkInBooking godoc
+// @Summary   Check in a confirmed booking
+// @Tags      staff
+// @Accept    json
+// @Produce   json
+// @Security  Bearer
+// @Param     id   path int           true  "booking id"
+// @Param     body body ReasonRequest false "note"
+// @Success   200 {object} BookingDTO
+// @Failure   404 {object} ErrorResponse
+// @Failure   409 {object} ErrorResponse "invalid_transition"
+// @Router    /api/v1/staff/bookings/{id}/check-in [post]
+func (a *API) checkInBooking(c *gin.Context) { a.staffTransition(c, a.svc.Bookings.CheckIn) }
+
+// noShowBooking godoc
+// @Summary   Record a no-show (after the session starts)
+// @Tags      staff
+// @Accept    json
+// @Produce   json
+// @Security  Bearer
+// @Param     id   path int           true  "booking id"
+// @Param     body body ReasonRequest false "note"
+// @Success   200 {object} BookingDTO
+// @Failure   404 {object} ErrorResponse
+// @Failure   409 {object} ErrorResponse "invalid_transition, session_not_started"
+// @Router    /api/v1/staff/bookings/{id}/no-show [post]
+func (a *API) noShowBooking(c *gin.Context) { a.staffTransition(c, a.svc.Bookings.NoShow) }
+
+// SessionRequest publishes one session.
+type SessionRequest struct {
+	ServiceID int64  `json:"service_id" binding:"required,min=1"`
+	ExpertID  int64  `json:"expert_id" binding:"omitempty,min=1"`
+	StartsAt  string `json:"starts_at" binding:"required" example:"2026-12-01T09:00:00+08:00"`
+	EndsAt    string `json:"ends_at" binding:"required" example:"2026-12-01T11:30:00+08:00"`
+	Capacity  int    `json:"capacity" binding:"required,min=1,max=1000" example:"20"`
+}
+
+// createSession godoc
+// @Summary   Publish one session at my clinic
+// @Tags      staff
+// @Accept    json
+// @Produce   json
+// @Security  Bearer
+// @Param     body body SessionRequest true "the session"
+// @Success   201 {object} SessionDTO
+// @Failure   409 {object} ErrorResponse "session_exists"
+// @Failure   422 {object} ErrorResponse
+// @Router    /api/v1/staff/sessions [post]
+func (a *API) createSession(c *gin.Context) {
+	var req SessionRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	starts, err1 := time.Parse(time.RFC3339, req.StartsAt)
+	ends, err2 := time.Parse(time.RFC3339, req.EndsAt)
+	if err1 != nil || err2 != nil {
+		f := map[string]string{}
+		if err1 != nil {
+			f["starts_at"] = "must be an RFC 3339 time"
+		}
+		if err2 != nil {
+			f["ends_at"] = "must be an RFC 3339 time"
+		}
+		fail(c, service.Invalid(f))
+		return
+	}
+	v, err := a.svc.Catalog.CreateSession(c.Request.Context(), principal(c), service.NewSession{
+		ServiceID: req.ServiceID, ExpertID: req.ExpertID, StartsAt: starts, EndsAt: ends, Capacity: req.Capacity})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	created(c, a.toSession(v))
+}
+
+// SessionPatch changes capacity or cancels a session.
+type SessionPatch struct {
+	Capacity *int   `json:"capacity" binding:"omitempty,min=1,max=1000"`
+	Status   string `json:"status" binding:"omitempty,oneof=cancelled"`
+	Reason   string `json:"reason" binding:"max=255"`
+}
+
+// patchSession godoc
+// @Summary      Change a session's capacity, or cancel it
+// @Description  Lowering capacity below the seats held is 409 capacity_below_booked; raising it promotes the waitlist. Cancelling (status=cancelled, reason required) cancels every active booking and notifies each booker.
+// @Tags         staff
+// @Accept       json
+// @Produce      json
+// @Security     Bearer
+// @Param        id   path int          true "session id"
+// @Param        body body SessionPatch true "changes"
+// @Success      200 {object} SessionDTO
+// @Failure      404 {object} ErrorResponse
+// @Failure      409 {object} ErrorResponse "capacity_below_booked, session_cancelled"
+// @Failure      422 {object} ErrorResponse
+// @Router       /api/v1/staff/sessions/{id} [patch]
+func (a *API) patchSession(c *gin.Context) {
+	id, okID := pathID(c, "id")
+	if !okID {
+		return
+	}
+	var req SessionPatch
+	if !bindJSON(c, &req) {
+		return
+	}
+	if req.Capacity == nil && req.Status == "" {
+		fail(c, service.ErrInvalid.Msg("nothing to change: send capacity or status"))
+		return
+	}
+	v, err := a.svc.Bookings.UpdateSession(c.Request.Context(), principal(c), id, service.SessionChange{
+		Capacity: req.Capacity, Cancel: req.Status == model.SessionCancelled, Reason: req.Reason})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ok(c, a.toSession(v))
+}
+
+// ScheduleRequest is a recurring schedule.
+type ScheduleRequest struct {
+	ServiceID int64  `json:"service_id" binding:"required,min=1"`
+	ExpertID  int64  `json:"expert_id" binding:"omitempty,min=1"`
+	Weekdays  []int  `json:"weekdays" binding:"required,min=1,max=7,dive,min=1,max=7" example:"2"`
+	StartTime string `json:"start_time" binding:"required" example:"09:00"`
+	EndTime   string `json:"end_time" binding:"required" example:"11:30"`
+	Capacity  int    `json:"capacity" binding:"required,min=1,max=1000" example:"15"`
+	FromDate  string `json:"from_date" binding:"required" example:"2026-12-01"`
+	ToDate    string `json:"to_date" binding:"required" example:"2026-12-31"`
+}
+
+// ScheduleDTO is a created schedule with the sessions it made.
+type ScheduleDTO struct {
+	ID        int64        `json:"id"`
+	ServiceID int64        `json:"service_id"`
+	ExpertID  int64        `json:"expert_id,omitempty"`
+	Weekdays  []int        `json:"weekdays"`
+	StartTime string       `json:"start_time"`
+	EndTime   string       `json:"end_time"`
+	Capacity  int          `json:"capacity"`
+	FromDate  string       `json:"from_date"`
+	ToDate    string       `json:"to_date"`
+	Sessions  []SessionDTO `json:"sessions"`
+	Skipped   int          `json:"skipped"`
+}
+
+// createSchedule godoc
+// @Summary      Publish a recurring schedule at my clinic
+// @Description  Creates a session on each chosen weekday (1 = Monday … 7 = Sunday) between the dates, in the business time zone. Sessions that already exist (same service, expert and start) are skipped, so re-running a schedule creates no duplicates.
+// @Tags         staff
+// @Accept       json
+// @Produce      json
+// @Security     Bearer
+// @Param        body body ScheduleRequest true "the schedule"
+// @Success      201 {object} ScheduleDTO
+// @Failure      422 {object} ErrorResponse
+// @Router       /api/v1/staff/schedules [post]
+func (a *API) createSchedule(c *gin.Context) {
+	var req ScheduleRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	res, err := a.svc.Catalog.CreateSchedule(c.Request.Context(), principal(c), service.NewSchedule{
+		ServiceID: req.ServiceID, ExpertID: req.ExpertID, Weekdays: req.Weekdays, StartTime: req.StartTime,
+		EndTime: req.EndTime, Capacity: req.Capacity, FromDate: req.FromDate, ToDate: req.ToDate})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := ScheduleDTO{ID: res.Schedule.ID, ServiceID: res.Schedule.ServiceID, ExpertID: res.Schedule.ExpertID, Weekdays: req.Weekdays,
+		StartTime: res.Schedule.StartTime, EndTime: res.Schedule.EndTime, Capacity: res.Schedule.Capacity,
+		FromDate: res.Schedule.FromDate, ToDate: res.Schedule.ToDate, Sessions: make([]SessionDTO, 0, len(res.Sessions)), Skipped: res.Skipped}
+	for _, s := range res.Sessions {
+		out.Sessions = append(out.Sessions, a.toSession(s))
+	}
+	c.JSON(http.StatusCreated, out)
+}

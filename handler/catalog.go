@@ -1,5 +1,390 @@
 package handler
 
-import "github.com/gin-gonic/gin"
+import (
+	"time"
 
-func (a *API) catalogRoutes(public *gin.RouterGroup) {}
+	"familycare/model"
+	"familycare/service"
+
+	"github.com/gin-gonic/gin"
+)
+
+func (a *API) catalogRoutes(public *gin.RouterGroup) {
+	public.GET("/clinics", a.listClinics)
+	public.GET("/clinics/:id", a.getClinic)
+	public.GET("/experts", a.listExperts)
+	public.GET("/experts/:id", a.getExpert)
+	public.GET("/services", a.listServices)
+	public.GET("/sessions", a.listSessions)
+	public.GET("/sessions/:id", a.getSession)
+}
+
+// ClinicDTO is a clinic of the medical community.
+type ClinicDTO struct {
+	ID        int64  `json:"id" example:"3"`
+	Name      string `json:"name" example:"石桥镇卫生院"`
+	Kind      string `json:"kind" example:"branch" enums:"main_hospital,branch,station"`
+	ParentID  *int64 `json:"parent_id" extensions:"x-nullable"`
+	Address   string `json:"address"`
+	Phone     string `json:"phone"`
+	OpenHours string `json:"open_hours"`
+}
+
+func toClinic(c model.Clinic) ClinicDTO {
+	return ClinicDTO{ID: c.ID, Name: c.Name, Kind: c.Kind, ParentID: c.ParentID, Address: c.Address, Phone: c.Phone, OpenHours: c.OpenHours}
+}
+
+// ClinicList lists clinics.
+type ClinicList struct {
+	Items      []ClinicDTO `json:"items"`
+	NextCursor string      `json:"next_cursor"`
+}
+
+// ClinicQuery filters clinics.
+type ClinicQuery struct {
+	Kind     string `form:"kind" binding:"omitempty,oneof=main_hospital branch station"`
+	ParentID int64  `form:"parent_id" binding:"omitempty,min=1"`
+}
+
+// listClinics godoc
+// @Summary  Clinics of the medical community (main hospital, branches, stations)
+// @Tags     catalogue
+// @Produce  json
+// @Param    kind      query string false "main_hospital, branch or station"
+// @Param    parent_id query int    false "children of this clinic"
+// @Success  200 {object} ClinicList
+// @Failure  422 {object} ErrorResponse
+// @Router   /api/v1/clinics [get]
+func (a *API) listClinics(c *gin.Context) {
+	var q ClinicQuery
+	if !bindQuery(c, &q) {
+		return
+	}
+	rows, err := a.svc.Catalog.Clinics(c.Request.Context(), service.ClinicFilter{Kind: q.Kind, ParentID: q.ParentID})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := ClinicList{Items: make([]ClinicDTO, 0, len(rows))}
+	for _, r := range rows {
+		out.Items = append(out.Items, toClinic(r))
+	}
+	ok(c, out)
+}
+
+// getClinic godoc
+// @Summary  One clinic
+// @Tags     catalogue
+// @Produce  json
+// @Param    id path int true "clinic id"
+// @Success  200 {object} ClinicDTO
+// @Failure  404 {object} ErrorResponse
+// @Router   /api/v1/clinics/{id} [get]
+func (a *API) getClinic(c *gin.Context) {
+	id, okID := pathID(c, "id")
+	if !okID {
+		return
+	}
+	cl, err := a.svc.Catalog.Clinic(c.Request.Context(), id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ok(c, toClinic(cl))
+}
+
+// ExpertDTO is a 名医工作室 expert.
+type ExpertDTO struct {
+	ID        int64  `json:"id"`
+	Name      string `json:"name" example:"王建华"`
+	Title     string `json:"title" example:"主任医师"`
+	Specialty string `json:"specialty"`
+	ClinicID  int64  `json:"clinic_id"`
+	Bio       string `json:"bio"`
+}
+
+func toExpert(e model.Expert) ExpertDTO {
+	return ExpertDTO{ID: e.ID, Name: e.Name, Title: e.Title, Specialty: e.Specialty, ClinicID: e.ClinicID, Bio: e.Bio}
+}
+
+// ExpertList is a page of experts.
+type ExpertList struct {
+	Items      []ExpertDTO `json:"items"`
+	NextCursor string      `json:"next_cursor"`
+}
+
+// ClinicFilterQuery filters by clinic.
+type ClinicFilterQuery struct {
+	ClinicID int64 `form:"clinic_id" binding:"omitempty,min=1"`
+}
+
+// listExperts godoc
+// @Summary  Named experts (名医工作室)
+// @Tags     catalogue
+// @Produce  json
+// @Param    clinic_id query int    false "experts sitting at this clinic"
+// @Param    limit     query int    false "page size (1-100, default 20)"
+// @Param    cursor    query string false "next_cursor of the previous page"
+// @Success  200 {object} ExpertList
+// @Failure  422 {object} ErrorResponse
+// @Router   /api/v1/experts [get]
+func (a *API) listExperts(c *gin.Context) {
+	var q ClinicFilterQuery
+	if !bindQuery(c, &q) {
+		return
+	}
+	p, okPage := page(c)
+	if !okPage {
+		return
+	}
+	rows, next, err := a.svc.Catalog.Experts(c.Request.Context(), q.ClinicID, p)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := ExpertList{Items: make([]ExpertDTO, 0, len(rows)), NextCursor: next}
+	for _, r := range rows {
+		out.Items = append(out.Items, toExpert(r))
+	}
+	ok(c, out)
+}
+
+// getExpert godoc
+// @Summary  One expert
+// @Tags     catalogue
+// @Produce  json
+// @Param    id path int true "expert id"
+// @Success  200 {object} ExpertDTO
+// @Failure  404 {object} ErrorResponse
+// @Router   /api/v1/experts/{id} [get]
+func (a *API) getExpert(c *gin.Context) {
+	id, okID := pathID(c, "id")
+	if !okID {
+		return
+	}
+	e, err := a.svc.Catalog.Expert(c.Request.Context(), id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ok(c, toExpert(e))
+}
+
+// ServiceDTO is something a clinic offers in sessions.
+type ServiceDTO struct {
+	ID              int64  `json:"id"`
+	Kind            string `json:"kind" example:"pediatric_massage" enums:"pediatric_massage,expert_clinic,parenting_class,vaccination,growth_assessment,prenatal_checkup"`
+	Name            string `json:"name" example:"小儿推拿体验课"`
+	Description     string `json:"description"`
+	DurationMinutes int    `json:"duration_minutes" example:"60"`
+	ClinicID        int64  `json:"clinic_id"`
+}
+
+func toService(s model.Service) ServiceDTO {
+	return ServiceDTO{ID: s.ID, Kind: s.Kind, Name: s.Name, Description: s.Description, DurationMinutes: s.DurationMinutes, ClinicID: s.ClinicID}
+}
+
+// ServiceList is a page of services.
+type ServiceList struct {
+	Items      []ServiceDTO `json:"items"`
+	NextCursor string       `json:"next_cursor"`
+}
+
+// ServiceQuery filters services.
+type ServiceQuery struct {
+	Kind     string `form:"kind" binding:"omitempty,oneof=pediatric_massage expert_clinic parenting_class vaccination growth_assessment prenatal_checkup"`
+	ClinicID int64  `form:"clinic_id" binding:"omitempty,min=1"`
+}
+
+// listServices godoc
+// @Summary  Services (classes, clinics, vaccination…)
+// @Tags     catalogue
+// @Produce  json
+// @Param    kind      query string false "service kind"
+// @Param    clinic_id query int    false "services of this clinic"
+// @Param    limit     query int    false "page size (1-100, default 20)"
+// @Param    cursor    query string false "next_cursor of the previous page"
+// @Success  200 {object} ServiceList
+// @Failure  422 {object} ErrorResponse
+// @Router   /api/v1/services [get]
+func (a *API) listServices(c *gin.Context) {
+	var q ServiceQuery
+	if !bindQuery(c, &q) {
+		return
+	}
+	p, okPage := page(c)
+	if !okPage {
+		return
+	}
+	rows, next, err := a.svc.Catalog.Services(c.Request.Context(), service.ServiceFilter{Kind: q.Kind, ClinicID: q.ClinicID}, p)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := ServiceList{Items: make([]ServiceDTO, 0, len(rows)), NextCursor: next}
+	for _, r := range rows {
+		out.Items = append(out.Items, toService(r))
+	}
+	ok(c, out)
+}
+
+// SessionServiceDTO is the service of a session.
+type SessionServiceDTO struct {
+	ID              int64  `json:"id"`
+	Kind            string `json:"kind"`
+	Name            string `json:"name"`
+	DurationMinutes int    `json:"duration_minutes"`
+}
+
+// SessionClinicDTO is the clinic of a session.
+type SessionClinicDTO struct {
+	ID      int64  `json:"id"`
+	Name    string `json:"name"`
+	Kind    string `json:"kind"`
+	Address string `json:"address"`
+}
+
+// SessionExpertDTO is the expert of a session.
+type SessionExpertDTO struct {
+	ID    int64  `json:"id"`
+	Name  string `json:"name"`
+	Title string `json:"title"`
+}
+
+// SessionDTO is one bookable session.
+type SessionDTO struct {
+	ID           int64             `json:"id"`
+	Service      SessionServiceDTO `json:"service"`
+	Clinic       SessionClinicDTO  `json:"clinic"`
+	Expert       *SessionExpertDTO `json:"expert,omitempty"`
+	StartsAt     time.Time         `json:"starts_at"`
+	EndsAt       time.Time         `json:"ends_at"`
+	Capacity     int               `json:"capacity" example:"20"`
+	Booked       int               `json:"booked" example:"12"`
+	Available    int               `json:"available" example:"8"`
+	Waitlisted   int               `json:"waitlisted" example:"0"`
+	Status       string            `json:"status" example:"open" enums:"open,full,cancelled,past"`
+	CancelReason string            `json:"cancel_reason,omitempty"`
+}
+
+func (a *API) toSession(v service.SessionView) SessionDTO {
+	d := SessionDTO{ID: v.ID,
+		Service:  SessionServiceDTO{ID: v.Service.ID, Kind: v.Service.Kind, Name: v.Service.Name, DurationMinutes: v.Service.DurationMinutes},
+		Clinic:   SessionClinicDTO{ID: v.Clinic.ID, Name: v.Clinic.Name, Kind: v.Clinic.Kind, Address: v.Clinic.Address},
+		StartsAt: a.timeIn(v.StartsAt), EndsAt: a.timeIn(v.EndsAt), Capacity: v.Capacity, Booked: v.Booked,
+		Available: max(v.Capacity-v.Booked, 0), Waitlisted: v.Waitlisted, Status: v.Status, CancelReason: v.CancelReason}
+	if v.Expert != nil {
+		d.Expert = &SessionExpertDTO{ID: v.Expert.ID, Name: v.Expert.Name, Title: v.Expert.Title}
+	}
+	return d
+}
+
+// SessionList is a page of sessions.
+type SessionList struct {
+	Items      []SessionDTO `json:"items"`
+	NextCursor string       `json:"next_cursor"`
+}
+
+// SessionQuery filters sessions. from/to take RFC 3339 times or business
+// dates (YYYY-MM-DD; "to" then includes that day).
+type SessionQuery struct {
+	Kind      string `form:"kind" binding:"omitempty,oneof=pediatric_massage expert_clinic parenting_class vaccination growth_assessment prenatal_checkup"`
+	ClinicID  int64  `form:"clinic_id" binding:"omitempty,min=1"`
+	ExpertID  int64  `form:"expert_id" binding:"omitempty,min=1"`
+	ServiceID int64  `form:"service_id" binding:"omitempty,min=1"`
+	From      string `form:"from"`
+	To        string `form:"to"`
+	Available bool   `form:"available"`
+}
+
+// parseWhen reads an RFC 3339 time or a business date; endOfDay moves a date
+// to the next midnight.
+func (a *API) parseWhen(s string, endOfDay bool) (*time.Time, bool) {
+	if s == "" {
+		return nil, true
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return &t, true
+	}
+	d, err := time.ParseInLocation("2006-01-02", s, a.loc)
+	if err != nil {
+		return nil, false
+	}
+	if endOfDay {
+		d = d.AddDate(0, 0, 1)
+	}
+	return &d, true
+}
+
+// listSessions godoc
+// @Summary      Bookable sessions, by start time
+// @Description  Without from, lists sessions that have not started. available=true keeps open sessions with free seats.
+// @Tags         catalogue
+// @Produce      json
+// @Param        kind       query string false "service kind"
+// @Param        clinic_id  query int    false "clinic"
+// @Param        expert_id  query int    false "expert"
+// @Param        service_id query int    false "service"
+// @Param        from       query string false "RFC 3339 time or YYYY-MM-DD"
+// @Param        to         query string false "RFC 3339 time or YYYY-MM-DD (inclusive day)"
+// @Param        available  query bool   false "only sessions with free seats"
+// @Param        limit      query int    false "page size (1-100, default 20)"
+// @Param        cursor     query string false "next_cursor of the previous page"
+// @Success      200 {object} SessionList
+// @Failure      422 {object} ErrorResponse
+// @Router       /api/v1/sessions [get]
+func (a *API) listSessions(c *gin.Context) {
+	var q SessionQuery
+	if !bindQuery(c, &q) {
+		return
+	}
+	p, okPage := page(c)
+	if !okPage {
+		return
+	}
+	from, okFrom := a.parseWhen(q.From, false)
+	to, okTo := a.parseWhen(q.To, true)
+	if !okFrom || !okTo {
+		f := map[string]string{}
+		if !okFrom {
+			f["from"] = "must be an RFC 3339 time or YYYY-MM-DD"
+		}
+		if !okTo {
+			f["to"] = "must be an RFC 3339 time or YYYY-MM-DD"
+		}
+		fail(c, service.Invalid(f))
+		return
+	}
+	rows, next, err := a.svc.Catalog.Sessions(c.Request.Context(), service.SessionFilter{Kind: q.Kind, ClinicID: q.ClinicID,
+		ExpertID: q.ExpertID, ServiceID: q.ServiceID, From: from, To: to, Available: q.Available}, p)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := SessionList{Items: make([]SessionDTO, 0, len(rows)), NextCursor: next}
+	for _, r := range rows {
+		out.Items = append(out.Items, a.toSession(r))
+	}
+	ok(c, out)
+}
+
+// getSession godoc
+// @Summary  One session
+// @Tags     catalogue
+// @Produce  json
+// @Param    id path int true "session id"
+// @Success  200 {object} SessionDTO
+// @Failure  404 {object} ErrorResponse
+// @Router   /api/v1/sessions/{id} [get]
+func (a *API) getSession(c *gin.Context) {
+	id, okID := pathID(c, "id")
+	if !okID {
+		return
+	}
+	v, err := a.svc.Catalog.Session(c.Request.Context(), id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ok(c, a.toSession(v))
+}

@@ -43,13 +43,13 @@ type SubscriptionQuota struct {
 // IdempotencyRecord remembers the first response to a create request sent
 // with an Idempotency-Key.
 type IdempotencyRecord struct {
-	ID           int64     `gorm:"primaryKey"`
-	UserID       int64     `gorm:"not null;uniqueIndex:ux_idem_user_key,priority:1"`
-	Key          string    `gorm:"size:128;not null;uniqueIndex:ux_idem_user_key,priority:2"`
-	RequestHash  string    `gorm:"size:64;not null"`
-	State        string    `gorm:"size:16;not null"`
-	StatusCode   int       `gorm:"not null;default:0"`
-	ResponseBody []byte    `gorm:"type:blob"`
+	ID           int64  `gorm:"primaryKey"`
+	UserID       int64  `gorm:"not null;uniqueIndex:ux_idem_user_key,priority:1"`
+	Key          string `gorm:"size:128;not null;uniqueIndex:ux_idem_user_key,priority:2"`
+	RequestHash  string `gorm:"size:64;not null"`
+	State        string `gorm:"size:16;not null"`
+	StatusCode   int    `gorm:"not null;default:0"`
+	ResponseBody []byte
 	CreatedAt    time.Time `gorm:"not null"`
 	ExpiresAt    time.Time `gorm:"not null;index"`
 }

@@ -1,25 +1,751 @@
 package service
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"familycare/config"
+	"familycare/model"
+	"familycare/pagination"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
-// BookingService books seats, runs the booking state machine and the waitlist.
+// Booking errors (codes from API.md).
+var (
+	ErrSessionFull        = newErr(KindConflict, "session_full", "the session is full; ask to join the waitlist")
+	ErrAlreadyBooked      = newErr(KindConflict, "already_booked", "this family member already holds a booking for the session")
+	ErrSessionClosed      = newErr(KindConflict, "session_closed", "the session is cancelled or no longer takes bookings")
+	ErrCancelWindowClosed = newErr(KindConflict, "cancel_window_closed", "it is too late to cancel online; please call the clinic")
+	ErrBookingSuspended   = newErr(KindConflict, "booking_suspended", "booking is suspended after repeated no-shows")
+	ErrSessionNotStarted  = newErr(KindConflict, "session_not_started", "a no-show can be recorded only after the session starts")
+	ErrReasonRequired     = InvalidField("reason", "required")
+)
+
+// transitions is the booking state machine: from → allowed next states.
+var transitions = map[string][]string{
+	model.BookingPending:    {model.BookingConfirmed, model.BookingRejected, model.BookingCancelled},
+	model.BookingConfirmed:  {model.BookingCheckedIn, model.BookingNoShow, model.BookingCancelled},
+	model.BookingWaitlisted: {model.BookingPending, model.BookingCancelled},
+}
+
+// holdsSeat reports the statuses counted in Session.Booked. A checked-in
+// child sits in the seat, so checked_in keeps holding it.
+func holdsSeat(status string) bool {
+	return status == model.BookingPending || status == model.BookingConfirmed || status == model.BookingCheckedIn
+}
+
+// isActive reports the statuses under the one-booking-per-member-per-session
+// key.
+func isActive(status string) bool {
+	return holdsSeat(status) || status == model.BookingWaitlisted
+}
+
+func allowed(from, to string) bool {
+	for _, s := range transitions[from] {
+		if s == to {
+			return true
+		}
+	}
+	return false
+}
+
+// BookingService books seats, runs the booking state machine and the
+// waitlist. Seat counts are changed only by conditional updates in the
+// transaction that changes the booking, so they hold across replicas.
 type BookingService struct {
-	db     *gorm.DB
-	clock  Clock
-	loc    *time.Location
-	cfg    config.Config
-	notify *NotificationService
-	log    *slog.Logger
+	db      *gorm.DB
+	clock   Clock
+	loc     *time.Location
+	cfg     config.Config
+	catalog *CatalogService
+	notify  *NotificationService
+	log     *slog.Logger
+	// OnOutcome, when set, is told the outcome of every booking attempt
+	// (metrics).
+	OnOutcome func(outcome string)
 }
 
 // NewBookingService builds the booking service.
-func NewBookingService(deps Deps, notify *NotificationService) *BookingService {
-	return &BookingService{db: deps.DB, clock: deps.Clock, loc: deps.Loc, cfg: deps.Config, notify: notify, log: deps.Log}
+func NewBookingService(deps Deps, catalog *CatalogService, notify *NotificationService) *BookingService {
+	return &BookingService{db: deps.DB, clock: deps.Clock, loc: deps.Loc, cfg: deps.Config, catalog: catalog, notify: notify, log: deps.Log}
+}
+
+// BookingView is a booking with its session, member and waitlist position.
+type BookingView struct {
+	model.Booking
+	Session  SessionView
+	Member   model.Member
+	Position int // 1-based waitlist position; 0 unless waitlisted
+	History  []model.BookingEvent
+}
+
+// NewBooking is a booking request.
+type NewBooking struct {
+	SessionID, MemberID int64
+	Note                string
+	JoinWaitlist        bool
+}
+
+func (s *BookingService) outcome(o string) {
+	if s.OnOutcome != nil {
+		s.OnOutcome(o)
+	}
+}
+
+// Create books a seat for one of the caller's members, or a waitlist place
+// when the session is full and the caller asked for one.
+func (s *BookingService) Create(ctx context.Context, p Principal, in NewBooking) (BookingView, error) {
+	var (
+		b      model.Booking
+		sess   model.Session
+		member model.Member
+	)
+	err := withRetry(ctx, func() error {
+		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			var err error
+			b, sess, member, err = s.create(tx, p, in)
+			return err
+		})
+	})
+	if err != nil {
+		var se *Error
+		if errors.As(err, &se) {
+			s.outcome(se.Code)
+		} else {
+			s.outcome("error")
+		}
+		return BookingView{}, err
+	}
+	s.outcome(b.Status)
+	sv, err := s.catalog.views(ctx, []model.Session{sess})
+	if err != nil {
+		return BookingView{}, err
+	}
+	v := BookingView{Booking: b, Session: sv[0], Member: member}
+	if b.Status == model.BookingWaitlisted {
+		// Our place in the queue at the moment we joined it.
+		v.Position = sess.Waitlisted
+	}
+	return v, nil
+}
+
+func (s *BookingService) create(tx *gorm.DB, p Principal, in NewBooking) (model.Booking, model.Session, model.Member, error) {
+	var (
+		sess model.Session
+		none model.Booking
+	)
+	now := s.clock.Now()
+	member, err := ownedMember(tx, p.UserID, in.MemberID)
+	if err != nil {
+		return none, sess, member, ErrNotFound.Msg("no such family member")
+	}
+	var susp model.BookingSuspension
+	err = tx.Where("member_id = ? AND ends_at > ?", member.ID, now).Order("ends_at DESC").Limit(1).Find(&susp).Error
+	if err != nil {
+		return none, sess, member, err
+	}
+	if susp.ID != 0 {
+		return none, sess, member, ErrBookingSuspended.With(map[string]any{"until": susp.EndsAt.In(s.loc).Format(time.RFC3339)}).
+			Msg("booking is suspended until %s after repeated no-shows", susp.EndsAt.In(s.loc).Format("2006-01-02"))
+	}
+	// Take a seat: the condition is checked by the database on the latest
+	// row, under its row lock, so concurrent requests cannot overbook.
+	res := tx.Model(&model.Session{}).
+		Where("id = ? AND status = ? AND booked < capacity AND starts_at > ?", in.SessionID, model.SessionOpen, now.Add(s.cfg.BookingCutoff)).
+		Updates(map[string]any{"booked": gorm.Expr("booked + 1"), "updated_at": now})
+	if res.Error != nil {
+		return none, sess, member, res.Error
+	}
+	seated := res.RowsAffected == 1
+	if !seated && in.JoinWaitlist {
+		res = tx.Model(&model.Session{}).Where("id = ? AND status = ? AND starts_at > ?", in.SessionID, model.SessionOpen, now.Add(s.cfg.BookingCutoff)).
+			Updates(map[string]any{"waitlisted": gorm.Expr("waitlisted + 1"), "waitlist_seq": gorm.Expr("waitlist_seq + 1"), "updated_at": now})
+		if res.Error != nil {
+			return none, sess, member, res.Error
+		}
+	}
+	// Read the session after our update: the row is ours (locked), so what we
+	// read includes every committed change and ours.
+	if err := tx.First(&sess, in.SessionID).Error; err != nil {
+		return none, sess, member, notFound(err)
+	}
+	if res.RowsAffected == 0 {
+		if sess.Status != model.SessionOpen || !now.Before(sess.StartsAt.Add(-s.cfg.BookingCutoff)) {
+			return none, sess, member, ErrSessionClosed
+		}
+		var mine int64
+		if err := tx.Model(&model.Booking{}).Where("session_id = ? AND member_id = ? AND active = ?", sess.ID, member.ID, true).Count(&mine).Error; err != nil {
+			return none, sess, member, err
+		}
+		if mine > 0 {
+			return none, sess, member, ErrAlreadyBooked
+		}
+		return none, sess, member, ErrSessionFull
+	}
+	b := model.Booking{SessionID: sess.ID, MemberID: member.ID, UserID: p.UserID, ClinicID: sess.ClinicID,
+		Status: model.BookingPending, Active: ptrTrue(), Note: strings.TrimSpace(in.Note), StartsAt: sess.StartsAt}
+	if !seated {
+		b.Status, b.WaitSeq = model.BookingWaitlisted, sess.WaitlistSeq
+	}
+	// The unique key (session, member, active) refuses a second active
+	// booking of the member, whatever the concurrency.
+	if err := tx.Create(&b).Error; err != nil {
+		if isDuplicate(err) {
+			return none, sess, member, ErrAlreadyBooked
+		}
+		return none, sess, member, err
+	}
+	return b, sess, member, s.history(tx, b.ID, "", b.Status, p.UserID, p.Role, "")
+}
+
+func ptrTrue() *bool { t := true; return &t }
+
+func (s *BookingService) history(tx *gorm.DB, bookingID int64, from, to string, by int64, role, reason string) error {
+	return tx.Create(&model.BookingEvent{BookingID: bookingID, FromStatus: from, ToStatus: to, At: s.clock.Now(),
+		ByUserID: by, ByRole: role, Reason: truncate(reason, 255)}).Error
+}
+
+// Get returns one of the caller's bookings with its history.
+func (s *BookingService) Get(ctx context.Context, p Principal, id int64) (BookingView, error) {
+	var b model.Booking
+	q := s.db.WithContext(ctx).Where("id = ?", id)
+	q = s.scope(q, p)
+	if err := q.First(&b).Error; err != nil {
+		return BookingView{}, notFound(err)
+	}
+	return s.view(ctx, b, true)
+}
+
+// scope limits bookings to the caller's own (residents), their clinic's
+// (staff) or all (admin).
+func (s *BookingService) scope(q *gorm.DB, p Principal) *gorm.DB {
+	switch {
+	case p.IsAdmin():
+		return q
+	case p.Role == model.RoleStaff:
+		return q.Where("clinic_id = ?", p.ClinicID)
+	}
+	return q.Where("user_id = ?", p.UserID)
+}
+
+// BookingFilter filters booking lists.
+type BookingFilter struct {
+	Status    string
+	SessionID int64
+	Date      string // business date of the session, YYYY-MM-DD
+	ClinicID  int64  // admin only
+}
+
+type bookingCursor struct {
+	StartsAt time.Time `json:"t"`
+	ID       int64     `json:"id"`
+}
+
+// List lists bookings the caller may see: residents their own (latest
+// session first), staff their clinic's (earliest session first).
+func (s *BookingService) List(ctx context.Context, p Principal, staffView bool, f BookingFilter, pg pagination.Page) ([]BookingView, string, error) {
+	var cur bookingCursor
+	if err := decodeCursor(pg.Cursor, &cur); err != nil {
+		return nil, "", err
+	}
+	limit := pageLimit(pg.Limit)
+	q := s.db.WithContext(ctx).Model(&model.Booking{})
+	if staffView {
+		q = s.scope(q, p)
+		if p.IsAdmin() && f.ClinicID != 0 {
+			q = q.Where("clinic_id = ?", f.ClinicID)
+		}
+	} else {
+		q = q.Where("user_id = ?", p.UserID)
+	}
+	if f.Status != "" {
+		q = q.Where("status = ?", f.Status)
+	}
+	if f.SessionID != 0 {
+		q = q.Where("session_id = ?", f.SessionID)
+	}
+	if f.Date != "" {
+		day, err := time.ParseInLocation(dateLayout, f.Date, s.loc)
+		if err != nil {
+			return nil, "", InvalidField("date", "must be a date YYYY-MM-DD")
+		}
+		q = q.Where("starts_at >= ? AND starts_at < ?", day.UTC(), day.AddDate(0, 0, 1).UTC())
+	}
+	order := "starts_at DESC, id DESC"
+	if staffView {
+		order = "starts_at, id"
+	}
+	if cur.ID != 0 {
+		if staffView {
+			q = q.Where("(starts_at > ? OR (starts_at = ? AND id > ?))", cur.StartsAt, cur.StartsAt, cur.ID)
+		} else {
+			q = q.Where("(starts_at < ? OR (starts_at = ? AND id < ?))", cur.StartsAt, cur.StartsAt, cur.ID)
+		}
+	}
+	var rows []model.Booking
+	if err := q.Order(order).Limit(limit + 1).Find(&rows).Error; err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(rows) > limit {
+		rows = rows[:limit]
+		last := rows[limit-1]
+		next = pagination.Encode(bookingCursor{StartsAt: last.StartsAt, ID: last.ID})
+	}
+	out, err := s.views(ctx, rows)
+	return out, next, err
+}
+
+// view loads what a booking response shows.
+func (s *BookingService) view(ctx context.Context, b model.Booking, withHistory bool) (BookingView, error) {
+	vs, err := s.views(ctx, []model.Booking{b})
+	if err != nil {
+		return BookingView{}, err
+	}
+	v := vs[0]
+	if withHistory {
+		if err := s.db.WithContext(ctx).Where("booking_id = ?", b.ID).Order("id").Find(&v.History).Error; err != nil {
+			return BookingView{}, err
+		}
+	}
+	return v, nil
+}
+
+func (s *BookingService) views(ctx context.Context, rows []model.Booking) ([]BookingView, error) {
+	if len(rows) == 0 {
+		return []BookingView{}, nil
+	}
+	db := s.db.WithContext(ctx)
+	sessIDs, memberIDs := make([]int64, 0, len(rows)), make([]int64, 0, len(rows))
+	for _, b := range rows {
+		sessIDs = append(sessIDs, b.SessionID)
+		memberIDs = append(memberIDs, b.MemberID)
+	}
+	var sessions []model.Session
+	if err := db.Where("id IN ?", sessIDs).Find(&sessions).Error; err != nil {
+		return nil, err
+	}
+	sviews, err := s.catalog.views(ctx, sessions)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[int64]SessionView{}
+	for _, v := range sviews {
+		byID[v.ID] = v
+	}
+	var members []model.Member
+	if err := db.Unscoped().Where("id IN ?", memberIDs).Find(&members).Error; err != nil {
+		return nil, err
+	}
+	mByID := map[int64]model.Member{}
+	for _, m := range members {
+		mByID[m.ID] = m
+	}
+	out := make([]BookingView, len(rows))
+	for i, b := range rows {
+		out[i] = BookingView{Booking: b, Session: byID[b.SessionID], Member: mByID[b.MemberID]}
+		if b.Status == model.BookingWaitlisted {
+			var ahead int64
+			if err := db.Model(&model.Booking{}).Where("session_id = ? AND status = ? AND wait_seq < ?", b.SessionID, model.BookingWaitlisted, b.WaitSeq).
+				Count(&ahead).Error; err != nil {
+				return nil, err
+			}
+			out[i].Position = int(ahead) + 1
+		}
+	}
+	return out, nil
+}
+
+// Cancel cancels one of the caller's bookings.
+func (s *BookingService) Cancel(ctx context.Context, p Principal, id int64, reason string) (BookingView, error) {
+	return s.transition(ctx, p, id, model.BookingCancelled, reason, func(b model.Booking, sess model.Session, now time.Time) error {
+		if b.Status != model.BookingWaitlisted && now.After(sess.StartsAt.Add(-s.cfg.CancelWindow)) {
+			return ErrCancelWindowClosed.With(map[string]any{"window_hours": s.cfg.CancelWindow.Hours()})
+		}
+		if b.Status == model.BookingWaitlisted && !now.Before(sess.StartsAt) {
+			return ErrSessionClosed
+		}
+		return nil
+	})
+}
+
+// Confirm, Reject, CheckIn and NoShow are the staff actions.
+func (s *BookingService) Confirm(ctx context.Context, p Principal, id int64, reason string) (BookingView, error) {
+	return s.transition(ctx, p, id, model.BookingConfirmed, reason, func(b model.Booking, sess model.Session, now time.Time) error {
+		if !now.Before(sess.EndsAt) {
+			return ErrSessionClosed.Msg("the session is over")
+		}
+		return nil
+	})
+}
+
+// Reject refuses a pending booking; a reason is required.
+func (s *BookingService) Reject(ctx context.Context, p Principal, id int64, reason string) (BookingView, error) {
+	if strings.TrimSpace(reason) == "" {
+		return BookingView{}, ErrReasonRequired
+	}
+	return s.transition(ctx, p, id, model.BookingRejected, reason, nil)
+}
+
+// CheckIn records that the member arrived.
+func (s *BookingService) CheckIn(ctx context.Context, p Principal, id int64, reason string) (BookingView, error) {
+	return s.transition(ctx, p, id, model.BookingCheckedIn, reason, nil)
+}
+
+// NoShow records that the member did not come; repeated no-shows suspend
+// booking for the member.
+func (s *BookingService) NoShow(ctx context.Context, p Principal, id int64, reason string) (BookingView, error) {
+	return s.transition(ctx, p, id, model.BookingNoShow, reason, func(b model.Booking, sess model.Session, now time.Time) error {
+		if now.Before(sess.StartsAt) {
+			return ErrSessionNotStarted
+		}
+		return nil
+	})
+}
+
+// transition applies one state change: scope check, state-machine check,
+// rule check, then seat counters (locking the session row first, the same
+// order everywhere), the conditional booking update, history, notification
+// and waitlist promotion — all in one transaction.
+func (s *BookingService) transition(ctx context.Context, p Principal, id int64, to, reason string,
+	check func(model.Booking, model.Session, time.Time) error) (BookingView, error) {
+	var b model.Booking
+	err := withRetry(ctx, func() error {
+		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			if err := s.scope(tx.Where("id = ?", id), p).First(&b).Error; err != nil {
+				return notFound(err)
+			}
+			// Lock the session row first (the same order in every booking
+			// transaction), then read the latest booking state.
+			var sess model.Session
+			if err := forUpdate(tx).First(&sess, b.SessionID).Error; err != nil {
+				return err
+			}
+			if err := forUpdate(tx).First(&b, b.ID).Error; err != nil {
+				return err
+			}
+			from := b.Status
+			if !allowed(from, to) {
+				return ErrInvalidTransition.With(map[string]any{"from": from, "to": to})
+			}
+			now := s.clock.Now()
+			if check != nil {
+				if err := check(b, sess, now); err != nil {
+					return err
+				}
+			}
+			if err := s.apply(tx, &b, to, p.UserID, p.Role, reason); err != nil {
+				return err
+			}
+			if to == model.BookingNoShow {
+				if err := s.suspendIfRepeated(tx, b, now); err != nil {
+					return err
+				}
+			}
+			if p.UserID != b.UserID {
+				if err := s.notifyBooker(tx, b, sess, reason); err != nil {
+					return err
+				}
+			}
+			if holdsSeat(from) && !holdsSeat(to) {
+				return s.promote(tx, b.SessionID)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return BookingView{}, err
+	}
+	return s.view(ctx, b, true)
+}
+
+// apply changes b to status `to`: session counters first (row lock), then
+// the booking with a conditional update, then a history row.
+func (s *BookingService) apply(tx *gorm.DB, b *model.Booking, to string, by int64, role, reason string) error {
+	from := b.Status
+	now := s.clock.Now()
+	seat := boolInt(holdsSeat(to)) - boolInt(holdsSeat(from))
+	wait := boolInt(to == model.BookingWaitlisted) - boolInt(from == model.BookingWaitlisted)
+	if seat != 0 || wait != 0 {
+		q := tx.Model(&model.Session{}).Where("id = ?", b.SessionID)
+		if seat > 0 {
+			q = q.Where("booked < capacity")
+		}
+		res := q.Updates(map[string]any{"booked": gorm.Expr("booked + ?", seat), "waitlisted": gorm.Expr("waitlisted + ?", wait), "updated_at": now})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrSessionFull
+		}
+	}
+	var active *bool
+	if isActive(to) {
+		active = ptrTrue()
+	}
+	res := tx.Model(&model.Booking{}).Where("id = ? AND status = ?", b.ID, from).
+		Updates(map[string]any{"status": to, "active": active, "reason": truncate(reason, 255), "updated_at": now})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		// Someone else changed it first: this change lost the race.
+		return ErrInvalidTransition.With(map[string]any{"from": from, "to": to})
+	}
+	b.Status, b.Active, b.Reason = to, active, reason
+	return s.history(tx, b.ID, from, to, by, role, reason)
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// promote moves the oldest waitlisted bookings of a session to pending while
+// seats are free, notifying their owners. It runs inside the transaction
+// that freed the seat, after the session row is locked by its update.
+func (s *BookingService) promote(tx *gorm.DB, sessionID int64) error {
+	for {
+		var sess model.Session
+		if err := forUpdate(tx).First(&sess, sessionID).Error; err != nil {
+			return err
+		}
+		if sess.Status != model.SessionOpen || sess.Booked >= sess.Capacity || !s.clock.Now().Before(sess.StartsAt) {
+			return nil
+		}
+		var next model.Booking
+		err := forUpdate(tx).Where("session_id = ? AND status = ?", sessionID, model.BookingWaitlisted).Order("wait_seq").First(&next).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := s.apply(tx, &next, model.BookingPending, 0, "system", "a seat became free"); err != nil {
+			return err
+		}
+		if err := s.notify.Notify(tx, Notice{UserID: next.UserID, Event: EventBookingPromoted, Title: "候补成功",
+			Body: "有名额空出，您的候补预约已转为待确认：" + s.sessionLabel(sess), RefType: "booking", RefID: next.ID}); err != nil {
+			return err
+		}
+	}
+}
+
+func (s *BookingService) sessionLabel(sess model.Session) string {
+	return sess.StartsAt.In(s.loc).Format("01月02日 15:04")
+}
+
+// notifyBooker tells the booker about a change made by staff.
+func (s *BookingService) notifyBooker(tx *gorm.DB, b model.Booking, sess model.Session, reason string) error {
+	n := Notice{UserID: b.UserID, RefType: "booking", RefID: b.ID}
+	when := s.sessionLabel(sess)
+	switch b.Status {
+	case model.BookingConfirmed:
+		n.Event, n.Title, n.Body = EventBookingConfirmed, "预约已确认", "您的预约已确认："+when+"，请按时到达。"
+	case model.BookingRejected:
+		n.Event, n.Title, n.Body = EventBookingRejected, "预约未通过", "您的预约未通过："+when+"。原因："+reason
+	case model.BookingNoShow:
+		n.Event, n.Title, n.Body = EventBookingNoShow, "爽约记录", "您预约的"+when+"未到场，已记录一次爽约。"
+	default:
+		return nil
+	}
+	return s.notify.Notify(tx, n)
+}
+
+// suspendIfRepeated suspends booking for a member who reached the no-show
+// limit within the window.
+func (s *BookingService) suspendIfRepeated(tx *gorm.DB, b model.Booking, now time.Time) error {
+	if s.cfg.NoShowLimit <= 0 {
+		return nil
+	}
+	var n int64
+	if err := tx.Model(&model.Booking{}).Where("member_id = ? AND status = ? AND starts_at >= ?", b.MemberID, model.BookingNoShow, now.Add(-s.cfg.NoShowWindow)).
+		Count(&n).Error; err != nil {
+		return err
+	}
+	if int(n) < s.cfg.NoShowLimit {
+		return nil
+	}
+	var active int64
+	if err := tx.Model(&model.BookingSuspension{}).Where("member_id = ? AND ends_at > ?", b.MemberID, now).Count(&active).Error; err != nil {
+		return err
+	}
+	if active > 0 {
+		return nil
+	}
+	until := now.Add(s.cfg.NoShowSuspension)
+	if err := tx.Create(&model.BookingSuspension{MemberID: b.MemberID, EndsAt: until}).Error; err != nil {
+		return err
+	}
+	return s.notify.Notify(tx, Notice{UserID: b.UserID, Event: EventBookingNoShow, Title: "预约暂停",
+		Body:    fmt.Sprintf("因 %d 天内爽约 %d 次，该家庭成员 %s 前不能预约。", int(s.cfg.NoShowWindow.Hours()/24), n, until.In(s.loc).Format("2006-01-02")),
+		RefType: "member", RefID: b.MemberID})
+}
+
+// SessionChange is a staff edit of a session.
+type SessionChange struct {
+	Capacity *int
+	Cancel   bool
+	Reason   string
+}
+
+// UpdateSession changes a session's capacity (never below the seats held;
+// raising it promotes the waitlist) or cancels it (every active booking is
+// cancelled with the reason and its booker notified).
+func (s *BookingService) UpdateSession(ctx context.Context, p Principal, id int64, ch SessionChange) (SessionView, error) {
+	if ch.Capacity != nil && (*ch.Capacity < 1 || *ch.Capacity > maxCapacity) {
+		return SessionView{}, InvalidField("capacity", fmt.Sprintf("must be between 1 and %d", maxCapacity))
+	}
+	if ch.Cancel && strings.TrimSpace(ch.Reason) == "" {
+		return SessionView{}, ErrReasonRequired
+	}
+	err := withRetry(ctx, func() error {
+		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			var sess model.Session
+			q := forUpdate(tx).Where("id = ?", id)
+			if !p.IsAdmin() {
+				q = q.Where("clinic_id = ?", p.ClinicID)
+			}
+			if err := q.First(&sess).Error; err != nil {
+				return notFound(err)
+			}
+			if sess.Status == model.SessionCancelled {
+				return ErrSessionCancelled
+			}
+			now := s.clock.Now()
+			if ch.Capacity != nil {
+				res := tx.Model(&model.Session{}).Where("id = ? AND booked <= ? AND status = ?", id, *ch.Capacity, model.SessionOpen).
+					Updates(map[string]any{"capacity": *ch.Capacity, "updated_at": now})
+				if res.Error != nil {
+					return res.Error
+				}
+				if res.RowsAffected == 0 {
+					var cur model.Session
+					if err := tx.First(&cur, id).Error; err != nil {
+						return err
+					}
+					return ErrCapacityBelowBooked.With(map[string]any{"booked": cur.Booked})
+				}
+				if err := s.promote(tx, id); err != nil {
+					return err
+				}
+			}
+			if ch.Cancel {
+				return s.cancelSession(tx, p, sess, ch.Reason, now)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return SessionView{}, err
+	}
+	return s.catalog.Session(ctx, id)
+}
+
+func (s *BookingService) cancelSession(tx *gorm.DB, p Principal, sess model.Session, reason string, now time.Time) error {
+	res := tx.Model(&model.Session{}).Where("id = ? AND status = ?", sess.ID, model.SessionOpen).
+		Updates(map[string]any{"status": model.SessionCancelled, "cancel_reason": truncate(reason, 255), "booked": 0, "waitlisted": 0, "updated_at": now})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return ErrSessionCancelled
+	}
+	var active []model.Booking
+	if err := forUpdate(tx).Where("session_id = ? AND active = ? AND status <> ?", sess.ID, true, model.BookingCheckedIn).Find(&active).Error; err != nil {
+		return err
+	}
+	for _, b := range active {
+		from := b.Status
+		res := tx.Model(&model.Booking{}).Where("id = ? AND status = ?", b.ID, from).
+			Updates(map[string]any{"status": model.BookingCancelled, "active": nil, "reason": truncate(reason, 255), "updated_at": now})
+		if res.Error != nil {
+			return res.Error
+		}
+		if err := s.history(tx, b.ID, from, model.BookingCancelled, p.UserID, p.Role, reason); err != nil {
+			return err
+		}
+		if err := s.notify.Notify(tx, Notice{UserID: b.UserID, Event: EventSessionCancelled, Title: "活动取消",
+			Body: "很抱歉，" + s.sessionLabel(sess) + " 的场次已取消。原因：" + reason, RefType: "booking", RefID: b.ID}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SendReminders notifies, once, every confirmed booking whose session is
+// tomorrow (business date). Each booking is claimed with a conditional
+// update, so several processes running the job remind each booking once.
+func (s *BookingService) SendReminders(ctx context.Context) (int, error) {
+	now := s.clock.Now().In(s.loc)
+	tomorrow := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, s.loc)
+	var due []model.Booking
+	if err := s.db.WithContext(ctx).Where("status = ? AND reminded_at IS NULL AND starts_at >= ? AND starts_at < ?",
+		model.BookingConfirmed, tomorrow.UTC(), tomorrow.AddDate(0, 0, 1).UTC()).Order("id").Limit(500).Find(&due).Error; err != nil {
+		return 0, err
+	}
+	sent := 0
+	for _, b := range due {
+		won := false
+		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			res := tx.Model(&model.Booking{}).Where("id = ? AND reminded_at IS NULL AND status = ?", b.ID, model.BookingConfirmed).
+				Update("reminded_at", s.clock.Now())
+			if res.Error != nil || res.RowsAffected == 0 {
+				return res.Error
+			}
+			won = true
+			return s.notify.Notify(tx, Notice{UserID: b.UserID, Event: EventBookingReminder, Title: "明日预约提醒",
+				Body: "您预约的 " + b.StartsAt.In(s.loc).Format("01月02日 15:04") + " 就在明天，请按时到达。", RefType: "booking", RefID: b.ID})
+		})
+		if err != nil {
+			return sent, err
+		}
+		if won {
+			sent++
+		}
+	}
+	return sent, nil
+}
+
+// forUpdate makes a read a locking read on MySQL/MariaDB/TiDB, which sees the
+// latest committed rows (not the transaction's snapshot) and locks them.
+// SQLite needs nothing: its write transactions run one at a time.
+func forUpdate(tx *gorm.DB) *gorm.DB {
+	if tx.Dialector.Name() == "mysql" {
+		return tx.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	return tx
+}
+
+// withRetry runs a transaction again when the database chose it as a
+// deadlock victim or it waited too long for a lock (MySQL 1213/1205) or SQLite
+// was busy. Business errors are returned at once.
+func withRetry(ctx context.Context, fn func() error) error {
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		err = fn()
+		if err == nil || !retryable(err) || ctx.Err() != nil {
+			return err
+		}
+		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
+	}
+	return err
+}
+
+func retryable(err error) bool {
+	var se *Error
+	if errors.As(err, &se) {
+		return false
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "Error 1213") || strings.Contains(msg, "Error 1205") ||
+		strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked")
 }

@@ -1,13 +1,30 @@
 package service
 
 import (
+	"context"
+	"errors"
 	"log/slog"
 	"time"
+
+	"familycare/model"
 
 	"gorm.io/gorm"
 )
 
-// IdempotencyService remembers first responses to create requests.
+// Idempotency errors.
+var (
+	ErrIdempotencyKeyReused   = newErr(KindInvalid, "idempotency_key_reused", "this Idempotency-Key was used for a different request")
+	ErrIdempotencyInProgress  = newErr(KindConflict, "idempotency_in_progress", "a request with this Idempotency-Key is still being processed; retry shortly")
+	ErrIdempotencyKeyTooLong  = InvalidField("Idempotency-Key", "must be 1 to 128 characters")
+	idempotencyStaleAfter     = time.Minute
+	idempotencyWaitFor        = 10 * time.Second
+	idempotencyPollEvery      = 20 * time.Millisecond
+	idempotencyStateRunning   = "processing"
+	idempotencyStateCompleted = "done"
+)
+
+// IdempotencyService remembers the first response to a create request sent
+// with an Idempotency-Key, in the database, so every replica replays it.
 type IdempotencyService struct {
 	db    *gorm.DB
 	clock Clock
@@ -18,4 +35,91 @@ type IdempotencyService struct {
 // NewIdempotencyService builds the service.
 func NewIdempotencyService(deps Deps) *IdempotencyService {
 	return &IdempotencyService{db: deps.DB, clock: deps.Clock, ttl: deps.Config.IdempotencyTTL, log: deps.Log}
+}
+
+// Replay is a stored first response.
+type Replay struct {
+	Status int
+	Body   []byte
+}
+
+// Begin claims key for a request whose fingerprint is hash. It returns a
+// replay when the request was already answered; nil when the caller owns
+// the key and must call Finish (or Abandon). A concurrent duplicate waits
+// for the first to finish.
+func (s *IdempotencyService) Begin(ctx context.Context, userID int64, key, hash string) (*Replay, error) {
+	if key == "" || len(key) > 128 {
+		return nil, ErrIdempotencyKeyTooLong
+	}
+	db := s.db.WithContext(ctx)
+	deadline := time.Now().Add(idempotencyWaitFor)
+	for {
+		now := s.clock.Now()
+		rec := model.IdempotencyRecord{UserID: userID, Key: key, RequestHash: hash, State: idempotencyStateRunning,
+			CreatedAt: now, ExpiresAt: now.Add(s.ttl)}
+		err := db.Create(&rec).Error
+		if err == nil {
+			return nil, nil
+		}
+		if !isDuplicate(err) {
+			return nil, err
+		}
+		var got model.IdempotencyRecord
+		if err := db.Where("user_id = ? AND `key` = ?", userID, key).First(&got).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				continue // deleted meanwhile: try to claim again
+			}
+			return nil, err
+		}
+		switch {
+		case !got.ExpiresAt.After(now):
+			// Expired: forget it and claim the key afresh.
+			if err := db.Where("id = ? AND expires_at <= ?", got.ID, now).Delete(&model.IdempotencyRecord{}).Error; err != nil {
+				return nil, err
+			}
+			continue
+		case got.RequestHash != hash:
+			return nil, ErrIdempotencyKeyReused
+		case got.State == idempotencyStateCompleted:
+			return &Replay{Status: got.StatusCode, Body: got.ResponseBody}, nil
+		case now.Sub(got.CreatedAt) > idempotencyStaleAfter:
+			// Its owner died mid-request: take it over.
+			res := db.Model(&model.IdempotencyRecord{}).Where("id = ? AND state = ? AND created_at = ?", got.ID, idempotencyStateRunning, got.CreatedAt).
+				Update("created_at", now)
+			if res.Error != nil {
+				return nil, res.Error
+			}
+			if res.RowsAffected == 1 {
+				return nil, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return nil, ErrIdempotencyInProgress
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ErrIdempotencyInProgress
+		case <-time.After(idempotencyPollEvery):
+		}
+	}
+}
+
+// Finish stores the response of a request that owns key.
+func (s *IdempotencyService) Finish(ctx context.Context, userID int64, key string, status int, body []byte) error {
+	return s.db.WithContext(ctx).Model(&model.IdempotencyRecord{}).
+		Where("user_id = ? AND `key` = ? AND state = ?", userID, key, idempotencyStateRunning).
+		Updates(map[string]any{"state": idempotencyStateCompleted, "status_code": status, "response_body": body}).Error
+}
+
+// Abandon releases key after a failure that should not be replayed (5xx),
+// so the client's retry runs again.
+func (s *IdempotencyService) Abandon(ctx context.Context, userID int64, key string) error {
+	return s.db.WithContext(ctx).Where("user_id = ? AND `key` = ? AND state = ?", userID, key, idempotencyStateRunning).
+		Delete(&model.IdempotencyRecord{}).Error
+}
+
+// Purge deletes expired records (a background job).
+func (s *IdempotencyService) Purge(ctx context.Context) (int64, error) {
+	res := s.db.WithContext(ctx).Where("expires_at <= ?", s.clock.Now()).Delete(&model.IdempotencyRecord{})
+	return res.RowsAffected, res.Error
 }

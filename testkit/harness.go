@@ -85,6 +85,7 @@ func New(t testing.TB, opts ...Option) *Harness {
 	cfg.EnableDevLogin = true
 	cfg.EnableJobs = false
 	cfg.RequestTimeout = 30 * time.Second
+	cfg.JWTTTL = 400 * 24 * time.Hour // tests move the clock by weeks
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -260,9 +261,12 @@ func withDBName(dsn, name string) (string, error) {
 	return dsn[:slash+1] + name + params, nil
 }
 
+// truncateAll empties the tables earlier tests wrote to. TRUNCATE also
+// resets auto-increment ids, so fixtures get the same ids on every database.
 func truncateAll(db *gorm.DB) error {
 	var tables []string
-	if err := db.Raw("SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE'").Scan(&tables).Error; err != nil {
+	if err := db.Raw("SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' AND (auto_increment IS NULL OR auto_increment > 1)").
+		Scan(&tables).Error; err != nil {
 		return err
 	}
 	return db.Connection(func(tx *gorm.DB) error {
@@ -270,7 +274,7 @@ func truncateAll(db *gorm.DB) error {
 			return err
 		}
 		for _, tb := range tables {
-			if err := tx.Exec("DELETE FROM `" + tb + "`").Error; err != nil {
+			if err := tx.Exec("TRUNCATE TABLE `" + tb + "`").Error; err != nil {
 				return err
 			}
 		}
