@@ -22,7 +22,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -110,44 +109,9 @@ func serve(cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{
-		Handler:           a.Engine,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      cfg.RequestTimeout + 5*time.Second,
-		IdleTimeout:       120 * time.Second,
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	jobsCtx, stopJobs := context.WithCancel(context.Background())
-	jobsDone := make(chan struct{})
-	go func() {
-		defer close(jobsDone)
-		if cfg.EnableJobs {
-			a.RunJobs(jobsCtx, cfg.JobInterval)
-		}
-	}()
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	log.Info("listening", "addr", ln.Addr().String(), "docs", "/swagger/index.html")
-
-	select {
-	case err := <-errc:
-		stopJobs()
-		return err
-	case <-ctx.Done():
-	}
-	log.Info("shutting down: draining in-flight requests", "timeout", cfg.DrainTimeout.String())
-	sctx, cancel := context.WithTimeout(context.Background(), cfg.DrainTimeout)
-	defer cancel()
-	err = srv.Shutdown(sctx)
-	stopJobs()
-	<-jobsDone
-	if err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	log.Info("stopped")
-	return nil
+	return a.Serve(ctx, ln, cfg.DrainTimeout)
 }
 
 func grantRole(cfg config.Config, log *slog.Logger, args []string) error {
