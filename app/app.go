@@ -6,6 +6,9 @@ package app
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"net"
 	"log/slog"
 	"net/http"
 	"time"
@@ -146,4 +149,47 @@ func (a *App) Close() error {
 		return err
 	}
 	return sqlDB.Close()
+}
+
+// Serve runs the HTTP server on ln and the background jobs until ctx ends,
+// then stops accepting connections, lets in-flight requests finish within
+// drain, and stops the jobs. It returns when all of that is done.
+func (a *App) Serve(ctx context.Context, ln net.Listener, drain time.Duration) error {
+	srv := &http.Server{
+		Handler:           a.Engine,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      a.Config.RequestTimeout + 5*time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	jobsCtx, stopJobs := context.WithCancel(context.Background())
+	jobsDone := make(chan struct{})
+	go func() {
+		defer close(jobsDone)
+		if a.Config.EnableJobs {
+			a.RunJobs(jobsCtx, a.Config.JobInterval)
+		}
+	}()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	a.Log.Info("listening", "addr", ln.Addr().String(), "docs", "/swagger/index.html")
+
+	select {
+	case err := <-errc:
+		stopJobs()
+		<-jobsDone
+		return err
+	case <-ctx.Done():
+	}
+	a.Log.Info("shutting down: draining in-flight requests", "timeout", drain.String())
+	sctx, cancel := context.WithTimeout(context.Background(), drain)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	stopJobs()
+	<-jobsDone
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	a.Log.Info("stopped")
+	return nil
 }
