@@ -83,7 +83,7 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 		Bookings:      bookings,
 		Notifications: notifications,
 		Idempotency:   service.NewIdempotencyService(deps),
-		Circles:       service.NewCircleService(deps),
+		Circles:       service.NewCircleService(deps, wx, notifications),
 		Guidance:      service.NewGuidanceService(deps),
 		Contracts:     service.NewContractService(deps),
 		Ready: func(ctx context.Context) error {
@@ -106,6 +106,10 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 		}},
 		{Name: "push_notifications", Run: func(ctx context.Context) error {
 			_, err := notifications.PushPending(ctx)
+			return err
+		}},
+		{Name: "circle_content_recheck", Run: func(ctx context.Context) error {
+			_, err := svc.Circles.RecheckPending(ctx)
 			return err
 		}},
 	}

@@ -1,0 +1,591 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"familycare/model"
+	"familycare/pagination"
+
+	"gorm.io/gorm"
+)
+
+// Limits of circle texts.
+const (
+	maxTextChars   = 2000
+	maxPostImages  = 9
+	maxImageURLLen = 512
+	maxReasonChars = 500
+	rateWindow     = time.Hour
+)
+
+// textTransitions is the state machine of posts and comments.
+var textTransitions = map[string][]string{
+	model.PostPendingReview: {model.PostPublished, model.PostRejected, model.PostHidden, model.PostDeleted},
+	model.PostPublished:     {model.PostHidden, model.PostDeleted},
+	model.PostHidden:        {model.PostPublished, model.PostDeleted},
+}
+
+func textMayMove(from, to string) bool {
+	for _, s := range textTransitions[from] {
+		if s == to {
+			return true
+		}
+	}
+	return false
+}
+
+// publishedDelta is how a transition changes a count of published texts.
+func publishedDelta(from, to string) int {
+	switch {
+	case from != model.PostPublished && to == model.PostPublished:
+		return 1
+	case from == model.PostPublished && to != model.PostPublished:
+		return -1
+	}
+	return 0
+}
+
+// canSeeText: residents see published texts and their own pending ones;
+// staff see everything.
+func canSeeText(p Principal, status string, authorID int64) bool {
+	switch {
+	case p.IsStaff(), status == model.PostPublished:
+		return true
+	case status == model.PostPendingReview:
+		return p.UserID != 0 && authorID == p.UserID
+	}
+	return false
+}
+
+// PostInput is a post to create.
+type PostInput struct {
+	Content   string
+	ImageURLs []string
+	Anonymous bool
+}
+
+// PostView is a post as the caller sees it.
+type PostView struct {
+	model.Post
+	// Author is nil when it is hidden from the caller (anonymous posts).
+	Author *model.User
+	Liked  bool
+	Mine   bool
+	// ForStaff: the caller is staff, so moderation fields are shown.
+	ForStaff bool
+}
+
+// CommentView is a comment as the caller sees it.
+type CommentView struct {
+	model.PostComment
+	Author *model.User
+	// ByPostAuthor: written by the post's author (楼主).
+	ByPostAuthor bool
+	Mine         bool
+	ForStaff     bool
+}
+
+func checkText(field, text string) (string, error) {
+	t := strings.TrimSpace(text)
+	if n := utf8.RuneCountInString(t); n < 1 || n > maxTextChars {
+		return "", InvalidField(field, fmt.Sprintf("must be 1 to %d characters", maxTextChars))
+	}
+	return t, nil
+}
+
+func checkImages(urls []string) ([]string, error) {
+	if len(urls) > maxPostImages {
+		return nil, InvalidField("image_urls", fmt.Sprintf("must have at most %d items", maxPostImages))
+	}
+	out := make([]string, 0, len(urls))
+	for i, raw := range urls {
+		u, err := url.Parse(raw)
+		if err != nil || u.Scheme != "https" || u.Host == "" || len(raw) > maxImageURLLen || strings.ContainsAny(raw, " \t\r\n") {
+			return nil, InvalidField(fmt.Sprintf("image_urls[%d]", i), fmt.Sprintf("must be an https URL of at most %d characters", maxImageURLLen))
+		}
+		out = append(out, raw)
+	}
+	return out, nil
+}
+
+// writer loads the caller for a post or comment in a circle: a member, not
+// muted.
+func (s *CircleService) writer(db *gorm.DB, p Principal, circleID int64) (model.User, error) {
+	var u model.User
+	if err := db.Select("id", "open_id").First(&u, p.UserID).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return u, ErrUnauthorized
+		}
+		return u, err
+	}
+	member, err := isMember(db, circleID, p.UserID)
+	if err != nil {
+		return u, err
+	}
+	if !member {
+		return u, ErrNotACircleMember
+	}
+	var mute model.CircleMute
+	err = db.Where("user_id = ? AND ends_at > ?", p.UserID, s.clock.Now()).Limit(1).Find(&mute).Error
+	if err != nil {
+		return u, err
+	}
+	if mute.ID != 0 {
+		until := mute.EndsAt.In(s.loc)
+		return u, ErrMuted.Msg("you may not post or comment in circles until %s", until.Format("2006-01-02 15:04")).
+			With(map[string]any{"until": until.Format(time.RFC3339)})
+	}
+	return u, nil
+}
+
+// screen runs a text through the rate limit, the blocked words and WeChat's
+// content-security check, and says in which state to store it: published
+// (pass), pending_review for staff (review) or pending_review for the
+// recheck job (WeChat did not answer). Risky text is refused.
+func (s *CircleService) screen(ctx context.Context, u model.User, scene TextScene, action string, limit int, text string) (status, check string, err error) {
+	if err := s.limiter.hit(ctx, action, u.ID, limit, rateWindow); err != nil {
+		return "", "", err
+	}
+	if s.blocked.match(text) {
+		return "", "", ErrContentRejected.With(map[string]any{"source": "blocked_words"})
+	}
+	verdict, err := s.checker.CheckText(ctx, u.OpenID, scene, text)
+	switch {
+	case err != nil:
+		s.log.Warn("content check failed; text kept for recheck", "action", action, "err", err.Error())
+		return model.PostPendingReview, model.PostCheckRecheck, nil
+	case verdict == VerdictRisky:
+		return "", "", ErrContentRejected.With(map[string]any{"source": "wechat"})
+	case verdict == VerdictReview:
+		return model.PostPendingReview, model.PostCheckStaff, nil
+	}
+	return model.PostPublished, model.PostCheckDone, nil
+}
+
+// CreatePost publishes a post in a circle, after the content checks.
+func (s *CircleService) CreatePost(ctx context.Context, p Principal, circleID int64, in PostInput) (PostView, error) {
+	content, err := checkText("content", in.Content)
+	if err != nil {
+		return PostView{}, err
+	}
+	images, err := checkImages(in.ImageURLs)
+	if err != nil {
+		return PostView{}, err
+	}
+	db := s.db.WithContext(ctx)
+	var c model.Circle
+	if err := db.First(&c, circleID).Error; err != nil {
+		return PostView{}, notFound(err)
+	}
+	u, err := s.writer(db, p, circleID)
+	if err != nil {
+		return PostView{}, err
+	}
+	status, check, err := s.screen(ctx, u, SceneForum, "post", s.postLimit, content)
+	if err != nil {
+		return PostView{}, err
+	}
+	now := s.clock.Now()
+	post := model.Post{CircleID: circleID, UserID: p.UserID, Content: content, ImageURLs: images, Anonymous: in.Anonymous,
+		Status: status, CheckState: check, CreatedAt: now, UpdatedAt: now}
+	if check == model.PostCheckRecheck {
+		post.NextCheckAt = &now
+	}
+	err = db.Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&post).Error; err != nil {
+			return err
+		}
+		if status == model.PostPublished {
+			return tx.Model(&model.Circle{}).Where("id = ?", circleID).UpdateColumn("post_count", gorm.Expr("post_count + 1")).Error
+		}
+		return nil
+	})
+	if err != nil {
+		return PostView{}, err
+	}
+	return s.postView(db, p, post)
+}
+
+// Feed lists a circle's published posts newest first (and the caller's own
+// posts waiting for review). The cursor is the last id seen, so posts
+// arriving between pages never shift the next page.
+func (s *CircleService) Feed(ctx context.Context, p Principal, circleID int64, pg pagination.Page) ([]PostView, string, error) {
+	var cur idCursor
+	if err := decodeCursor(pg.Cursor, &cur); err != nil {
+		return nil, "", err
+	}
+	limit := pageLimit(pg.Limit)
+	db := s.db.WithContext(ctx)
+	var c model.Circle
+	if err := db.First(&c, circleID).Error; err != nil {
+		return nil, "", notFound(err)
+	}
+	q := db.Where("circle_id = ?", circleID).
+		Where("(status = ? OR (status = ? AND user_id = ?))", model.PostPublished, model.PostPendingReview, p.UserID)
+	if cur.ID > 0 {
+		q = q.Where("id < ?", cur.ID)
+	}
+	var rows []model.Post
+	if err := q.Order("id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(rows) > limit {
+		rows = rows[:limit]
+		next = pagination.Encode(idCursor{ID: rows[limit-1].ID})
+	}
+	views, err := s.postViews(db, p, rows)
+	return views, next, err
+}
+
+// Post returns one post the caller may see.
+func (s *CircleService) Post(ctx context.Context, p Principal, id int64) (PostView, error) {
+	db := s.db.WithContext(ctx)
+	post, err := visiblePost(db, p, id)
+	if err != nil {
+		return PostView{}, err
+	}
+	return s.postView(db, p, post)
+}
+
+func visiblePost(db *gorm.DB, p Principal, id int64) (model.Post, error) {
+	var post model.Post
+	if err := db.First(&post, id).Error; err != nil {
+		return post, notFound(err)
+	}
+	if !canSeeText(p, post.Status, post.UserID) {
+		return post, ErrNotFound
+	}
+	return post, nil
+}
+
+// openPost is a visible post that takes comments, likes and reports.
+func openPost(db *gorm.DB, p Principal, id int64) (model.Post, error) {
+	post, err := visiblePost(db, p, id)
+	if err == nil && post.Status != model.PostPublished {
+		return post, ErrPostNotPublished.With(map[string]any{"status": post.Status})
+	}
+	return post, err
+}
+
+// DeletePost soft-deletes a post: its author or staff may.
+func (s *CircleService) DeletePost(ctx context.Context, p Principal, id int64) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		post, err := visiblePost(tx, p, id)
+		if err != nil {
+			return err
+		}
+		if !p.IsStaff() && post.UserID != p.UserID {
+			return ErrForbidden.Msg("only the author or staff may delete a post")
+		}
+		now := s.clock.Now()
+		if err := s.movePost(tx, &post, model.PostDeleted, map[string]any{"deleted_by": p.UserID, "deleted_at": now,
+			"check_state": model.PostCheckDone, "next_check_at": nil}); err != nil {
+			return err
+		}
+		if post.UserID != p.UserID {
+			return s.audit(tx, p.UserID, ModDeletePost, "post", post.ID, "", "")
+		}
+		return nil
+	})
+}
+
+// movePost applies one transition with a conditional update and keeps the
+// circle's post_count (published posts) in step, in the caller's transaction.
+func (s *CircleService) movePost(tx *gorm.DB, post *model.Post, to string, set map[string]any) error {
+	if !textMayMove(post.Status, to) {
+		return ErrInvalidTransition.With(map[string]any{"status": post.Status})
+	}
+	set["status"] = to
+	set["updated_at"] = s.clock.Now()
+	res := tx.Model(&model.Post{}).Where("id = ? AND status = ?", post.ID, post.Status).Updates(set)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		var cur model.Post
+		if err := tx.Select("id", "status").First(&cur, post.ID).Error; err != nil {
+			return notFound(err)
+		}
+		return ErrInvalidTransition.With(map[string]any{"status": cur.Status})
+	}
+	if d := publishedDelta(post.Status, to); d != 0 {
+		if err := tx.Model(&model.Circle{}).Where("id = ?", post.CircleID).
+			UpdateColumn("post_count", gorm.Expr("post_count + ?", d)).Error; err != nil {
+			return err
+		}
+	}
+	post.Status = to
+	return nil
+}
+
+// moveComment is movePost for comments; the post's comment_count counts
+// published comments.
+func (s *CircleService) moveComment(tx *gorm.DB, c *model.PostComment, to string, set map[string]any) error {
+	if !textMayMove(c.Status, to) {
+		return ErrInvalidTransition.With(map[string]any{"status": c.Status})
+	}
+	set["status"] = to
+	set["updated_at"] = s.clock.Now()
+	res := tx.Model(&model.PostComment{}).Where("id = ? AND status = ?", c.ID, c.Status).Updates(set)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		var cur model.PostComment
+		if err := tx.Select("id", "status").First(&cur, c.ID).Error; err != nil {
+			return notFound(err)
+		}
+		return ErrInvalidTransition.With(map[string]any{"status": cur.Status})
+	}
+	if d := publishedDelta(c.Status, to); d != 0 {
+		if err := tx.Model(&model.Post{}).Where("id = ?", c.PostID).
+			UpdateColumn("comment_count", gorm.Expr("comment_count + ?", d)).Error; err != nil {
+			return err
+		}
+	}
+	c.Status = to
+	return nil
+}
+
+func (s *CircleService) postView(db *gorm.DB, p Principal, post model.Post) (PostView, error) {
+	vs, err := s.postViews(db, p, []model.Post{post})
+	if err != nil {
+		return PostView{}, err
+	}
+	return vs[0], nil
+}
+
+// postViews adds authors (unless anonymous to the caller) and the caller's
+// likes.
+func (s *CircleService) postViews(db *gorm.DB, p Principal, posts []model.Post) ([]PostView, error) {
+	out := make([]PostView, 0, len(posts))
+	if len(posts) == 0 {
+		return out, nil
+	}
+	ids := make([]int64, 0, len(posts))
+	uids := make([]int64, 0, len(posts))
+	for _, x := range posts {
+		ids = append(ids, x.ID)
+		uids = append(uids, x.UserID)
+	}
+	users, err := usersByID(db, uids)
+	if err != nil {
+		return nil, err
+	}
+	liked := map[int64]bool{}
+	if p.UserID != 0 {
+		var lids []int64
+		if err := db.Model(&model.PostLike{}).Where("user_id = ? AND post_id IN ?", p.UserID, ids).Pluck("post_id", &lids).Error; err != nil {
+			return nil, err
+		}
+		for _, id := range lids {
+			liked[id] = true
+		}
+	}
+	for _, x := range posts {
+		v := PostView{Post: x, Liked: liked[x.ID], Mine: p.UserID != 0 && x.UserID == p.UserID, ForStaff: p.IsStaff()}
+		if !x.Anonymous || v.ForStaff || v.Mine {
+			if u, ok := users[x.UserID]; ok {
+				v.Author = &u
+			}
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func usersByID(db *gorm.DB, ids []int64) (map[int64]model.User, error) {
+	var us []model.User
+	if err := db.Select("id", "nickname", "avatar_url", "role").Where("id IN ?", ids).Find(&us).Error; err != nil {
+		return nil, err
+	}
+	out := make(map[int64]model.User, len(us))
+	for _, u := range us {
+		out[u.ID] = u
+	}
+	return out, nil
+}
+
+// CreateComment comments on a published post, after the content checks.
+func (s *CircleService) CreateComment(ctx context.Context, p Principal, postID int64, text string) (CommentView, error) {
+	content, err := checkText("content", text)
+	if err != nil {
+		return CommentView{}, err
+	}
+	db := s.db.WithContext(ctx)
+	post, err := openPost(db, p, postID)
+	if err != nil {
+		return CommentView{}, err
+	}
+	u, err := s.writer(db, p, post.CircleID)
+	if err != nil {
+		return CommentView{}, err
+	}
+	status, check, err := s.screen(ctx, u, SceneComment, "comment", s.commentLimit, content)
+	if err != nil {
+		return CommentView{}, err
+	}
+	now := s.clock.Now()
+	c := model.PostComment{PostID: postID, UserID: p.UserID, Content: content, Status: status, CheckState: check,
+		CreatedAt: now, UpdatedAt: now}
+	if check == model.PostCheckRecheck {
+		c.NextCheckAt = &now
+	}
+	err = db.Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&c).Error; err != nil {
+			return err
+		}
+		if status == model.PostPublished {
+			return tx.Model(&model.Post{}).Where("id = ?", postID).UpdateColumn("comment_count", gorm.Expr("comment_count + 1")).Error
+		}
+		return nil
+	})
+	if err != nil {
+		return CommentView{}, err
+	}
+	vs, err := s.commentViews(db, p, post, []model.PostComment{c})
+	if err != nil {
+		return CommentView{}, err
+	}
+	return vs[0], nil
+}
+
+// Comments lists a post's comments oldest first: published ones and the
+// caller's own waiting for review (staff see all).
+func (s *CircleService) Comments(ctx context.Context, p Principal, postID int64, pg pagination.Page) ([]CommentView, string, error) {
+	var cur idCursor
+	if err := decodeCursor(pg.Cursor, &cur); err != nil {
+		return nil, "", err
+	}
+	limit := pageLimit(pg.Limit)
+	db := s.db.WithContext(ctx)
+	post, err := visiblePost(db, p, postID)
+	if err != nil {
+		return nil, "", err
+	}
+	q := db.Where("post_id = ? AND id > ?", postID, cur.ID)
+	if !p.IsStaff() {
+		q = q.Where("(status = ? OR (status = ? AND user_id = ?))", model.PostPublished, model.PostPendingReview, p.UserID)
+	}
+	var rows []model.PostComment
+	if err := q.Order("id").Limit(limit + 1).Find(&rows).Error; err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(rows) > limit {
+		rows = rows[:limit]
+		next = pagination.Encode(idCursor{ID: rows[limit-1].ID})
+	}
+	views, err := s.commentViews(db, p, post, rows)
+	return views, next, err
+}
+
+// commentViews adds authors; the author of an anonymous post stays
+// anonymous in its comments too.
+func (s *CircleService) commentViews(db *gorm.DB, p Principal, post model.Post, cs []model.PostComment) ([]CommentView, error) {
+	out := make([]CommentView, 0, len(cs))
+	if len(cs) == 0 {
+		return out, nil
+	}
+	uids := make([]int64, 0, len(cs))
+	for _, c := range cs {
+		uids = append(uids, c.UserID)
+	}
+	users, err := usersByID(db, uids)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cs {
+		v := CommentView{PostComment: c, ByPostAuthor: c.UserID == post.UserID, Mine: p.UserID != 0 && c.UserID == p.UserID,
+			ForStaff: p.IsStaff()}
+		if !(post.Anonymous && v.ByPostAuthor) || v.ForStaff || v.Mine {
+			if u, ok := users[c.UserID]; ok {
+				v.Author = &u
+			}
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// Like likes a post; liking again changes nothing.
+func (s *CircleService) Like(ctx context.Context, p Principal, postID int64) (PostView, error) {
+	return s.setLike(ctx, p, postID, true)
+}
+
+// Unlike takes a like back; unliking again changes nothing.
+func (s *CircleService) Unlike(ctx context.Context, p Principal, postID int64) (PostView, error) {
+	return s.setLike(ctx, p, postID, false)
+}
+
+// setLike inserts or deletes the like row; the unique (post_id, user_id) key
+// decides whether anything changed, and like_count moves in the database in
+// the same transaction.
+func (s *CircleService) setLike(ctx context.Context, p Principal, postID int64, like bool) (PostView, error) {
+	var out PostView
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		post, err := openPost(tx, p, postID)
+		if err != nil {
+			return err
+		}
+		changed := false
+		delta := "like_count + 1"
+		if like {
+			// A duplicate of the unique key is a like that exists.
+			err := tx.Create(&model.PostLike{PostID: postID, UserID: p.UserID, CreatedAt: s.clock.Now()}).Error
+			if err != nil && !isDuplicate(err) {
+				return err
+			}
+			changed = err == nil
+		} else {
+			res := tx.Where("post_id = ? AND user_id = ?", postID, p.UserID).Delete(&model.PostLike{})
+			if res.Error != nil {
+				return res.Error
+			}
+			changed, delta = res.RowsAffected == 1, "like_count - 1"
+		}
+		if changed {
+			if err := tx.Model(&model.Post{}).Where("id = ?", postID).UpdateColumn("like_count", gorm.Expr(delta)).Error; err != nil {
+				return err
+			}
+		}
+		if err := tx.First(&post, postID).Error; err != nil {
+			return notFound(err)
+		}
+		out, err = s.postView(tx, p, post)
+		return err
+	})
+	return out, err
+}
+
+// Report reports a published post to staff, once per user and post.
+func (s *CircleService) Report(ctx context.Context, p Principal, postID int64, reason string) (model.PostReport, error) {
+	reason = strings.TrimSpace(reason)
+	if n := utf8.RuneCountInString(reason); n < 1 || n > maxReasonChars {
+		return model.PostReport{}, InvalidField("reason", fmt.Sprintf("must be 1 to %d characters", maxReasonChars))
+	}
+	var r model.PostReport
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		post, err := openPost(tx, p, postID)
+		if err != nil {
+			return err
+		}
+		r = model.PostReport{PostID: postID, ReporterID: p.UserID, CircleID: post.CircleID, Reason: reason,
+			Status: model.ReportOpen, CreatedAt: s.clock.Now()}
+		if err := tx.Create(&r).Error; err != nil {
+			if isDuplicate(err) {
+				return ErrAlreadyReported
+			}
+			return err
+		}
+		return tx.Model(&model.Post{}).Where("id = ?", postID).UpdateColumn("report_count", gorm.Expr("report_count + 1")).Error
+	})
+	return r, err
+}
