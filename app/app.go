@@ -112,6 +112,14 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 			_, err := svc.Circles.RecheckPending(ctx)
 			return err
 		}},
+		{Name: "guidance_flush_views", Run: func(ctx context.Context) error {
+			_, err := svc.Guidance.Flush(ctx)
+			return err
+		}},
+		{Name: "guidance_index", Run: func(ctx context.Context) error {
+			_, err := svc.Guidance.Reindex(ctx)
+			return err
+		}},
 	}
 	a.Engine = handler.New(handler.Options{
 		Log: log, Loc: deps.Loc, DevLogin: cfg.EnableDevLogin && cfg.Env != config.EnvProd,

@@ -39,4 +39,4 @@ func Migrate(db *gorm.DB) error {
 
 // extraMigrations run after AutoMigrate, for what GORM tags cannot express
 // (full-text indexes, virtual tables). Each must be idempotent.
-var extraMigrations []func(*gorm.DB) error
+var extraMigrations = []func(*gorm.DB) error{MigrateGuidanceSearch}
