@@ -85,7 +85,7 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 		Idempotency:   service.NewIdempotencyService(deps),
 		Circles:       service.NewCircleService(deps, wx, notifications),
 		Guidance:      service.NewGuidanceService(deps),
-		Contracts:     service.NewContractService(deps),
+		Contracts:     service.NewContractService(deps, notifications),
 		Ready: func(ctx context.Context) error {
 			sqlDB, err := db.DB()
 			if err != nil {
@@ -118,6 +118,14 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 		}},
 		{Name: "guidance_index", Run: func(ctx context.Context) error {
 			_, err := svc.Guidance.Reindex(ctx)
+			return err
+		}},
+		{Name: "family_contract_expiry", Run: func(ctx context.Context) error {
+			_, err := svc.Contracts.ExpireContracts(ctx)
+			return err
+		}},
+		{Name: "family_contract_expiry_reminders", Run: func(ctx context.Context) error {
+			_, err := svc.Contracts.RemindExpiring(ctx)
 			return err
 		}},
 	}

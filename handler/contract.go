@@ -1,5 +1,615 @@
 package handler
 
-import "github.com/gin-gonic/gin"
+import (
+	"time"
 
-func (a *API) contractRoutes(public, authed, staff *gin.RouterGroup) {}
+	"familycare/model"
+	"familycare/service"
+
+	"github.com/gin-gonic/gin"
+)
+
+func (a *API) contractRoutes(public, authed, staff *gin.RouterGroup) {
+	public.GET("/doctor-teams", a.listDoctorTeams)
+
+	authed.POST("/family-contracts", a.idempotent(), a.applyContract)
+	authed.GET("/family-contracts", a.listContracts)
+	authed.GET("/family-contracts/:id", a.getContract)
+	authed.POST("/family-contracts/:id/renew", a.idempotent(), a.renewContract)
+	authed.POST("/family-contracts/:id/terminate", a.terminateContract)
+
+	staff.POST("/family-contracts", a.idempotent(), a.staffApplyContract)
+	staff.GET("/family-contracts", a.staffListContracts)
+	staff.GET("/family-contracts/:id", a.staffGetContract)
+	staff.POST("/family-contracts/:id/approve", a.approveContract)
+	staff.POST("/family-contracts/:id/reject", a.rejectContract)
+	staff.POST("/family-contracts/:id/terminate", a.staffTerminateContract)
+	staff.GET("/stats/family-doctor", a.familyDoctorStats)
+
+	a.medicineRoutes(authed, staff)
+}
+
+// ---- doctor teams ----
+
+// TeamDoctorDTO is one person of a family-doctor team.
+type TeamDoctorDTO struct {
+	ID    int64  `json:"id"`
+	Name  string `json:"name" example:"赵立新"`
+	Title string `json:"title" example:"全科主治医师"`
+	Role  string `json:"role" example:"lead_doctor" enums:"lead_doctor,nurse,public_health,pharmacist"`
+}
+
+// DoctorTeamDTO is a family-doctor team with its doctors.
+type DoctorTeamDTO struct {
+	ID          int64           `json:"id" example:"1"`
+	Name        string          `json:"name" example:"石桥镇家庭医生一团队"`
+	ClinicID    int64           `json:"clinic_id" example:"3"`
+	Description string          `json:"description"`
+	Doctors     []TeamDoctorDTO `json:"doctors"`
+}
+
+// DoctorTeamList is a page of doctor teams.
+type DoctorTeamList struct {
+	Items      []DoctorTeamDTO `json:"items"`
+	NextCursor string          `json:"next_cursor"`
+}
+
+// DoctorTeamQuery filters doctor teams.
+type DoctorTeamQuery struct {
+	ClinicID int64 `form:"clinic_id" binding:"omitempty,min=1"`
+}
+
+func toDoctorTeam(v service.TeamView) DoctorTeamDTO {
+	d := DoctorTeamDTO{ID: v.Team.ID, Name: v.Team.Name, ClinicID: v.Team.ClinicID, Description: v.Team.Description,
+		Doctors: make([]TeamDoctorDTO, 0, len(v.Doctors))}
+	for _, doc := range v.Doctors {
+		d.Doctors = append(d.Doctors, TeamDoctorDTO{ID: doc.ID, Name: doc.Name, Title: doc.Title, Role: doc.Role})
+	}
+	return d
+}
+
+// listDoctorTeams godoc
+// @Summary  Family-doctor teams (家庭医生团队) with their doctors
+// @Tags     family-doctor
+// @Produce  json
+// @Param    clinic_id query int    false "only this clinic's teams"
+// @Param    limit     query int    false "page size (1-100, default 20)"
+// @Param    cursor    query string false "next_cursor of the previous page"
+// @Success  200 {object} DoctorTeamList
+// @Failure  422 {object} ErrorResponse
+// @Router   /api/v1/doctor-teams [get]
+func (a *API) listDoctorTeams(c *gin.Context) {
+	var q DoctorTeamQuery
+	if !bindQuery(c, &q) {
+		return
+	}
+	p, okPage := page(c)
+	if !okPage {
+		return
+	}
+	teams, next, err := a.svc.Contracts.Teams(c.Request.Context(), q.ClinicID, p)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := DoctorTeamList{Items: make([]DoctorTeamDTO, 0, len(teams)), NextCursor: next}
+	for _, t := range teams {
+		out.Items = append(out.Items, toDoctorTeam(t))
+	}
+	ok(c, out)
+}
+
+// ---- contracts ----
+
+// ContractTeamDTO names the team of a contract.
+type ContractTeamDTO struct {
+	ID       int64  `json:"id"`
+	Name     string `json:"name"`
+	ClinicID int64  `json:"clinic_id"`
+}
+
+// ContractMemberDTO is a family member covered by a contract.
+type ContractMemberDTO struct {
+	MemberID          int64    `json:"member_id" example:"7"`
+	Name              string   `json:"name" example:"张桂兰"`
+	Relation          string   `json:"relation" example:"parent"`
+	Gender            string   `json:"gender" example:"female"`
+	AgeYears          *int     `json:"age_years,omitempty" example:"72"`
+	ChronicConditions []string `json:"chronic_conditions"`
+	// AppliedBy: self (the member applied), relative (a relative applied
+	// on their behalf) or staff.
+	AppliedBy string `json:"applied_by" enums:"self,relative,staff"`
+	// Covered is true while this contract is the member's active one.
+	Covered bool `json:"covered"`
+}
+
+// CareEventDTO is one transition in a contract's or an order's history.
+type CareEventDTO struct {
+	Status     string    `json:"status" example:"active"`
+	FromStatus string    `json:"from_status,omitempty" example:"pending"`
+	At         time.Time `json:"at"`
+	ByRole     string    `json:"by_role" example:"staff" enums:"resident,staff,admin,system"`
+	Reason     string    `json:"reason,omitempty"`
+}
+
+// ContractDTO is a whole-family family-doctor contract.
+type ContractDTO struct {
+	ID     int64  `json:"id" example:"12"`
+	Status string `json:"status" example:"active" enums:"pending,scheduled,active,rejected,terminated,expired"`
+	// AppliedBy: self (the applicant's own member is covered), relative
+	// (the applicant acted only for relatives) or staff (on the family's
+	// behalf).
+	AppliedBy  string              `json:"applied_by" enums:"self,relative,staff"`
+	Team       ContractTeamDTO     `json:"team"`
+	ClinicID   int64               `json:"clinic_id" example:"3"`
+	Members    []ContractMemberDTO `json:"members"`
+	ValidFrom  string              `json:"valid_from,omitempty" example:"2026-11-23"`
+	ValidUntil string              `json:"valid_until,omitempty" example:"2027-11-23"`
+	// RenewsID is the contract this one renews; RenewedByID its renewal.
+	RenewsID    *int64         `json:"renews_id,omitempty"`
+	RenewedByID *int64         `json:"renewed_by_id,omitempty"`
+	Reason      string         `json:"reason,omitempty"`
+	DecidedAt   *time.Time     `json:"decided_at,omitempty"`
+	RemindedAt  *time.Time     `json:"reminded_at,omitempty"`
+	CreatedAt   time.Time      `json:"created_at"`
+	History     []CareEventDTO `json:"history"`
+}
+
+// ContractList is a page of contracts.
+type ContractList struct {
+	Items      []ContractDTO `json:"items"`
+	NextCursor string        `json:"next_cursor"`
+}
+
+func (a *API) toContract(v service.ContractView) ContractDTO {
+	c := v.Contract
+	d := ContractDTO{ID: c.ID, Status: c.Status, AppliedBy: c.AppliedBy, ClinicID: c.ClinicID,
+		Team:      ContractTeamDTO{ID: v.Team.ID, Name: v.Team.Name, ClinicID: v.Team.ClinicID},
+		ValidFrom: c.ValidFrom, ValidUntil: c.ValidUntil, RenewsID: c.RenewsID, RenewedByID: c.RenewedByID,
+		Reason: c.Reason, DecidedAt: a.timePtr(c.DecidedAt), RemindedAt: a.timePtr(c.RemindedAt), CreatedAt: a.timeIn(c.CreatedAt),
+		Members: make([]ContractMemberDTO, 0, len(v.Members)), History: make([]CareEventDTO, 0, len(v.History))}
+	for _, m := range v.Members {
+		d.Members = append(d.Members, ContractMemberDTO{MemberID: m.ID, Name: m.Name, Relation: m.Relation, Gender: m.Gender,
+			AgeYears: contractAge(m.AgeYears), ChronicConditions: contractStrings(m.ChronicConditions), AppliedBy: m.AppliedBy, Covered: m.Covered})
+	}
+	for _, e := range v.History {
+		d.History = append(d.History, a.toCareEvent(e.FromStatus, e.ToStatus, e.At, e.ByRole, e.Reason))
+	}
+	return d
+}
+
+func (a *API) toCareEvent(from, to string, at time.Time, byRole, reason string) CareEventDTO {
+	return CareEventDTO{Status: to, FromStatus: from, At: a.timeIn(at), ByRole: byRole, Reason: reason}
+}
+
+func (a *API) toContractList(vs []service.ContractView, next string) ContractList {
+	out := ContractList{Items: make([]ContractDTO, 0, len(vs)), NextCursor: next}
+	for _, v := range vs {
+		out.Items = append(out.Items, a.toContract(v))
+	}
+	return out
+}
+
+func contractAge(age int) *int {
+	if age < 0 {
+		return nil
+	}
+	return &age
+}
+
+func contractStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// ContractApplyRequest applies for a whole-family contract: several members
+// of the caller's family (themselves, parents, children) with one team.
+type ContractApplyRequest struct {
+	TeamID    int64   `json:"team_id" binding:"required,min=1" example:"1"`
+	MemberIDs []int64 `json:"member_ids" binding:"required,min=1,max=20,dive,min=1"`
+}
+
+func (r ContractApplyRequest) input() service.ContractApplyInput {
+	return service.ContractApplyInput{TeamID: r.TeamID, MemberIDs: r.MemberIDs}
+}
+
+// ContractReasonRequest gives the reason of a rejection or termination.
+type ContractReasonRequest struct {
+	Reason string `json:"reason" binding:"required,min=1,max=255" example:"搬离本镇"`
+}
+
+// ContractListQuery filters contracts.
+type ContractListQuery struct {
+	Status string `form:"status" binding:"omitempty,oneof=pending scheduled active rejected terminated expired"`
+}
+
+// applyContract godoc
+// @Summary      Apply for a whole-family family-doctor contract (组团式签约)
+// @Description  The caller applies for several of their family members at once (themselves and/or relatives: applied_by records which). The contract is pending until staff of the team's clinic approve; they are notified. A member covered by an active contract is 409 member_already_contracted (details name the member). Send an Idempotency-Key to make retries safe.
+// @Tags         family-doctor
+// @Accept       json
+// @Produce      json
+// @Security     Bearer
+// @Param        Idempotency-Key header string false "retry key"
+// @Param        body body ContractApplyRequest true "team and members"
+// @Success      201 {object} ContractDTO
+// @Failure      401 {object} ErrorResponse
+// @Failure      404 {object} ErrorResponse "team or member not found (or not yours)"
+// @Failure      409 {object} ErrorResponse "member_already_contracted"
+// @Failure      422 {object} ErrorResponse
+// @Router       /api/v1/family-contracts [post]
+func (a *API) applyContract(c *gin.Context) {
+	var req ContractApplyRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	v, err := a.svc.Contracts.Apply(c.Request.Context(), principal(c), req.input())
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	created(c, a.toContract(v))
+}
+
+// listContracts godoc
+// @Summary   The caller's family's contracts, newest first
+// @Tags      family-doctor
+// @Produce   json
+// @Security  Bearer
+// @Param     status query string false "filter" Enums(pending,scheduled,active,rejected,terminated,expired)
+// @Param     limit  query int    false "page size (1-100, default 20)"
+// @Param     cursor query string false "next_cursor of the previous page"
+// @Success   200 {object} ContractList
+// @Failure   401 {object} ErrorResponse
+// @Failure   422 {object} ErrorResponse
+// @Router    /api/v1/family-contracts [get]
+func (a *API) listContracts(c *gin.Context) {
+	var q ContractListQuery
+	if !bindQuery(c, &q) {
+		return
+	}
+	p, okPage := page(c)
+	if !okPage {
+		return
+	}
+	vs, next, err := a.svc.Contracts.List(c.Request.Context(), principal(c), q.Status, p)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ok(c, a.toContractList(vs, next))
+}
+
+// getContract godoc
+// @Summary   One of the caller's family's contracts, with history
+// @Tags      family-doctor
+// @Produce   json
+// @Security  Bearer
+// @Param     id path int true "contract id"
+// @Success   200 {object} ContractDTO
+// @Failure   401 {object} ErrorResponse
+// @Failure   404 {object} ErrorResponse
+// @Router    /api/v1/family-contracts/{id} [get]
+func (a *API) getContract(c *gin.Context) {
+	id, okID := pathID(c, "id")
+	if !okID {
+		return
+	}
+	v, err := a.svc.Contracts.Get(c.Request.Context(), principal(c), id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ok(c, a.toContract(v))
+}
+
+// renewContract godoc
+// @Summary      Renew a contract for the next period (续约)
+// @Description  For an active contract or one expired at most 90 days ago: applies (pending, staff approve) for the same team and the members still in the family. Once approved the new period starts the day after the old one ends, without a gap (scheduled until then). One open renewal per contract (409 contract_already_renewed); older expiry: 409 renewal_window_closed.
+// @Tags         family-doctor
+// @Produce      json
+// @Security     Bearer
+// @Param        Idempotency-Key header string false "retry key"
+// @Param        id path int true "contract id"
+// @Success      201 {object} ContractDTO
+// @Failure      401 {object} ErrorResponse
+// @Failure      404 {object} ErrorResponse
+// @Failure      409 {object} ErrorResponse "invalid_transition, contract_already_renewed, renewal_window_closed, member_already_contracted"
+// @Router       /api/v1/family-contracts/{id}/renew [post]
+func (a *API) renewContract(c *gin.Context) {
+	id, okID := pathID(c, "id")
+	if !okID {
+		return
+	}
+	v, err := a.svc.Contracts.Renew(c.Request.Context(), principal(c), id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	created(c, a.toContract(v))
+}
+
+// terminateContract godoc
+// @Summary      End an active (or scheduled) contract of the caller's family (解约)
+// @Description  A scheduled renewal of it ends too.
+// @Tags         family-doctor
+// @Accept       json
+// @Produce      json
+// @Security     Bearer
+// @Param        id   path int                   true "contract id"
+// @Param        body body ContractReasonRequest true "why"
+// @Success      200 {object} ContractDTO
+// @Failure      401 {object} ErrorResponse
+// @Failure      404 {object} ErrorResponse
+// @Failure      409 {object} ErrorResponse "invalid_transition"
+// @Failure      422 {object} ErrorResponse
+// @Router       /api/v1/family-contracts/{id}/terminate [post]
+func (a *API) terminateContract(c *gin.Context) {
+	id, okID := pathID(c, "id")
+	if !okID {
+		return
+	}
+	var req ContractReasonRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	v, err := a.svc.Contracts.Terminate(c.Request.Context(), principal(c), id, req.Reason)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ok(c, a.toContract(v))
+}
+
+// staffApplyContract godoc
+// @Summary      Apply on a family's behalf (staff, e.g. for an elderly resident who phoned in)
+// @Description  All members must belong to one family; the team must be of the caller's clinic (admin: any). applied_by is staff. The family is notified; approval is still needed.
+// @Tags         staff
+// @Accept       json
+// @Produce      json
+// @Security     Bearer
+// @Param        Idempotency-Key header string false "retry key"
+// @Param        body body ContractApplyRequest true "team and members"
+// @Success      201 {object} ContractDTO
+// @Failure      401 {object} ErrorResponse
+// @Failure      403 {object} ErrorResponse
+// @Failure      404 {object} ErrorResponse
+// @Failure      409 {object} ErrorResponse "member_already_contracted"
+// @Failure      422 {object} ErrorResponse
+// @Router       /api/v1/staff/family-contracts [post]
+func (a *API) staffApplyContract(c *gin.Context) {
+	var req ContractApplyRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	v, err := a.svc.Contracts.ApplyForResident(c.Request.Context(), principal(c), req.input())
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	created(c, a.toContract(v))
+}
+
+// staffListContracts godoc
+// @Summary   Contracts of the caller's clinic (admin: all), oldest first
+// @Tags      staff
+// @Produce   json
+// @Security  Bearer
+// @Param     status query string false "filter (pending: the approval queue)" Enums(pending,scheduled,active,rejected,terminated,expired)
+// @Param     limit  query int    false "page size (1-100, default 20)"
+// @Param     cursor query string false "next_cursor of the previous page"
+// @Success   200 {object} ContractList
+// @Failure   401 {object} ErrorResponse
+// @Failure   403 {object} ErrorResponse
+// @Failure   422 {object} ErrorResponse
+// @Router    /api/v1/staff/family-contracts [get]
+func (a *API) staffListContracts(c *gin.Context) {
+	var q ContractListQuery
+	if !bindQuery(c, &q) {
+		return
+	}
+	p, okPage := page(c)
+	if !okPage {
+		return
+	}
+	vs, next, err := a.svc.Contracts.StaffList(c.Request.Context(), principal(c), q.Status, p)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ok(c, a.toContractList(vs, next))
+}
+
+// staffGetContract godoc
+// @Summary   One contract of the caller's clinic
+// @Tags      staff
+// @Produce   json
+// @Security  Bearer
+// @Param     id path int true "contract id"
+// @Success   200 {object} ContractDTO
+// @Failure   401 {object} ErrorResponse
+// @Failure   403 {object} ErrorResponse
+// @Failure   404 {object} ErrorResponse
+// @Router    /api/v1/staff/family-contracts/{id} [get]
+func (a *API) staffGetContract(c *gin.Context) {
+	id, okID := pathID(c, "id")
+	if !okID {
+		return
+	}
+	v, err := a.svc.Contracts.StaffGet(c.Request.Context(), principal(c), id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ok(c, a.toContract(v))
+}
+
+// approveContract godoc
+// @Summary      Approve a pending contract
+// @Description  pending → active, valid from today for one year (valid_until one year on). A renewal starts the day after its predecessor ends: scheduled until then. 409 member_already_contracted when a member got another active contract meanwhile (details name the member).
+// @Tags         staff
+// @Produce      json
+// @Security     Bearer
+// @Param        id path int true "contract id"
+// @Success      200 {object} ContractDTO
+// @Failure      401 {object} ErrorResponse
+// @Failure      403 {object} ErrorResponse
+// @Failure      404 {object} ErrorResponse
+// @Failure      409 {object} ErrorResponse "invalid_transition, member_already_contracted"
+// @Router       /api/v1/staff/family-contracts/{id}/approve [post]
+func (a *API) approveContract(c *gin.Context) {
+	id, okID := pathID(c, "id")
+	if !okID {
+		return
+	}
+	v, err := a.svc.Contracts.Approve(c.Request.Context(), principal(c), id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ok(c, a.toContract(v))
+}
+
+// rejectContract godoc
+// @Summary   Reject a pending contract with a reason
+// @Tags      staff
+// @Accept    json
+// @Produce   json
+// @Security  Bearer
+// @Param     id   path int                   true "contract id"
+// @Param     body body ContractReasonRequest true "why"
+// @Success   200 {object} ContractDTO
+// @Failure   401 {object} ErrorResponse
+// @Failure   403 {object} ErrorResponse
+// @Failure   404 {object} ErrorResponse
+// @Failure   409 {object} ErrorResponse "invalid_transition"
+// @Failure   422 {object} ErrorResponse
+// @Router    /api/v1/staff/family-contracts/{id}/reject [post]
+func (a *API) rejectContract(c *gin.Context) {
+	id, okID := pathID(c, "id")
+	if !okID {
+		return
+	}
+	var req ContractReasonRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	v, err := a.svc.Contracts.Reject(c.Request.Context(), principal(c), id, req.Reason)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ok(c, a.toContract(v))
+}
+
+// staffTerminateContract godoc
+// @Summary   End an active (or scheduled) contract of the caller's clinic
+// @Tags      staff
+// @Accept    json
+// @Produce   json
+// @Security  Bearer
+// @Param     id   path int                   true "contract id"
+// @Param     body body ContractReasonRequest true "why"
+// @Success   200 {object} ContractDTO
+// @Failure   401 {object} ErrorResponse
+// @Failure   403 {object} ErrorResponse
+// @Failure   404 {object} ErrorResponse
+// @Failure   409 {object} ErrorResponse "invalid_transition"
+// @Failure   422 {object} ErrorResponse
+// @Router    /api/v1/staff/family-contracts/{id}/terminate [post]
+func (a *API) staffTerminateContract(c *gin.Context) {
+	id, okID := pathID(c, "id")
+	if !okID {
+		return
+	}
+	var req ContractReasonRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	v, err := a.svc.Contracts.StaffTerminate(c.Request.Context(), principal(c), id, req.Reason)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ok(c, a.toContract(v))
+}
+
+// ---- coverage figures ----
+
+// FamilyDoctorStatsQuery picks the clinic of the figures.
+type FamilyDoctorStatsQuery struct {
+	ClinicID int64 `form:"clinic_id" binding:"omitempty,min=1"`
+}
+
+// MedicineOrderCountsDTO counts medicine orders by status.
+type MedicineOrderCountsDTO struct {
+	Requested  int64 `json:"requested"`
+	Approved   int64 `json:"approved"`
+	Dispatched int64 `json:"dispatched"`
+	Delivered  int64 `json:"delivered"`
+	Rejected   int64 `json:"rejected"`
+	Cancelled  int64 `json:"cancelled"`
+}
+
+// FamilyDoctorStatsDTO are a clinic's family-doctor coverage and delivery
+// figures (all clinics when clinic_id is absent).
+type FamilyDoctorStatsDTO struct {
+	ClinicID int64  `json:"clinic_id,omitempty" example:"3"`
+	AsOf     string `json:"as_of" example:"2026-11-23"`
+	Month    string `json:"month" example:"2026-11"`
+	// ElderlyMembers: family members aged 65+ known to the system.
+	ElderlyMembers int64 `json:"elderly_members" example:"40"`
+	// ElderlyCovered: of them, covered by an active contract (of this
+	// clinic's teams).
+	ElderlyCovered int64 `json:"elderly_covered" example:"30"`
+	// CoverageRate = elderly_covered / elderly_members (0 to 1).
+	CoverageRate   float64 `json:"coverage_rate" example:"0.75"`
+	CoverageTarget float64 `json:"coverage_target" example:"0.8"`
+	// CoveredMembers: members of any age covered by an active contract.
+	CoveredMembers       int64 `json:"covered_members"`
+	ActiveContracts      int64 `json:"active_contracts"`
+	PendingContracts     int64 `json:"pending_contracts"`
+	ContractsExpiring30d int64 `json:"contracts_expiring_30d"`
+	// MedicineOrders counts orders placed this month by current status.
+	MedicineOrders     MedicineOrderCountsDTO `json:"medicine_orders_this_month"`
+	DeliveredThisMonth int                    `json:"delivered_this_month"`
+	// MedianDeliveryHours: median hours from request to delivery of the
+	// orders delivered this month (absent when none).
+	MedianDeliveryHours *float64 `json:"median_delivery_hours,omitempty" example:"26.5"`
+}
+
+// familyDoctorStats godoc
+// @Summary      Family-doctor coverage and medicine delivery figures
+// @Description  Staff: their own clinic (another clinic_id is 403). Admin: the clinic_id given, or every clinic without it. Elderly means aged 65 or more on the business date.
+// @Tags         staff
+// @Produce      json
+// @Security     Bearer
+// @Param        clinic_id query int false "clinic (admin)"
+// @Success      200 {object} FamilyDoctorStatsDTO
+// @Failure      401 {object} ErrorResponse
+// @Failure      403 {object} ErrorResponse
+// @Failure      404 {object} ErrorResponse "no such clinic"
+// @Failure      422 {object} ErrorResponse
+// @Router       /api/v1/staff/stats/family-doctor [get]
+func (a *API) familyDoctorStats(c *gin.Context) {
+	var q FamilyDoctorStatsQuery
+	if !bindQuery(c, &q) {
+		return
+	}
+	st, err := a.svc.Contracts.Stats(c.Request.Context(), principal(c), q.ClinicID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	by := st.OrdersByStatus
+	ok(c, FamilyDoctorStatsDTO{ClinicID: st.ClinicID, AsOf: st.AsOf, Month: st.Month,
+		ElderlyMembers: st.ElderlyMembers, ElderlyCovered: st.ElderlyCovered, CoverageRate: st.CoverageRate,
+		CoverageTarget: service.CoverageTarget, CoveredMembers: st.CoveredMembers, ActiveContracts: st.ActiveContracts,
+		PendingContracts: st.PendingContracts, ContractsExpiring30d: st.ExpiringIn30Days,
+		MedicineOrders: MedicineOrderCountsDTO{Requested: by[model.MedicineRequested], Approved: by[model.MedicineApproved],
+			Dispatched: by[model.MedicineDispatched], Delivered: by[model.MedicineDelivered],
+			Rejected: by[model.MedicineRejected], Cancelled: by[model.MedicineCancelled]},
+		DeliveredThisMonth: st.DeliveredThisMonth, MedianDeliveryHours: st.MedianDeliveryHours})
+}

@@ -29,4 +29,142 @@ type TeamDoctor struct {
 	Role   string `gorm:"size:32;not null"`
 }
 
-func contractModels() []any { return []any{&DoctorTeam{}, &TeamDoctor{}} }
+// Family contract statuses.
+const (
+	ContractPending = "pending"
+	// ContractScheduled is an approved renewal whose period starts after
+	// today; it becomes active when its predecessor expires.
+	ContractScheduled  = "scheduled"
+	ContractActive     = "active"
+	ContractRejected   = "rejected"
+	ContractTerminated = "terminated"
+	ContractExpired    = "expired"
+)
+
+// Who applied for a contract (or for one member of it).
+const (
+	AppliedBySelf     = "self"     // the member is the applicant
+	AppliedByRelative = "relative" // a son or daughter applied for a parent, …
+	AppliedByStaff    = "staff"    // clinic staff applied on the family's behalf
+)
+
+// FamilyContract is a whole-family (组团式) family-doctor contract: one
+// application by a user for several of their family members with one team.
+// Calendar dates are YYYY-MM-DD strings in the business time zone.
+type FamilyContract struct {
+	ID       int64  `gorm:"primaryKey"`
+	UserID   int64  `gorm:"not null;index"` // the family (owner of the members)
+	TeamID   int64  `gorm:"not null;index"`
+	ClinicID int64  `gorm:"not null;index:ix_contract_clinic_status,priority:1"`
+	Status   string `gorm:"size:16;not null;index:ix_contract_clinic_status,priority:2;index:ix_contract_status_until,priority:1"`
+	// AppliedBy is self when the applicant's own member is among those
+	// covered, relative when the applicant acts only for relatives, staff
+	// when staff applied for the family.
+	AppliedBy       string `gorm:"size:16;not null"`
+	AppliedByUserID int64  `gorm:"not null"`
+	ValidFrom       string `gorm:"size:10;not null;default:''"`
+	ValidUntil      string `gorm:"size:10;not null;default:'';index:ix_contract_status_until,priority:2"`
+	// RenewsID is the contract this one renews (its period starts the day
+	// after the predecessor's ValidUntil).
+	RenewsID *int64 `gorm:"index"`
+	// RenewedByID is the open renewal of this contract, claimed by a
+	// conditional update so a contract has at most one.
+	RenewedByID *int64
+	Reason      string `gorm:"size:255;not null;default:''"`
+	DecidedAt   *time.Time
+	DecidedBy   int64 `gorm:"not null;default:0"`
+	// RemindedAt is set, by a conditional update, when the 30-days-ahead
+	// expiry reminder was sent.
+	RemindedAt *time.Time
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// ContractMember is one member covered by a contract. Active is true while
+// the contract is active and NULL otherwise: the unique key (member, active)
+// lets a member be covered by one active contract at a time and by any
+// number of pending or ended ones.
+type ContractMember struct {
+	ID         int64  `gorm:"primaryKey"`
+	ContractID int64  `gorm:"not null;index"`
+	MemberID   int64  `gorm:"not null;uniqueIndex:ux_contract_member_active,priority:1"`
+	Active     *bool  `gorm:"uniqueIndex:ux_contract_member_active,priority:2"`
+	AppliedBy  string `gorm:"size:16;not null"`
+}
+
+// ContractEvent is one transition in a contract's history.
+type ContractEvent struct {
+	ID         int64     `gorm:"primaryKey"`
+	ContractID int64     `gorm:"not null;index"`
+	FromStatus string    `gorm:"size:16;not null;default:''"`
+	ToStatus   string    `gorm:"size:16;not null"`
+	At         time.Time `gorm:"not null"`
+	ByUserID   int64     `gorm:"not null;default:0"`
+	ByRole     string    `gorm:"size:16;not null"`
+	Reason     string    `gorm:"size:255;not null;default:''"`
+}
+
+// Medicine order statuses.
+const (
+	MedicineRequested  = "requested"
+	MedicineApproved   = "approved"
+	MedicineDispatched = "dispatched"
+	MedicineDelivered  = "delivered"
+	MedicineRejected   = "rejected"
+	MedicineCancelled  = "cancelled"
+)
+
+// MedicineOrder is a request to deliver a contracted member's regular
+// medicines home. ClinicID is the clinic of the covering contract's team,
+// whose staff handle the order. Address and ContactPhone are personal data:
+// never log them.
+type MedicineOrder struct {
+	ID              int64  `gorm:"primaryKey"`
+	UserID          int64  `gorm:"not null;index"`
+	MemberID        int64  `gorm:"not null;index"`
+	ContractID      int64  `gorm:"not null;index"`
+	ClinicID        int64  `gorm:"not null;index:ix_medicine_clinic_status,priority:1"`
+	Status          string `gorm:"size:16;not null;index:ix_medicine_clinic_status,priority:2"`
+	Address         string `gorm:"size:255;not null"`
+	ContactPhone    string `gorm:"size:32;not null"`
+	PreferredWindow string `gorm:"size:64;not null;default:''"`
+	Note            string `gorm:"size:500;not null;default:''"`
+	// HandoverCode is the 6-digit code the resident tells the courier;
+	// HandoverFailures counts wrong codes (locked at the limit).
+	HandoverCode     string `gorm:"size:6;not null"`
+	HandoverFailures int    `gorm:"not null;default:0"`
+	Courier          string `gorm:"size:64;not null;default:''"`
+	ETA              *time.Time
+	Reason           string `gorm:"size:255;not null;default:''"`
+	ReorderOfID      *int64
+	DeliveredAt      *time.Time `gorm:"index"`
+	CreatedAt        time.Time  `gorm:"index"`
+	UpdatedAt        time.Time
+}
+
+// MedicineOrderItem is one medicine of an order.
+type MedicineOrderItem struct {
+	ID       int64  `gorm:"primaryKey"`
+	OrderID  int64  `gorm:"not null;index"`
+	Position int    `gorm:"not null"`
+	Name     string `gorm:"size:64;not null"`
+	Spec     string `gorm:"size:64;not null;default:''"`
+	Quantity int    `gorm:"not null"`
+}
+
+// MedicineOrderEvent is one transition in a medicine order's history.
+type MedicineOrderEvent struct {
+	ID         int64     `gorm:"primaryKey"`
+	OrderID    int64     `gorm:"not null;index"`
+	FromStatus string    `gorm:"size:16;not null;default:''"`
+	ToStatus   string    `gorm:"size:16;not null"`
+	At         time.Time `gorm:"not null"`
+	ByUserID   int64     `gorm:"not null;default:0"`
+	ByRole     string    `gorm:"size:16;not null"`
+	Reason     string    `gorm:"size:255;not null;default:''"`
+}
+
+func contractModels() []any {
+	return []any{&DoctorTeam{}, &TeamDoctor{}, &FamilyContract{}, &ContractMember{}, &ContractEvent{},
+		&MedicineOrder{}, &MedicineOrderItem{}, &MedicineOrderEvent{}}
+}
