@@ -16,6 +16,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -31,6 +32,7 @@ import (
 	"familycare/app"
 	"familycare/config"
 	"familycare/model"
+	"familycare/pii"
 	"familycare/seed"
 	"familycare/service"
 )
@@ -132,7 +134,11 @@ func grantRole(cfg config.Config, log *slog.Logger, args []string) error {
 	if err := model.Migrate(db); err != nil {
 		return err
 	}
-	auth := service.NewAuthService(db, nil, nil, log)
+	box, err := pii.New(cmp.Or(cfg.DataEncryptionKeys, pii.DevKeys), cfg.DataEncryptionKeyID)
+	if err != nil {
+		return err
+	}
+	auth := service.NewAuthService(service.Deps{DB: db, Log: log, PII: box}, nil, nil)
 	u, err := auth.SetRoleByOpenID(context.Background(), *openID, *role, *clinic)
 	if err != nil {
 		return err

@@ -8,13 +8,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
 	"familycare/config"
 	"familycare/handler"
+	"familycare/metrics"
+	"familycare/pii"
 	"familycare/service"
 
 	"github.com/gin-gonic/gin"
@@ -47,6 +49,8 @@ type App struct {
 	Services handler.Services
 	Engine   *gin.Engine
 	Jobs     []Job
+	// Metrics is this app's Prometheus registry and collectors (GET /metrics).
+	Metrics *metrics.Metrics
 }
 
 // New wires the services and the HTTP engine on db.
@@ -65,20 +69,36 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 		}
 		cancel()
 	}
-	deps := service.Deps{DB: db, Clock: clock, Loc: cfg.Location(), Log: log, Config: cfg, Redis: rdb}
+	keys := cfg.DataEncryptionKeys
+	if keys == "" {
+		log.Warn("DATA_ENCRYPTION_KEYS is not set: personal data is sealed with the built-in dev key (refused in prod)")
+		keys = pii.DevKeys
+	}
+	box, err := pii.New(keys, cfg.DataEncryptionKeyID)
+	if err != nil {
+		return nil, err
+	}
+	deps := service.Deps{DB: db, Clock: clock, Loc: cfg.Location(), Log: log, Config: cfg, Redis: rdb, PII: box}
 	wx := service.NewWeChatClient(service.WeChatOptions{
 		AppID: cfg.WeChatAppID, Secret: cfg.WeChatSecret, Timeout: cfg.WeChatTimeout,
-		MiniprogramState: cfg.WeChatMiniState, Redis: rdb, Transport: o.WeChatTransport,
+		MiniprogramState: cfg.WeChatMiniState, Redis: rdb, RedisPrefix: cfg.RedisPrefix, Transport: o.WeChatTransport,
 	}, log)
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("app: database pool: %w", err)
+	}
+	mx := metrics.New(sqlDB)
+	wx.OnCall = mx.WeChatCall
 
 	tokens := service.NewTokens(cfg.JWTSecret, cfg.JWTTTL, clock)
 	notifications := service.NewNotificationService(deps, wx)
 	catalog := service.NewCatalogService(deps, notifications)
 	bookings := service.NewBookingService(deps, catalog, notifications)
+	bookings.OnOutcome = mx.BookingOutcome
 	svc := handler.Services{
 		Tokens:        tokens,
-		Auth:          service.NewAuthService(db, wx, tokens, log),
-		Family:        service.NewFamilyService(db, clock, deps.Loc, log),
+		Auth:          service.NewAuthService(deps, wx, tokens),
+		Family:        service.NewFamilyService(deps),
 		Catalog:       catalog,
 		Bookings:      bookings,
 		Notifications: notifications,
@@ -94,7 +114,8 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 			return sqlDB.PingContext(ctx)
 		},
 	}
-	a := &App{Config: cfg, DB: db, Log: log, Redis: rdb, Services: svc}
+	svc.Accounts = service.NewAccountService(deps, bookings, svc.Circles)
+	a := &App{Config: cfg, DB: db, Log: log, Redis: rdb, Services: svc, Metrics: mx}
 	a.Jobs = []Job{
 		{Name: "booking_reminders", Run: func(ctx context.Context) error {
 			_, err := bookings.SendReminders(ctx)
@@ -106,6 +127,14 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 		}},
 		{Name: "push_notifications", Run: func(ctx context.Context) error {
 			_, err := notifications.PushPending(ctx)
+			return err
+		}},
+		{Name: "family_contract_expiry", Run: func(ctx context.Context) error {
+			_, err := svc.Contracts.ExpireContracts(ctx)
+			return err
+		}},
+		{Name: "family_contract_expiry_reminders", Run: func(ctx context.Context) error {
+			_, err := svc.Contracts.RemindExpiring(ctx)
 			return err
 		}},
 		{Name: "circle_content_recheck", Run: func(ctx context.Context) error {
@@ -120,18 +149,12 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 			_, err := svc.Guidance.Reindex(ctx)
 			return err
 		}},
-		{Name: "family_contract_expiry", Run: func(ctx context.Context) error {
-			_, err := svc.Contracts.ExpireContracts(ctx)
-			return err
-		}},
-		{Name: "family_contract_expiry_reminders", Run: func(ctx context.Context) error {
-			_, err := svc.Contracts.RemindExpiring(ctx)
-			return err
-		}},
 	}
 	a.Engine = handler.New(handler.Options{
 		Log: log, Loc: deps.Loc, DevLogin: cfg.EnableDevLogin && cfg.Env != config.EnvProd,
 		RequestTimeout: cfg.RequestTimeout,
+		Middleware:     []gin.HandlerFunc{mx.Middleware()},
+		Mount:          mx.Mount(cfg.MetricsToken),
 	}, svc)
 	return a, nil
 }
@@ -146,7 +169,10 @@ func (a *App) RunJobs(ctx context.Context, interval time.Duration) {
 				return
 			}
 			jctx, cancel := context.WithTimeout(ctx, interval)
-			if err := j.Run(jctx); err != nil && ctx.Err() == nil {
+			start := time.Now()
+			err := j.Run(jctx)
+			a.Metrics.JobRun(j.Name, time.Since(start), err)
+			if err != nil && ctx.Err() == nil {
 				a.Log.Warn("job failed", "job", j.Name, "err", err.Error())
 			}
 			cancel()

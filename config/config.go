@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"familycare/pii"
+
 	"gopkg.in/yaml.v3"
 )
 
@@ -72,6 +74,8 @@ type Config struct {
 	BlockedWords        []string      `yaml:"blocked_words"`
 	DataEncryptionKeys  string        `yaml:"data_encryption_keys"`
 	DataEncryptionKeyID string        `yaml:"data_encryption_key_id"`
+	// MetricsToken, when set, is the bearer token GET /metrics requires.
+	MetricsToken string `yaml:"metrics_token"`
 }
 
 // Default returns the configuration used when nothing is set: a dev server on
@@ -223,6 +227,7 @@ var envVars = []envVar{
 	{"BLOCKED_WORDS", list(func(c *Config) *[]string { return &c.BlockedWords }), "comma-separated words or re:patterns"},
 	{"DATA_ENCRYPTION_KEYS", str(func(c *Config) *string { return &c.DataEncryptionKeys }), "id:base64key,... for PII at rest"},
 	{"DATA_ENCRYPTION_KEY_ID", str(func(c *Config) *string { return &c.DataEncryptionKeyID }), "key id used for new writes"},
+	{"METRICS_TOKEN", str(func(c *Config) *string { return &c.MetricsToken }), "bearer token GET /metrics requires (empty: open)"},
 }
 
 func applyEnv(cfg *Config, getenv func(string) string) error {
@@ -283,11 +288,19 @@ func (c Config) Validate() error {
 		if c.WeChatAppID == "" || c.WeChatSecret == "" {
 			errs = append(errs, errors.New("WECHAT_APPID and WECHAT_SECRET are required in prod"))
 		}
+		if c.DataEncryptionKeys == "" || c.DataEncryptionKeys == pii.DevKeys {
+			errs = append(errs, errors.New("DATA_ENCRYPTION_KEYS must be set to keys of your own in prod (id:base64 of 32 random bytes)"))
+		}
 		if c.EnableDevLogin {
 			errs = append(errs, errors.New("ENABLE_DEV_LOGIN must not be set in prod"))
 		}
 	} else if c.JWTSecret == "" {
 		errs = append(errs, errors.New("JWT_SECRET is empty"))
+	}
+	if c.DataEncryptionKeys != "" {
+		if _, err := pii.New(c.DataEncryptionKeys, c.DataEncryptionKeyID); err != nil {
+			errs = append(errs, fmt.Errorf("DATA_ENCRYPTION_KEYS: %w", err))
+		}
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("config: %w", errors.Join(errs...))

@@ -13,6 +13,7 @@ import (
 	"familycare/service"
 
 	"github.com/gin-gonic/gin"
+	mysqldrv "github.com/go-sql-driver/mysql"
 )
 
 // ErrorBody is the error of every failed request.
@@ -88,6 +89,8 @@ func isDatabaseDown(err error) bool {
 	var oe *net.OpError
 	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) || errors.As(err, &oe) ||
 		errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) ||
+		// The MySQL driver's answer when a connection breaks mid-statement.
+		errors.Is(err, mysqldrv.ErrInvalidConn) ||
 		// database/sql does not export its "database is closed" error.
 		strings.Contains(err.Error(), "sql: database is closed")
 }

@@ -12,6 +12,8 @@ import (
 
 func (a *API) familyRoutes(authed *gin.RouterGroup) {
 	authed.GET("/me", a.getMe)
+	authed.GET("/me/export", a.exportMe)
+	authed.DELETE("/me", a.deleteMe)
 	authed.PATCH("/me", a.patchMe)
 	authed.GET("/me/members", a.listMembers)
 	authed.POST("/me/members", a.createMember)
@@ -223,6 +225,42 @@ func (a *API) deleteMember(c *gin.Context) {
 		return
 	}
 	if err := a.svc.Family.DeleteMember(c.Request.Context(), principal(c).UserID, id); err != nil {
+		fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+// exportMe godoc
+// @Summary      Everything familycare holds about me (PIPL right of access)
+// @Description  Profile with the full phone number, family members, bookings, contracts, medicine orders with addresses, posts, comments and notifications.
+// @Tags         profile
+// @Produce      json
+// @Security     Bearer
+// @Success      200 {object} service.AccountExport
+// @Failure      401 {object} ErrorResponse
+// @Router       /api/v1/me/export [get]
+func (a *API) exportMe(c *gin.Context) {
+	out, err := a.svc.Accounts.Export(c.Request.Context(), principal(c).UserID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.Header("Content-Disposition", `attachment; filename="familycare-export.json"`)
+	ok(c, out)
+}
+
+// deleteMe godoc
+// @Summary      Delete my account (PIPL right to deletion)
+// @Description  Cancels future bookings, deletes posts and comments, ends contracts, cancels open medicine orders and removes personal data; anonymised rows stay for the clinics' aggregate figures. 409 delivery_in_progress while medicine is on its way.
+// @Tags         profile
+// @Security     Bearer
+// @Success      204
+// @Failure      401 {object} ErrorResponse
+// @Failure      409 {object} ErrorResponse "delivery_in_progress"
+// @Router       /api/v1/me [delete]
+func (a *API) deleteMe(c *gin.Context) {
+	if err := a.svc.Accounts.Delete(c.Request.Context(), principal(c).UserID); err != nil {
 		fail(c, err)
 		return
 	}

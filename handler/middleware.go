@@ -76,6 +76,10 @@ func accessLog() gin.HandlerFunc {
 		}
 		status := c.Writer.Status()
 		level := slog.LevelInfo
+		switch route {
+		case "/metrics", "/healthz", "/readyz":
+			level = slog.LevelDebug // probes every few seconds: not worth a line each
+		}
 		if status >= 500 {
 			level = slog.LevelError
 		}

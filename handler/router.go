@@ -28,6 +28,7 @@ type Services struct {
 	Circles       *service.CircleService
 	Guidance      *service.GuidanceService
 	Contracts     *service.ContractService
+	Accounts      *service.AccountService
 	// Ready reports whether the database answers.
 	Ready func(ctx context.Context) error
 }

@@ -119,19 +119,20 @@ const (
 // whose staff handle the order. Address and ContactPhone are personal data:
 // never log them.
 type MedicineOrder struct {
-	ID              int64  `gorm:"primaryKey"`
-	UserID          int64  `gorm:"not null;index"`
-	MemberID        int64  `gorm:"not null;index"`
-	ContractID      int64  `gorm:"not null;index"`
-	ClinicID        int64  `gorm:"not null;index:ix_medicine_clinic_status,priority:1"`
-	Status          string `gorm:"size:16;not null;index:ix_medicine_clinic_status,priority:2"`
-	Address         string `gorm:"size:255;not null"`
-	ContactPhone    string `gorm:"size:32;not null"`
+	ID         int64  `gorm:"primaryKey"`
+	UserID     int64  `gorm:"not null;index"`
+	MemberID   int64  `gorm:"not null;index"`
+	ContractID int64  `gorm:"not null;index"`
+	ClinicID   int64  `gorm:"not null;index:ix_medicine_clinic_status,priority:1"`
+	Status     string `gorm:"size:16;not null;index:ix_medicine_clinic_status,priority:2"`
+	// Address, ContactPhone and HandoverCode are sealed (pii.Box).
+	Address         string `gorm:"type:text;not null"`
+	ContactPhone    string `gorm:"size:255;not null"`
 	PreferredWindow string `gorm:"size:64;not null;default:''"`
 	Note            string `gorm:"size:500;not null;default:''"`
 	// HandoverCode is the 6-digit code the resident tells the courier;
 	// HandoverFailures counts wrong codes (locked at the limit).
-	HandoverCode     string `gorm:"size:6;not null"`
+	HandoverCode     string `gorm:"size:255;not null"`
 	HandoverFailures int    `gorm:"not null;default:0"`
 	Courier          string `gorm:"size:64;not null;default:''"`
 	ETA              *time.Time

@@ -26,9 +26,14 @@ type User struct {
 	Nickname   string `gorm:"size:64;not null;default:''"`
 	RealName   string `gorm:"size:64;not null;default:''"`
 	AvatarURL  string `gorm:"size:512;not null;default:''"`
-	Phone      string `gorm:"size:255;not null;default:''"`
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// Phone is sealed (pii.Box); PhoneHash is its lookup hash.
+	Phone     string `gorm:"size:255;not null;default:''"`
+	PhoneHash string `gorm:"size:64;not null;default:'';index"`
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	// DeletedAt marks an account deleted at its owner's request (its
+	// personal data is gone; the row stays for aggregate history).
+	DeletedAt gorm.DeletedAt `gorm:"index"`
 }
 
 // Member relations and genders.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"familycare/model"
+	"familycare/pii"
 
 	"gorm.io/gorm"
 )
@@ -22,12 +23,13 @@ type AuthService struct {
 	db     *gorm.DB
 	wx     WeChatAuth
 	tokens *Tokens
+	pii    *pii.Box
 	log    *slog.Logger
 }
 
 // NewAuthService builds the auth service.
-func NewAuthService(db *gorm.DB, wx WeChatAuth, tokens *Tokens, log *slog.Logger) *AuthService {
-	return &AuthService{db: db, wx: wx, tokens: tokens, log: log}
+func NewAuthService(deps Deps, wx WeChatAuth, tokens *Tokens) *AuthService {
+	return &AuthService{db: deps.DB, wx: wx, tokens: tokens, pii: deps.PII, log: deps.Log}
 }
 
 // Session is a signed-in user with a token.
@@ -48,9 +50,13 @@ func (s *AuthService) WeChatLogin(ctx context.Context, code string) (Session, er
 	if err != nil {
 		return Session{}, err
 	}
+	sealedKey, err := s.pii.Seal(ws.SessionKey)
+	if err != nil {
+		return Session{}, err
+	}
 	u, isNew, err := s.upsertUser(ctx, ws.OpenID, func(u *model.User) {
 		u.UnionID = ws.UnionID
-		u.SessionKey = ws.SessionKey
+		u.SessionKey = sealedKey
 	})
 	if err != nil {
 		return Session{}, err
@@ -152,12 +158,30 @@ func (s *AuthService) BindPhone(ctx context.Context, userID int64, code string) 
 	if err != nil {
 		return model.User{}, err
 	}
+	sealed, err := s.pii.Seal(phone)
+	if err != nil {
+		return model.User{}, err
+	}
 	db := s.db.WithContext(ctx)
-	if err := db.Model(&model.User{}).Where("id = ?", userID).Update("phone", phone).Error; err != nil {
+	if err := db.Model(&model.User{}).Where("id = ?", userID).
+		Updates(map[string]any{"phone": sealed, "phone_hash": s.pii.Hash(phone)}).Error; err != nil {
 		return model.User{}, err
 	}
 	var u model.User
-	return u, notFound(db.First(&u, userID).Error)
+	if err := db.First(&u, userID).Error; err != nil {
+		return model.User{}, notFound(err)
+	}
+	return openUser(s.pii, u)
+}
+
+// openUser decrypts the personal fields of a user read from the database.
+func openUser(box *pii.Box, u model.User) (model.User, error) {
+	var err error
+	if u.Phone, err = box.Open(u.Phone); err != nil {
+		return u, err
+	}
+	u.SessionKey = "" // never leaves the auth service
+	return u, nil
 }
 
 func (s *AuthService) clinicExists(ctx context.Context, id int64) error {
@@ -204,6 +228,10 @@ func (s *AuthService) upsertUser(ctx context.Context, openID string, update func
 }
 
 func (s *AuthService) issue(u model.User, isNew bool) (Session, error) {
+	u, err := openUser(s.pii, u)
+	if err != nil {
+		return Session{}, err
+	}
 	p := Principal{UserID: u.ID, Role: u.Role}
 	if u.ClinicID != nil {
 		p.ClinicID = *u.ClinicID

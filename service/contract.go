@@ -73,7 +73,7 @@ type ContractService struct {
 // NewContractService builds the service.
 func NewContractService(deps Deps, notifier ContractNotifier) *ContractService {
 	s := &ContractService{db: deps.DB, clock: deps.Clock, loc: deps.Loc, log: deps.Log, notify: notifier}
-	s.Medicine = &MedicineService{db: deps.DB, clock: deps.Clock, loc: deps.Loc, log: deps.Log, notify: notifier}
+	s.Medicine = &MedicineService{db: deps.DB, pii: deps.PII, clock: deps.Clock, loc: deps.Loc, log: deps.Log, notify: notifier}
 	return s
 }
 

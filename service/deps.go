@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"familycare/config"
+	"familycare/pii"
 
 	"github.com/redis/go-redis/v9"
 
@@ -20,4 +21,6 @@ type Deps struct {
 	Config config.Config
 	// Redis is nil unless REDIS_ADDR is set; what uses it must work without.
 	Redis *redis.Client
+	// PII seals personal data at rest.
+	PII *pii.Box
 }

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"familycare/model"
+	"familycare/pii"
 
 	"gorm.io/gorm"
 )
@@ -20,12 +21,13 @@ type FamilyService struct {
 	db    *gorm.DB
 	clock Clock
 	loc   *time.Location
+	pii   *pii.Box
 	log   *slog.Logger
 }
 
 // NewFamilyService builds the family service.
-func NewFamilyService(db *gorm.DB, clock Clock, loc *time.Location, log *slog.Logger) *FamilyService {
-	return &FamilyService{db: db, clock: clock, loc: loc, log: log}
+func NewFamilyService(deps Deps) *FamilyService {
+	return &FamilyService{db: deps.DB, clock: deps.Clock, loc: deps.Loc, pii: deps.PII, log: deps.Log}
 }
 
 // ProfileUpdate holds the profile fields a user may change (nil: unchanged).
@@ -36,7 +38,10 @@ type ProfileUpdate struct {
 // Me returns the caller.
 func (s *FamilyService) Me(ctx context.Context, userID int64) (model.User, error) {
 	var u model.User
-	return u, notFound(s.db.WithContext(ctx).First(&u, userID).Error)
+	if err := s.db.WithContext(ctx).First(&u, userID).Error; err != nil {
+		return u, notFound(err)
+	}
+	return openUser(s.pii, u)
 }
 
 // UpdateProfile changes the caller's profile.

@@ -15,6 +15,7 @@ import (
 
 	"familycare/model"
 	"familycare/pagination"
+	"familycare/pii"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -62,6 +63,7 @@ var medicineTransitions = map[string][]string{
 // logged.
 type MedicineService struct {
 	db     *gorm.DB
+	pii    *pii.Box // seals address, contact phone and hand-over code at rest
 	clock  Clock
 	loc    *time.Location
 	log    *slog.Logger
@@ -202,6 +204,11 @@ func (s *MedicineService) place(tx *gorm.DB, p Principal, o model.MedicineOrder,
 	now := s.clock.Now()
 	o.ContractID, o.ClinicID, o.Status, o.HandoverCode = c.ID, c.ClinicID, model.MedicineRequested, code
 	o.CreatedAt, o.UpdatedAt = now, now
+	for _, f := range []*string{&o.Address, &o.ContactPhone, &o.HandoverCode} {
+		if *f, err = s.seal(*f); err != nil {
+			return MedicineOrderView{}, err
+		}
+	}
 	if err := tx.Create(&o).Error; err != nil {
 		return MedicineOrderView{}, err
 	}
@@ -222,6 +229,28 @@ func (s *MedicineService) place(tx *gorm.DB, p Principal, o model.MedicineOrder,
 		return MedicineOrderView{}, err
 	}
 	return s.view(tx, o)
+}
+
+// seal encrypts a personal field; a value already sealed (copied from
+// another order) is opened first, so it is never sealed twice.
+func (s *MedicineService) seal(v string) (string, error) {
+	plain, err := s.pii.Open(v)
+	if err != nil {
+		return "", err
+	}
+	return s.pii.Seal(plain)
+}
+
+// open decrypts the personal fields of orders read from the database.
+func (s *MedicineService) open(o *model.MedicineOrder) error {
+	for _, f := range []*string{&o.Address, &o.ContactPhone, &o.HandoverCode} {
+		v, err := s.pii.Open(*f)
+		if err != nil {
+			return err
+		}
+		*f = v
+	}
+	return nil
 }
 
 // newHandoverCode is 6 random digits from crypto/rand.
@@ -388,6 +417,9 @@ func (s *MedicineService) views(db *gorm.DB, os []model.MedicineOrder) ([]Medici
 		evBy[e.OrderID] = append(evBy[e.OrderID], e)
 	}
 	for i, o := range os {
+		if err := s.open(&o); err != nil {
+			return nil, err
+		}
 		out[i] = MedicineOrderView{Order: o, Items: itemsBy[o.ID], Member: members[o.MemberID], History: evBy[o.ID]}
 	}
 	return out, nil
@@ -565,10 +597,15 @@ func (s *MedicineService) Deliver(ctx context.Context, p Principal, id int64, co
 	if o.HandoverFailures >= MedicineHandoverTries {
 		return MedicineOrderView{}, ErrHandoverLocked
 	}
-	if subtle.ConstantTimeCompare([]byte(code), []byte(o.HandoverCode)) == 1 {
+	want, err := s.pii.Open(o.HandoverCode)
+	if err != nil {
+		return MedicineOrderView{}, err
+	}
+	if subtle.ConstantTimeCompare([]byte(code), []byte(want)) == 1 {
+		// The stored (sealed) code in the condition: a concurrent reset wins.
 		return s.transition(ctx, s.staffLoader(p, id), medicineMove{to: model.MedicineDelivered, by: contractActorOf(p),
 			set:   map[string]any{"delivered_at": s.clock.Now()},
-			where: []any{"handover_failures < ? AND handover_code = ?", MedicineHandoverTries, code}})
+			where: []any{"handover_failures < ? AND handover_code = ?", MedicineHandoverTries, o.HandoverCode}})
 	}
 	left := 0
 	err = db.Transaction(func(tx *gorm.DB) error {
@@ -616,6 +653,9 @@ func (s *MedicineService) ResetHandover(ctx context.Context, p Principal, id int
 		}
 		code, err := newHandoverCode()
 		if err != nil {
+			return err
+		}
+		if code, err = s.seal(code); err != nil {
 			return err
 		}
 		now := s.clock.Now()

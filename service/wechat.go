@@ -81,6 +81,17 @@ type WeChatClient struct {
 	state   string
 	timeout time.Duration
 	log     *slog.Logger
+	// OnCall, when set, is told of every call to WeChat: errcode is
+	// WeChat's answer (0 for success); err is set when the call failed, with
+	// errcode 0 when WeChat gave no answer (metrics).
+	OnCall func(api string, errcode int64, err error)
+}
+
+// called reports one call to OnCall.
+func (w *WeChatClient) called(api string, errcode int64, err error) {
+	if w.OnCall != nil {
+		w.OnCall(api, errcode, err)
+	}
 }
 
 // WeChatOptions configure a WeChatClient.
@@ -88,8 +99,10 @@ type WeChatOptions struct {
 	AppID, Secret    string
 	Timeout          time.Duration
 	MiniprogramState string
-	// Redis, when set, holds the access token so replicas share one.
-	Redis *redis.Client
+	// Redis, when set, holds the access token so replicas share one
+	// (wechat_token.go), under RedisPrefix.
+	Redis       *redis.Client
+	RedisPrefix string
 	// Transport, when set, carries every request (tests point it at a fake).
 	Transport http.RoundTripper
 }
@@ -111,10 +124,17 @@ func NewWeChatClient(o WeChatOptions, log *slog.Logger) *WeChatClient {
 	wc.SetCache(c)
 	wc.SetHTTPClient(&http.Client{Timeout: o.Timeout, Transport: o.Transport})
 	mp := wc.GetMiniProgram(&miniConfig.Config{AppID: o.AppID, AppSecret: o.Secret, Cache: c})
-	return &WeChatClient{
-		mp: mp, cache: c, cacheKy: "gowechat_miniprogram_access_token_" + o.AppID,
+	w := &WeChatClient{
+		mp: mp, cache: c, cacheKy: sdkTokenKey(o.AppID),
 		state: o.MiniprogramState, timeout: o.Timeout, log: log,
 	}
+	if o.Redis != nil {
+		// Replicas share one token, refreshed by one of them at a time.
+		tok := newRedisAccessToken(o.Redis, o.RedisPrefix, o.AppID, o.Secret, o.Timeout, log)
+		mp.SetAccessTokenContextHandle(tok)
+		w.cache, w.cacheKy = tok, wxTokenKey(o.AppID)
+	}
+	return w
 }
 
 // Code2Session exchanges a wx.login code for the user's openid.
@@ -125,6 +145,7 @@ func (w *WeChatClient) Code2Session(ctx context.Context, code string) (WeChatSes
 	if err != nil {
 		return WeChatSession{}, w.classify("code2session", err)
 	}
+	w.called("code2session", 0, nil)
 	if res.OpenID == "" {
 		return WeChatSession{}, ErrWeChatUnavailable.Wrap(errors.New("code2session: empty openid"))
 	}
@@ -201,6 +222,7 @@ func (w *WeChatClient) withToken(ctx context.Context, api string, call func(cont
 		err := call(cctx)
 		cancel()
 		if err == nil {
+			w.called(api, 0, nil)
 			return nil
 		}
 		cerr := w.classify(api, err)
@@ -219,6 +241,7 @@ var errcodeRe = regexp.MustCompile(`errcode=\s*(-?\d+)`)
 // (wrapped in ErrWeChatUnavailable when WeChat itself failed) or
 // ErrWeChatUnavailable for network failures and timeouts.
 func (w *WeChatClient) classify(api string, err error) error {
+	err = redactURLs(err)
 	var code int64
 	var msg string
 	var ce *util.CommonError
@@ -229,6 +252,7 @@ func (w *WeChatClient) classify(api string, err error) error {
 		m := errcodeRe.FindStringSubmatch(err.Error())
 		if m == nil {
 			w.log.Warn("wechat call failed", "api", api, "err", err.Error())
+			w.called(api, 0, err)
 			return ErrWeChatUnavailable.Wrap(err)
 		}
 		code, _ = strconv.ParseInt(m[1], 10, 64)
@@ -236,6 +260,7 @@ func (w *WeChatClient) classify(api string, err error) error {
 	}
 	we := &WeChatError{API: api, ErrCode: code, ErrMsg: msg}
 	w.log.Warn("wechat answered an error", "api", api, "errcode", code)
+	w.called(api, code, we)
 	switch code {
 	case wxCodeInvalid, wxCodeUsed:
 		return ErrWeChatCodeInvalid.Wrap(we)
@@ -243,6 +268,32 @@ func (w *WeChatClient) classify(api string, err error) error {
 		return ErrWeChatUnavailable.Wrap(we)
 	}
 	return we
+}
+
+// urlQueryRe matches a URL's query string in an error text.
+var urlQueryRe = regexp.MustCompile(`(https?://[^\s"?]+)\?[^\s"]*`)
+
+// redactedError is an error whose text lost the query strings of URLs; it
+// still unwraps to the original (errors.Is and errors.As keep working).
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
+
+// redactURLs hides the query strings in err's text: the SDK's network and
+// HTTP-status errors carry the request URL, whose query holds the app
+// secret, the wx.login code or the access token. The text then goes to logs
+// and to the push_error column, so it must not hold them.
+func redactURLs(err error) error {
+	msg := err.Error()
+	clean := urlQueryRe.ReplaceAllString(msg, "$1?[redacted]")
+	if clean == msg {
+		return err
+	}
+	return &redactedError{msg: clean, err: err}
 }
 
 // redisCache is the SDK's cache on go-redis v9, so replicas share the access

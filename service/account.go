@@ -1,0 +1,350 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"familycare/model"
+	"familycare/pii"
+
+	"gorm.io/gorm"
+)
+
+// ErrDeliveryInProgress stops deleting an account while medicine is on its way.
+var ErrDeliveryInProgress = newErr(KindConflict, "delivery_in_progress", "a medicine delivery is on its way; delete the account after it arrives")
+
+// AccountService exports a user's personal data and deletes the account
+// (PIPL rights to access and to deletion). Deletion removes or anonymises
+// personal data and keeps what aggregate history needs: bookings,
+// contracts and orders stay as rows (so session counts, coverage and
+// delivery figures stay true) but no longer say who.
+type AccountService struct {
+	db       *gorm.DB
+	clock    Clock
+	pii      *pii.Box
+	log      *slog.Logger
+	bookings *BookingService
+	circles  *CircleService
+}
+
+// NewAccountService builds the account service.
+func NewAccountService(deps Deps, bookings *BookingService, circles *CircleService) *AccountService {
+	return &AccountService{db: deps.DB, clock: deps.Clock, pii: deps.PII, log: deps.Log, bookings: bookings, circles: circles}
+}
+
+// AccountExport is everything familycare holds about a user, readable.
+type AccountExport struct {
+	ExportedAt     time.Time       `json:"exported_at"`
+	User           ExportUser      `json:"user"`
+	Members        []ExportMember  `json:"members"`
+	Bookings       []ExportBooking `json:"bookings"`
+	Contracts      []ExportRecord  `json:"family_contracts"`
+	MedicineOrders []ExportOrder   `json:"medicine_orders"`
+	Posts          []ExportText    `json:"posts"`
+	Comments       []ExportText    `json:"comments"`
+	Notifications  []ExportText    `json:"notifications"`
+}
+
+// ExportUser is the profile part of an export.
+type ExportUser struct {
+	ID        int64     `json:"id"`
+	OpenID    string    `json:"openid"`
+	Nickname  string    `json:"nickname"`
+	RealName  string    `json:"real_name"`
+	Phone     string    `json:"phone"`
+	Role      string    `json:"role"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// ExportMember is a family member in an export.
+type ExportMember struct {
+	ID                int64    `json:"id"`
+	Name              string   `json:"name"`
+	Relation          string   `json:"relation"`
+	Gender            string   `json:"gender"`
+	BirthDate         string   `json:"birth_date"`
+	DueDate           string   `json:"due_date"`
+	ChronicConditions []string `json:"chronic_conditions"`
+}
+
+// ExportBooking is a booking in an export.
+type ExportBooking struct {
+	ID        int64     `json:"id"`
+	MemberID  int64     `json:"member_id"`
+	SessionID int64     `json:"session_id"`
+	StartsAt  time.Time `json:"starts_at"`
+	Status    string    `json:"status"`
+	Note      string    `json:"note"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// ExportRecord is a contract in an export.
+type ExportRecord struct {
+	ID         int64     `json:"id"`
+	Status     string    `json:"status"`
+	ValidFrom  string    `json:"valid_from"`
+	ValidUntil string    `json:"valid_until"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+// ExportOrder is a medicine order in an export.
+type ExportOrder struct {
+	ID           int64     `json:"id"`
+	MemberID     int64     `json:"member_id"`
+	Status       string    `json:"status"`
+	Address      string    `json:"address"`
+	ContactPhone string    `json:"contact_phone"`
+	Note         string    `json:"note"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+// ExportText is a post, comment or notification in an export.
+type ExportText struct {
+	ID        int64     `json:"id"`
+	Text      string    `json:"text"`
+	Status    string    `json:"status,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Export gathers the user's personal data.
+func (s *AccountService) Export(ctx context.Context, userID int64) (AccountExport, error) {
+	db := s.db.WithContext(ctx)
+	var u model.User
+	if err := db.First(&u, userID).Error; err != nil {
+		return AccountExport{}, notFound(err)
+	}
+	u, err := openUser(s.pii, u)
+	if err != nil {
+		return AccountExport{}, err
+	}
+	out := AccountExport{ExportedAt: s.clock.Now(), User: ExportUser{ID: u.ID, OpenID: u.OpenID, Nickname: u.Nickname,
+		RealName: u.RealName, Phone: u.Phone, Role: u.Role, CreatedAt: u.CreatedAt},
+		Members: []ExportMember{}, Bookings: []ExportBooking{}, Contracts: []ExportRecord{}, MedicineOrders: []ExportOrder{},
+		Posts: []ExportText{}, Comments: []ExportText{}, Notifications: []ExportText{}}
+	var members []model.Member
+	if err := db.Where("user_id = ?", userID).Order("id").Find(&members).Error; err != nil {
+		return out, err
+	}
+	for _, m := range members {
+		out.Members = append(out.Members, ExportMember{ID: m.ID, Name: m.Name, Relation: m.Relation, Gender: m.Gender,
+			BirthDate: m.BirthDate, DueDate: m.DueDate, ChronicConditions: append([]string{}, m.ChronicConditions...)})
+	}
+	var bookings []model.Booking
+	if err := db.Where("user_id = ?", userID).Order("id").Find(&bookings).Error; err != nil {
+		return out, err
+	}
+	for _, b := range bookings {
+		out.Bookings = append(out.Bookings, ExportBooking{ID: b.ID, MemberID: b.MemberID, SessionID: b.SessionID,
+			StartsAt: b.StartsAt, Status: b.Status, Note: b.Note, CreatedAt: b.CreatedAt})
+	}
+	var contracts []model.FamilyContract
+	if err := db.Where("user_id = ?", userID).Order("id").Find(&contracts).Error; err != nil {
+		return out, err
+	}
+	for _, c := range contracts {
+		out.Contracts = append(out.Contracts, ExportRecord{ID: c.ID, Status: c.Status, ValidFrom: c.ValidFrom, ValidUntil: c.ValidUntil, CreatedAt: c.CreatedAt})
+	}
+	var orders []model.MedicineOrder
+	if err := db.Where("user_id = ?", userID).Order("id").Find(&orders).Error; err != nil {
+		return out, err
+	}
+	for _, o := range orders {
+		addr, err := s.pii.Open(o.Address)
+		if err != nil {
+			return out, err
+		}
+		phone, err := s.pii.Open(o.ContactPhone)
+		if err != nil {
+			return out, err
+		}
+		out.MedicineOrders = append(out.MedicineOrders, ExportOrder{ID: o.ID, MemberID: o.MemberID, Status: o.Status,
+			Address: addr, ContactPhone: phone, Note: o.Note, CreatedAt: o.CreatedAt})
+	}
+	var posts []model.Post
+	if err := db.Where("user_id = ?", userID).Order("id").Find(&posts).Error; err != nil {
+		return out, err
+	}
+	for _, p := range posts {
+		out.Posts = append(out.Posts, ExportText{ID: p.ID, Text: p.Content, Status: p.Status, CreatedAt: p.CreatedAt})
+	}
+	var comments []model.PostComment
+	if err := db.Where("user_id = ?", userID).Order("id").Find(&comments).Error; err != nil {
+		return out, err
+	}
+	for _, c := range comments {
+		out.Comments = append(out.Comments, ExportText{ID: c.ID, Text: c.Content, Status: c.Status, CreatedAt: c.CreatedAt})
+	}
+	var notes []model.Notification
+	if err := db.Where("user_id = ?", userID).Order("id").Find(&notes).Error; err != nil {
+		return out, err
+	}
+	for _, n := range notes {
+		out.Notifications = append(out.Notifications, ExportText{ID: n.ID, Text: n.Title + "：" + n.Body, CreatedAt: n.CreatedAt})
+	}
+	return out, nil
+}
+
+// Delete removes the user's personal data. Future bookings are cancelled
+// (their seats go to the waitlist), posts and comments are deleted, open
+// medicine orders cancelled and every contract ended; the rows stay,
+// anonymised, for the clinics' aggregate figures.
+func (s *AccountService) Delete(ctx context.Context, userID int64) error {
+	db := s.db.WithContext(ctx)
+	var u model.User
+	if err := db.First(&u, userID).Error; err != nil {
+		return notFound(err)
+	}
+	var n int64
+	if err := db.Model(&model.MedicineOrder{}).Where("user_id = ? AND status = ?", userID, model.MedicineDispatched).Count(&n).Error; err != nil {
+		return err
+	}
+	if n > 0 {
+		return ErrDeliveryInProgress
+	}
+	// Bookings through the booking state machine, so seats and the
+	// waitlist stay exact.
+	var active []model.Booking
+	if err := db.Where("user_id = ? AND active = ? AND status <> ? AND starts_at > ?", userID, true, model.BookingCheckedIn, s.clock.Now()).
+		Find(&active).Error; err != nil {
+		return err
+	}
+	owner := Principal{UserID: userID, Role: model.RoleResident}
+	for _, b := range active {
+		if _, err := s.bookings.transition(ctx, owner, b.ID, model.BookingCancelled, "account deleted", nil); err != nil {
+			return fmt.Errorf("cancel booking %d: %w", b.ID, err)
+		}
+	}
+	now := s.clock.Now()
+	return withRetry(ctx, func() error {
+		return db.Transaction(func(tx *gorm.DB) error {
+			if err := s.deleteTexts(tx, userID); err != nil {
+				return err
+			}
+			if err := s.endContracts(tx, userID, now); err != nil {
+				return err
+			}
+			if err := s.forgetOrders(tx, userID, now); err != nil {
+				return err
+			}
+			if err := s.leaveCircles(tx, userID); err != nil {
+				return err
+			}
+			for _, m := range []any{&model.Notification{}, &model.SubscriptionQuota{}, &model.IdempotencyRecord{}, &model.ArticleFavorite{}, &model.CircleMute{}} {
+				if err := tx.Where("user_id = ?", userID).Delete(m).Error; err != nil {
+					return err
+				}
+			}
+			if err := tx.Model(&model.Member{}).Where("user_id = ?", userID).Updates(map[string]any{
+				"name": "已注销", "birth_date": "", "due_date": "", "chronic_conditions": "[]", "deleted_at": now}).Error; err != nil {
+				return err
+			}
+			res := tx.Model(&model.User{}).Where("id = ?", userID).Updates(map[string]any{
+				"open_id": fmt.Sprintf("deleted:%d", userID), "union_id": "", "session_key": "", "nickname": "",
+				"real_name": "", "avatar_url": "", "phone": "", "phone_hash": "", "role": model.RoleResident, "clinic_id": nil,
+				"deleted_at": now})
+			if res.Error != nil {
+				return res.Error
+			}
+			s.log.Info("account deleted", "user_id", userID)
+			return nil
+		})
+	})
+}
+
+func (s *AccountService) deleteTexts(tx *gorm.DB, userID int64) error {
+	var posts []model.Post
+	movable := []string{model.PostPendingReview, model.PostPublished, model.PostHidden}
+	if err := tx.Where("user_id = ? AND status IN ?", userID, movable).Find(&posts).Error; err != nil {
+		return err
+	}
+	for i := range posts {
+		if err := s.circles.movePost(tx, &posts[i], model.PostDeleted, map[string]any{"content": "", "image_urls": "[]"}); err != nil {
+			return err
+		}
+	}
+	if err := tx.Model(&model.Post{}).Where("user_id = ?", userID).Updates(map[string]any{"content": "", "image_urls": "[]"}).Error; err != nil {
+		return err
+	}
+	var comments []model.PostComment
+	if err := tx.Where("user_id = ? AND status IN ?", userID, movable).Find(&comments).Error; err != nil {
+		return err
+	}
+	for i := range comments {
+		if err := s.circles.moveComment(tx, &comments[i], model.PostDeleted, map[string]any{"content": ""}); err != nil {
+			return err
+		}
+	}
+	return tx.Model(&model.PostComment{}).Where("user_id = ?", userID).Update("content", "").Error
+}
+
+func (s *AccountService) endContracts(tx *gorm.DB, userID int64, now time.Time) error {
+	var open []model.FamilyContract
+	if err := tx.Where("user_id = ? AND status IN ?", userID,
+		[]string{model.ContractPending, model.ContractScheduled, model.ContractActive}).Find(&open).Error; err != nil {
+		return err
+	}
+	for _, c := range open {
+		to := model.ContractTerminated
+		if c.Status == model.ContractPending {
+			to = model.ContractRejected
+		}
+		res := tx.Model(&model.FamilyContract{}).Where("id = ? AND status = ?", c.ID, c.Status).
+			Updates(map[string]any{"status": to, "reason": "account deleted", "updated_at": now})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrInvalidTransition
+		}
+		if err := tx.Model(&model.ContractMember{}).Where("contract_id = ?", c.ID).Update("active", nil).Error; err != nil {
+			return err
+		}
+		if err := tx.Create(&model.ContractEvent{ContractID: c.ID, FromStatus: c.Status, ToStatus: to, At: now,
+			ByUserID: userID, ByRole: model.RoleResident, Reason: "account deleted"}).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *AccountService) forgetOrders(tx *gorm.DB, userID int64, now time.Time) error {
+	var open []model.MedicineOrder
+	if err := tx.Where("user_id = ? AND status IN ?", userID, []string{model.MedicineRequested, model.MedicineApproved}).Find(&open).Error; err != nil {
+		return err
+	}
+	for _, o := range open {
+		res := tx.Model(&model.MedicineOrder{}).Where("id = ? AND status = ?", o.ID, o.Status).
+			Updates(map[string]any{"status": model.MedicineCancelled, "reason": "account deleted", "updated_at": now})
+		if res.Error != nil {
+			return res.Error
+		}
+		if err := tx.Create(&model.MedicineOrderEvent{OrderID: o.ID, FromStatus: o.Status, ToStatus: model.MedicineCancelled,
+			At: now, ByUserID: userID, ByRole: model.RoleResident, Reason: "account deleted"}).Error; err != nil {
+			return err
+		}
+	}
+	return tx.Model(&model.MedicineOrder{}).Where("user_id = ?", userID).
+		Updates(map[string]any{"address": "", "contact_phone": "", "note": "", "handover_code": ""}).Error
+}
+
+func (s *AccountService) leaveCircles(tx *gorm.DB, userID int64) error {
+	var joined []model.CircleMember
+	if err := tx.Where("user_id = ?", userID).Find(&joined).Error; err != nil {
+		return err
+	}
+	for _, m := range joined {
+		res := tx.Where("id = ?", m.ID).Delete(&model.CircleMember{})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 1 {
+			if err := tx.Model(&model.Circle{}).Where("id = ?", m.CircleID).
+				UpdateColumn("member_count", gorm.Expr("member_count - 1")).Error; err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
