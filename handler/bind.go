@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"familycare/pagination"
 	"familycare/service"
@@ -48,6 +49,16 @@ func bindJSON(c *gin.Context, req any) bool {
 		} else {
 			abortWith(c, http.StatusBadRequest, "bad_json", "the request body could not be read", nil)
 		}
+		return false
+	}
+	if !utf8.Valid(raw) {
+		abortWith(c, http.StatusBadRequest, "bad_json", "the body is not valid UTF-8", nil)
+		return false
+	}
+	// NUL characters have no place in any field and trip up C-based
+	// tooling downstream; refuse them raw or escaped.
+	if bytes.IndexByte(raw, 0) >= 0 || bytes.Contains(raw, []byte(`\u0000`)) {
+		fail(c, service.ErrInvalid.Msg("the body contains a NUL character"))
 		return false
 	}
 	if len(bytes.TrimSpace(raw)) > 0 {

@@ -14,10 +14,10 @@ func TestHTTP_Basics(t *testing.T) {
 	big := `{"name":"` + strings.Repeat("a", 1<<20) + `","relation":"child"}`
 	h.Do("POST", "/api/v1/me/members", big, testkit.Token(u.Token)).ExpectError(413, "body_too_large")
 	h.Do("GET", "/api/v1/no/such/route", nil).ExpectError(404, "not_found")
-	h.Do("DELETE", "/api/v1/me", nil, testkit.Token(u.Token)).ExpectError(405, "method_not_allowed")
+	h.Do("PUT", "/api/v1/me", nil, testkit.Token(u.Token)).ExpectError(405, "method_not_allowed")
 	h.Do("POST", "/api/v1/me/members", `[1,2]`, testkit.Token(u.Token)).ExpectError(400, "bad_json")
 	h.Do("POST", "/api/v1/me/members", `{"name":"a"} {"x":1}`, testkit.Token(u.Token)).ExpectError(400, "bad_json")
-	h.Do("POST", "/api/v1/me/members", "{\"name\":\"a\x00\",", testkit.Token(u.Token)).ExpectError(400, "bad_json")
+	h.Do("POST", "/api/v1/me/members", "{\"name\":\"a\x00\",", testkit.Token(u.Token)).ExpectError(422, "invalid_request")
 
 	r := h.Do("GET", "/healthz", nil, testkit.Header("X-Request-ID", "abc-123"))
 	if r.Header.Get("X-Request-ID") != "abc-123" {
@@ -46,5 +46,22 @@ func TestReadyz_DatabaseDown(t *testing.T) {
 	r := h.Do("GET", "/api/v1/me", nil, testkit.Token(u.Token))
 	if r.Status == 500 {
 		t.Fatalf("a closed database must not be a 500: %s", r.Body)
+	}
+}
+
+func TestHTTP_BodyMustBeUTF8WithoutNUL(t *testing.T) {
+	h := testkit.New(t)
+	u := h.Login("p")
+	h.Do("POST", "/api/v1/me/members", []byte("{\"name\":\"\xff\xfe\",\"relation\":\"child\"}"), testkit.Token(u.Token)).ExpectError(400, "bad_json")
+	h.Do("POST", "/api/v1/me/members", `{"name":"a\u0000b","relation":"child"}`, testkit.Token(u.Token)).ExpectError(422, "invalid_request")
+	h.Do("POST", "/api/v1/me/members", []byte("{\"name\":\"a\x00b\",\"relation\":\"child\"}"), testkit.Token(u.Token)).ExpectError(422, "invalid_request")
+	deep := strings.Repeat("[", 20000) + strings.Repeat("]", 20000)
+	h.Do("POST", "/api/v1/me/members", deep, testkit.Token(u.Token)).ExpectError(400, "bad_json")
+	var list struct {
+		Items []any `json:"items"`
+	}
+	h.Do("GET", "/api/v1/me/members", nil, testkit.Token(u.Token)).Expect(200).JSON(&list)
+	if len(list.Items) != 0 {
+		t.Fatalf("nothing may be stored, found %d", len(list.Items))
 	}
 }
