@@ -72,8 +72,36 @@ LG="$OUT/loadgen -c $CONNS -d $DURATION"
   wrkjson sessions_list 'http://127.0.0.1:18080/api/v1/sessions?limit=20'
   $LG -label book_spread -mode book-spread -base http://127.0.0.1:18080 -sessions 1000
   $LG -label book_hot -mode book-hot -base http://127.0.0.1:18080
-  if [ -x bench/guidance.sh ]; then bench/guidance.sh; fi
 } | tee "$OUT/results.jsonl"
+
+# Guidance: 5,000 published articles (a fifth about 辅食), indexed by the
+# guidance index job of a second, short-lived process.
+mysql --protocol=socket -uroot familycare_bench <<'SQL'
+SET SESSION max_recursive_iterations = 10000;
+INSERT INTO articles (title, summary, body, body_text, category, stages, cover_url, author_id, clinic_id,
+                      status, published_at, view_count, index_version, created_at, updated_at)
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
+SELECT CONCAT(ELT(1 + i % 4, '中医调理', '膳食营养', '科学育儿', '老年照护'), '指导第', i, '篇'),
+       '家庭健康小贴士',
+       CONCAT('<p>第', i, '篇。', IF(i % 5 = 0, '宝宝6个月后开始添加辅食，由稀到稠。', '规律作息，均衡饮食，按时体检。'), '</p>'),
+       '',
+       ELT(1 + i % 4, 'tcm', 'nutrition', 'parenting', 'elderly'),
+       ELT(1 + i % 4, '["toddler_1_3y"]', '["infant_6_12m"]', '["infant_0_6m"]', '["elderly"]'),
+       '', 0, 3, 'published', NOW() - INTERVAL i MINUTE, 0, 0, NOW(), NOW()
+FROM n;
+SQL
+APP_ENV=dev HTTP_ADDR=127.0.0.1:18085 DB_DRIVER=mysql SEED_DEMO_DATA=false JOB_INTERVAL=1s LOG_LEVEL=warn \
+DB_DSN='familycare_bench:familycare_bench@tcp(127.0.0.1:3306)/familycare_bench' \
+  "$OUT/familycare" >"$OUT/indexer.log" 2>&1 & INDEXER=$!; PIDS+=($INDEXER)
+for _ in $(seq 300); do
+  left=$(mysql --protocol=socket -uroot -N familycare_bench -e "SELECT COUNT(*) FROM articles WHERE index_version = 0")
+  [ "$left" = 0 ] && break; sleep 1
+done
+kill $INDEXER; echo "articles indexed (left: $left)" >&2
+{
+  wrkjson articles_nutrition 'http://127.0.0.1:18080/api/v1/articles?category=nutrition'
+  wrkjson articles_search_fushi 'http://127.0.0.1:18080/api/v1/articles?q=%E8%BE%85%E9%A3%9F'
+} | tee -a "$OUT/results.jsonl"
 grep VmHWM /proc/$SERVER/status | tee "$OUT/rss.txt"
 
 python3 - "$OUT/results.jsonl" "$OUT/rss.txt" <<'PY'

@@ -1,6 +1,9 @@
 package handler
 
 import (
+	"encoding/json"
+	"net/http"
+	"sync"
 	"time"
 
 	"familycare/model"
@@ -355,17 +358,51 @@ func (a *API) listSessions(c *gin.Context) {
 		fail(c, service.Invalid(f))
 		return
 	}
-	rows, next, err := a.svc.Catalog.Sessions(c.Request.Context(), service.SessionFilter{Kind: q.Kind, ClinicID: q.ClinicID,
+	pg, err := a.svc.Catalog.Sessions(c.Request.Context(), service.SessionFilter{Kind: q.Kind, ClinicID: q.ClinicID,
 		ExpertID: q.ExpertID, ServiceID: q.ServiceID, From: from, To: to, Available: q.Available}, p)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	out := SessionList{Items: make([]SessionDTO, 0, len(rows)), NextCursor: next}
-	for _, r := range rows {
+	// The same page (same stamp) encodes to the same bytes: keep them.
+	if body, hit := a.sessionJSON.get(pg.Stamp); hit {
+		c.Data(http.StatusOK, "application/json; charset=utf-8", body)
+		return
+	}
+	out := SessionList{Items: make([]SessionDTO, 0, len(pg.Items)), NextCursor: pg.Next}
+	for _, r := range pg.Items {
 		out.Items = append(out.Items, a.toSession(r))
 	}
-	ok(c, out)
+	body, err := json.Marshal(out)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	a.sessionJSON.put(pg.Stamp, body)
+	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
+}
+
+// encodedPages keeps the JSON of recent session pages by stamp. Pages live
+// for a second in the service, so a small bound is plenty.
+type encodedPages struct {
+	mu    sync.Mutex
+	bytes map[uint64][]byte
+}
+
+func (e *encodedPages) get(stamp uint64) ([]byte, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	b, ok := e.bytes[stamp]
+	return b, ok
+}
+
+func (e *encodedPages) put(stamp uint64, body []byte) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.bytes == nil || len(e.bytes) >= 1024 {
+		e.bytes = map[uint64][]byte{}
+	}
+	e.bytes[stamp] = body
 }
 
 // getSession godoc

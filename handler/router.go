@@ -51,6 +51,8 @@ type API struct {
 	log  *slog.Logger
 	loc  *time.Location
 	opts Options
+	// sessionJSON caches encoded session-list pages (see listSessions).
+	sessionJSON encodedPages
 }
 
 // New builds the gin engine with every route.

@@ -42,15 +42,24 @@ type CatalogService struct {
 	// lists caches session list pages for listTTL: the list is the hottest
 	// read of the app and the same for every caller. Counts in it may lag by
 	// up to listTTL; a booking is always decided by the database.
-	listMu  sync.Mutex
-	lists   map[string]sessionPage
-	listTTL time.Duration
+	listMu    sync.Mutex
+	lists     map[string]sessionPage
+	listTTL   time.Duration
+	listStamp uint64
 }
 
 type sessionPage struct {
-	at    time.Time
-	views []SessionView
-	next  string
+	at   time.Time
+	page SessionPage
+}
+
+// SessionPage is one page of sessions. Stamp identifies the database read
+// it came from: two answers with the same stamp are the same page, so an
+// HTTP layer may reuse what it made of it.
+type SessionPage struct {
+	Items []SessionView
+	Next  string
+	Stamp uint64
 }
 
 const maxSessionPages = 1024
@@ -253,26 +262,28 @@ type sessionCursor struct {
 
 // Sessions lists sessions by start time. Without From it lists sessions that
 // have not started yet.
-func (s *CatalogService) Sessions(ctx context.Context, f SessionFilter, p pagination.Page) ([]SessionView, string, error) {
+func (s *CatalogService) Sessions(ctx context.Context, f SessionFilter, p pagination.Page) (SessionPage, error) {
 	now := s.clock.Now()
 	key := fmt.Sprintf("%+v|%v|%v|%d|%s", f, timeKey(f.From), timeKey(f.To), p.Limit, p.Cursor)
 	s.listMu.Lock()
 	c, hit := s.lists[key]
 	s.listMu.Unlock()
 	if hit && now.Sub(c.at) < s.listTTL && !now.Before(c.at) {
-		return c.views, c.next, nil
+		return c.page, nil
 	}
 	views, next, err := s.sessions(ctx, f, p)
 	if err != nil {
-		return nil, "", err
+		return SessionPage{}, err
 	}
 	s.listMu.Lock()
 	if len(s.lists) >= maxSessionPages {
 		s.lists = map[string]sessionPage{}
 	}
-	s.lists[key] = sessionPage{at: now, views: views, next: next}
+	s.listStamp++
+	page := SessionPage{Items: views, Next: next, Stamp: s.listStamp}
+	s.lists[key] = sessionPage{at: now, page: page}
 	s.listMu.Unlock()
-	return views, next, nil
+	return page, nil
 }
 
 func timeKey(t *time.Time) string {
