@@ -1,7 +1,9 @@
 // Command familycare is the backend of the familycare WeChat mini-program.
 //
 //	familycare                 serve HTTP (default)
-//	familycare migrate         bring the schema up to date and exit
+//	familycare migrate up      bring the schema up to date and exit (goose
+//	                           migrations on MySQL, AutoMigrate on SQLite)
+//	familycare migrate status  list the migrations and whether they are applied
 //	familycare grant-role -openid ID -role staff -clinic 3
 //	                           make a user staff of a clinic (or admin/resident)
 //
@@ -32,9 +34,12 @@ import (
 	"familycare/app"
 	"familycare/config"
 	"familycare/model"
+	"familycare/model/migrations"
 	"familycare/pii"
 	"familycare/seed"
 	"familycare/service"
+
+	"gorm.io/gorm"
 )
 
 func main() {
@@ -59,11 +64,7 @@ func run(args []string) error {
 	case "serve":
 		return serve(cfg, log)
 	case "migrate":
-		db, err := model.Open(cfg.DBDriver, cfg.DBDSN, cfg.DBMaxOpenConns, log)
-		if err != nil {
-			return err
-		}
-		return model.Migrate(db)
+		return migrate(cfg, log, args)
 	case "grant-role":
 		return grantRole(cfg, log, args)
 	default:
@@ -89,7 +90,7 @@ func serve(cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	if err := model.Migrate(db); err != nil {
+	if err := prepareSchema(cfg, db); err != nil {
 		return err
 	}
 	if cfg.SeedDemoData {
@@ -131,7 +132,7 @@ func grantRole(cfg config.Config, log *slog.Logger, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := model.Migrate(db); err != nil {
+	if err := prepareSchema(cfg, db); err != nil {
 		return err
 	}
 	box, err := pii.New(cmp.Or(cfg.DataEncryptionKeys, pii.DevKeys), cfg.DataEncryptionKeyID)
@@ -145,4 +146,59 @@ func grantRole(cfg config.Config, log *slog.Logger, args []string) error {
 	}
 	fmt.Printf("user %d (%s) is now %s\n", u.ID, u.OpenID, u.Role)
 	return nil
+}
+
+// migrate runs `migrate up` (the default) or `migrate status`: versioned
+// migrations (model/migrations) on MySQL, AutoMigrate on SQLite.
+func migrate(cfg config.Config, log *slog.Logger, args []string) error {
+	sub := "up"
+	if len(args) > 0 {
+		sub = args[0]
+	}
+	if sub != "up" && sub != "status" {
+		return fmt.Errorf("migrate: unknown subcommand %q (up, status)", sub)
+	}
+	db, err := model.Open(cfg.DBDriver, cfg.DBDSN, cfg.DBMaxOpenConns, log)
+	if err != nil {
+		return err
+	}
+	if cfg.DBDriver != "mysql" {
+		if sub == "status" {
+			fmt.Println("sqlite: the schema is kept by AutoMigrate at start-up and by `migrate up` (no versions)")
+			return nil
+		}
+		return model.Migrate(db)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	defer sqlDB.Close()
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if sub == "status" {
+		st, err := migrations.GetStatus(ctx, sqlDB)
+		if err != nil {
+			return err
+		}
+		st.Write(os.Stdout)
+		return nil
+	}
+	return migrations.Up(ctx, sqlDB, os.Stdout)
+}
+
+// prepareSchema: in prod on MySQL the schema belongs to `familycare migrate
+// up` (run before a release starts), and start-up refuses a schema that is
+// behind; elsewhere AutoMigrate brings it up to date.
+func prepareSchema(cfg config.Config, db *gorm.DB) error {
+	if cfg.Env != config.EnvProd || cfg.DBDriver != "mysql" {
+		return model.Migrate(db)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return migrations.RequireCurrent(ctx, sqlDB)
 }

@@ -137,8 +137,16 @@ func NewWeChatClient(o WeChatOptions, log *slog.Logger) *WeChatClient {
 	return w
 }
 
+// wxLoginCodeRe is what a wx.login code looks like. The SDK puts the code
+// into the code2session URL unescaped, so nothing else may reach it: a space
+// broke the request (a 502 for a bad code) and "&x=" would add parameters.
+var wxLoginCodeRe = regexp.MustCompile(`^[0-9A-Za-z_-]{1,128}$`)
+
 // Code2Session exchanges a wx.login code for the user's openid.
 func (w *WeChatClient) Code2Session(ctx context.Context, code string) (WeChatSession, error) {
+	if !wxLoginCodeRe.MatchString(code) {
+		return WeChatSession{}, ErrWeChatCodeInvalid
+	}
 	ctx, cancel := context.WithTimeout(ctx, w.timeout)
 	defer cancel()
 	res, err := w.mp.GetAuth().Code2SessionContext(ctx, code)
