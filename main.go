@@ -6,6 +6,10 @@
 //	familycare migrate status  list the migrations and whether they are applied
 //	familycare grant-role -openid ID -role staff -clinic 3
 //	                           make a user staff of a clinic (or admin/resident)
+//	familycare export-user -openid ID
+//	                           print everything held about a user as JSON
+//	familycare delete-user -openid ID
+//	                           delete a user's personal data (PIPL)
 //
 // @title                       familycare API
 // @version                     1.0
@@ -20,9 +24,11 @@ package main
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -54,12 +60,17 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg)
-	slog.SetDefault(log)
 	cmd := "serve"
 	if len(args) > 0 {
 		cmd, args = args[0], args[1:]
 	}
+	// The server logs to stdout; sub-commands keep stdout for their output.
+	out := os.Stdout
+	if cmd != "serve" {
+		out = os.Stderr
+	}
+	log := newLogger(cfg, out)
+	slog.SetDefault(log)
 	switch cmd {
 	case "serve":
 		return serve(cfg, log)
@@ -67,21 +78,23 @@ func run(args []string) error {
 		return migrate(cfg, log, args)
 	case "grant-role":
 		return grantRole(cfg, log, args)
+	case "export-user", "delete-user":
+		return account(cfg, log, cmd, args)
 	default:
-		return fmt.Errorf("unknown command %q (serve, migrate, grant-role)", cmd)
+		return fmt.Errorf("unknown command %q (serve, migrate, grant-role, export-user, delete-user)", cmd)
 	}
 }
 
-func newLogger(cfg config.Config) *slog.Logger {
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
 		level = slog.LevelInfo
 	}
 	opts := &slog.HandlerOptions{Level: level}
 	if cfg.Env == config.EnvProd {
-		return slog.New(slog.NewJSONHandler(os.Stdout, opts))
+		return slog.New(slog.NewJSONHandler(w, opts))
 	}
-	return slog.New(slog.NewTextHandler(os.Stdout, opts))
+	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 func serve(cfg config.Config, log *slog.Logger) error {
@@ -201,4 +214,48 @@ func prepareSchema(cfg config.Config, db *gorm.DB) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return migrations.RequireCurrent(ctx, sqlDB)
+}
+
+// account serves export-user and delete-user, for requests that reach the
+// hospital by phone or at the counter rather than through the mini-program.
+func account(cfg config.Config, log *slog.Logger, cmd string, args []string) error {
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	openID := fs.String("openid", "", "the user's WeChat openid")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if strings.TrimSpace(*openID) == "" {
+		return fmt.Errorf("%s: -openid is required", cmd)
+	}
+	db, err := model.Open(cfg.DBDriver, cfg.DBDSN, cfg.DBMaxOpenConns, log)
+	if err != nil {
+		return err
+	}
+	if err := prepareSchema(cfg, db); err != nil {
+		return err
+	}
+	a, err := app.New(cfg, db, log, app.Options{})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	var u model.User
+	if err := db.Where("open_id = ?", *openID).First(&u).Error; err != nil {
+		return fmt.Errorf("%s: no user with that openid", cmd)
+	}
+	ctx := context.Background()
+	if cmd == "delete-user" {
+		if err := a.Services.Accounts.Delete(ctx, u.ID); err != nil {
+			return err
+		}
+		fmt.Printf("user %d deleted\n", u.ID)
+		return nil
+	}
+	out, err := a.Services.Accounts.Export(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
 }
