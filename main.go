@@ -99,7 +99,14 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 
 func serve(cfg config.Config, log *slog.Logger) error {
 	log.Info("starting familycare", "config", cfg.String())
-	db, err := model.Open(cfg.DBDriver, cfg.DBDSN, cfg.DBMaxOpenConns, log)
+	dsn := cfg.DBDSN
+	if cfg.DBDriver == "mysql" {
+		var err error
+		if dsn, err = model.WithIOTimeout(dsn, cfg.RequestTimeout); err != nil {
+			return err
+		}
+	}
+	db, err := model.Open(cfg.DBDriver, dsn, cfg.DBMaxOpenConns, log)
 	if err != nil {
 		return err
 	}

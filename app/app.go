@@ -61,8 +61,11 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 	}
 	rdb := o.Redis
 	if rdb == nil && cfg.RedisAddr != "" {
-		rdb = redis.NewClient(&redis.Options{Addr: cfg.RedisAddr, DialTimeout: time.Second,
-			ReadTimeout: 500 * time.Millisecond, WriteTimeout: 500 * time.Millisecond})
+		// Redis is an accelerator here, never a dependency: fail fast (one
+		// dial, one retry) so an outage costs milliseconds, not seconds.
+		rdb = redis.NewClient(&redis.Options{Addr: cfg.RedisAddr, DialTimeout: 500 * time.Millisecond,
+			ReadTimeout: 500 * time.Millisecond, WriteTimeout: 500 * time.Millisecond,
+			MaxRetries: 1, DialerRetries: 1})
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		if err := rdb.Ping(ctx).Err(); err != nil {
 			log.Warn("redis does not answer; shared state falls back to this process until it does", "err", err.Error())

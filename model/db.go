@@ -96,6 +96,24 @@ func SQLiteDSN(dsn string) string {
 	return dsn + "?" + q.Encode()
 }
 
+// WithIOTimeout sets the MySQL read and write timeouts to d unless the DSN
+// sets them. A server passes its request timeout: database/sql gives COMMIT
+// and ROLLBACK no context, so only these bound a request stuck on a
+// database that stopped answering.
+func WithIOTimeout(dsn string, d time.Duration) (string, error) {
+	c, err := mysqldrv.ParseDSN(dsn)
+	if err != nil {
+		return "", fmt.Errorf("database: DB_DSN: %w", err)
+	}
+	if c.ReadTimeout == 0 {
+		c.ReadTimeout = d
+	}
+	if c.WriteTimeout == 0 {
+		c.WriteTimeout = d
+	}
+	return c.FormatDSN(), nil
+}
+
 // MySQLDSN forces the connection settings the code depends on.
 func MySQLDSN(dsn string) (string, error) {
 	c, err := mysqldrv.ParseDSN(dsn)

@@ -51,6 +51,9 @@ type redisAccessToken struct {
 
 	refreshing chan struct{} // one goroutine of this process refreshes at a time
 	degraded   atomic.Bool   // Redis failed: log the change once
+	// pausedUntil (unix ns): after a Redis failure, skip Redis for a while
+	// instead of paying its dial and retry timeouts on every WeChat call.
+	pausedUntil atomic.Int64
 
 	mu       sync.Mutex // guards the process-local token used while Redis fails
 	localTok string
@@ -90,6 +93,9 @@ func (t *redisAccessToken) GetAccessToken() (string, error) {
 
 // GetAccessTokenContext implements credential.AccessTokenContextHandle.
 func (t *redisAccessToken) GetAccessTokenContext(ctx context.Context) (string, error) {
+	if time.Now().UnixNano() < t.pausedUntil.Load() {
+		return t.local(ctx)
+	}
 	tok, err := t.read(ctx)
 	if err != nil {
 		return t.redisFailed(ctx, err)
@@ -204,6 +210,16 @@ func (t *redisAccessToken) redisFailed(ctx context.Context, err error) (string, 
 	if t.degraded.CompareAndSwap(false, true) {
 		t.log.Warn("wechat access token: redis failed; this process keeps its own token until it answers", "err", err.Error())
 	}
+	t.pausedUntil.Store(time.Now().Add(redisFailurePause).UnixNano())
+	return t.local(ctx)
+}
+
+// redisFailurePause is how long the token stays process-local after Redis
+// failed before Redis is tried again.
+const redisFailurePause = 30 * time.Second
+
+// local serves the process's own token, fetching one when it has none.
+func (t *redisAccessToken) local(ctx context.Context) (string, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.localTok != "" && time.Now().Before(t.localExp) {
