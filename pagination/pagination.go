@@ -6,7 +6,9 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strconv"
+	"time"
 )
 
 // Limits of a page.
@@ -63,5 +65,34 @@ func Decode(cursor string, v any) error {
 	if err := json.Unmarshal(raw, v); err != nil {
 		return ErrBadCursor
 	}
+	if !timesInRange(reflect.ValueOf(v)) {
+		return ErrBadCursor
+	}
 	return nil
+}
+
+// timesInRange reports whether every time in v (a cursor: a small struct)
+// lies in the years 1 to 9999 in UTC. A cursor holds the times of rows; any
+// other time was made up, and the MySQL driver fails the query on it (a 500
+// for a hostile cursor such as {"t":"0000-01-01T00:00:00Z"}).
+func timesInRange(v reflect.Value) bool {
+	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
+		if v.IsNil() {
+			return true
+		}
+		v = v.Elem()
+	}
+	if t, ok := v.Interface().(time.Time); ok {
+		y := t.UTC().Year()
+		return y >= 1 && y <= 9999
+	}
+	if v.Kind() != reflect.Struct {
+		return true
+	}
+	for i := 0; i < v.NumField(); i++ {
+		if v.Type().Field(i).IsExported() && !timesInRange(v.Field(i)) {
+			return false
+		}
+	}
+	return true
 }
