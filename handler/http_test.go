@@ -31,7 +31,14 @@ func TestHTTP_Basics(t *testing.T) {
 	}
 	h.Do("GET", "/readyz", nil).Expect(http.StatusOK)
 	h.Do("GET", "/swagger/index.html", nil).Expect(http.StatusOK)
-	h.Do("GET", "/swagger/doc.json", nil).Expect(http.StatusOK)
+	if spec := h.Do("GET", "/swagger/doc.json", nil).Expect(http.StatusOK).Map(); spec["paths"].(map[string]any)["/api/v1/bookings"] == nil {
+		t.Fatal("the served spec lacks /api/v1/bookings")
+	}
+	if js := h.Do("GET", "/swagger/swagger-initializer.js", nil).Expect(http.StatusOK); !strings.Contains(string(js.Body), `"doc.json"`) {
+		t.Fatal("Swagger UI must load the generated spec")
+	}
+	h.Do("GET", "/swagger/swagger-ui-bundle.js", nil).Expect(http.StatusOK)
+	h.Do("GET", "/swagger/../../etc/passwd", nil).ExpectError(http.StatusNotFound, "not_found")
 }
 
 func TestReadyz_DatabaseDown(t *testing.T) {

@@ -8,12 +8,9 @@ import (
 	"net/http"
 	"time"
 
-	_ "familycare/docs" // the generated spec served at /swagger
 	"familycare/service"
 
 	"github.com/gin-gonic/gin"
-	swaggerFiles "github.com/swaggo/files"
-	ginSwagger "github.com/swaggo/gin-swagger"
 )
 
 // Services are the services the routes call.
@@ -79,7 +76,7 @@ func New(opts Options, svc Services) *gin.Engine {
 
 	r.GET("/healthz", a.healthz)
 	r.GET("/readyz", a.readyz)
-	r.GET("/swagger/*any", ginSwagger.WrapHandler(swaggerFiles.Handler))
+	swaggerRoutes(r)
 	if opts.Mount != nil {
 		opts.Mount(r)
 	}
