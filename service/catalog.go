@@ -170,20 +170,11 @@ func (s *CatalogService) Clinic(ctx context.Context, id int64) (model.Clinic, er
 
 // Experts lists experts, optionally of one clinic, by id.
 func (s *CatalogService) Experts(ctx context.Context, clinicID int64, p pagination.Page) ([]model.Expert, string, error) {
-	var cur idCursor
-	if err := decodeCursor(p.Cursor, &cur); err != nil {
-		return nil, "", err
-	}
-	limit := pageLimit(p.Limit)
-	q := s.db.WithContext(ctx).Where("id > ?", cur.ID)
+	q := s.db.WithContext(ctx)
 	if clinicID != 0 {
 		q = q.Where("clinic_id = ?", clinicID)
 	}
-	var rows []model.Expert
-	if err := q.Order("id").Limit(limit + 1).Find(&rows).Error; err != nil {
-		return nil, "", err
-	}
-	return pageByID(rows, limit, func(e model.Expert) int64 { return e.ID })
+	return findPageByID(q, p, false, func(e model.Expert) int64 { return e.ID })
 }
 
 // Expert returns one expert.
@@ -200,23 +191,14 @@ type ServiceFilter struct {
 
 // Services lists services by id.
 func (s *CatalogService) Services(ctx context.Context, f ServiceFilter, p pagination.Page) ([]model.Service, string, error) {
-	var cur idCursor
-	if err := decodeCursor(p.Cursor, &cur); err != nil {
-		return nil, "", err
-	}
-	limit := pageLimit(p.Limit)
-	q := s.db.WithContext(ctx).Where("id > ?", cur.ID)
+	q := s.db.WithContext(ctx)
 	if f.Kind != "" {
 		q = q.Where("kind = ?", f.Kind)
 	}
 	if f.ClinicID != 0 {
 		q = q.Where("clinic_id = ?", f.ClinicID)
 	}
-	var rows []model.Service
-	if err := q.Order("id").Limit(limit + 1).Find(&rows).Error; err != nil {
-		return nil, "", err
-	}
-	return pageByID(rows, limit, func(sv model.Service) int64 { return sv.ID })
+	return findPageByID(q, p, false, func(sv model.Service) int64 { return sv.ID })
 }
 
 // pageByID trims a limit+1 result to a page and makes the next cursor.

@@ -62,11 +62,6 @@ type StaffPostFilter struct {
 // StaffPosts lists posts in any state, newest first (staff: e.g. the
 // pending_review queue).
 func (s *CircleService) StaffPosts(ctx context.Context, p Principal, f StaffPostFilter, pg pagination.Page) ([]PostView, string, error) {
-	var cur idCursor
-	if err := decodeCursor(pg.Cursor, &cur); err != nil {
-		return nil, "", err
-	}
-	limit := pageLimit(pg.Limit)
 	db := s.db.WithContext(ctx)
 	q := db.Model(&model.Post{})
 	if f.Status != "" {
@@ -78,17 +73,9 @@ func (s *CircleService) StaffPosts(ctx context.Context, p Principal, f StaffPost
 	if f.UserID != 0 {
 		q = q.Where("user_id = ?", f.UserID)
 	}
-	if cur.ID > 0 {
-		q = q.Where("id < ?", cur.ID)
-	}
-	var rows []model.Post
-	if err := q.Order("id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+	rows, next, err := findPageByID(q, pg, true, func(r model.Post) int64 { return r.ID })
+	if err != nil {
 		return nil, "", err
-	}
-	next := ""
-	if len(rows) > limit {
-		rows = rows[:limit]
-		next = pagination.Encode(idCursor{ID: rows[limit-1].ID})
 	}
 	views, err := s.postViews(db, p, rows)
 	return views, next, err
@@ -182,11 +169,6 @@ type StaffCommentFilter struct {
 
 // StaffComments lists comments in any state, newest first.
 func (s *CircleService) StaffComments(ctx context.Context, p Principal, f StaffCommentFilter, pg pagination.Page) ([]CommentView, string, error) {
-	var cur idCursor
-	if err := decodeCursor(pg.Cursor, &cur); err != nil {
-		return nil, "", err
-	}
-	limit := pageLimit(pg.Limit)
 	db := s.db.WithContext(ctx)
 	q := db.Model(&model.PostComment{})
 	if f.Status != "" {
@@ -195,17 +177,9 @@ func (s *CircleService) StaffComments(ctx context.Context, p Principal, f StaffC
 	if f.PostID != 0 {
 		q = q.Where("post_id = ?", f.PostID)
 	}
-	if cur.ID > 0 {
-		q = q.Where("id < ?", cur.ID)
-	}
-	var rows []model.PostComment
-	if err := q.Order("id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+	rows, next, err := findPageByID(q, pg, true, func(r model.PostComment) int64 { return r.ID })
+	if err != nil {
 		return nil, "", err
-	}
-	next := ""
-	if len(rows) > limit {
-		rows = rows[:limit]
-		next = pagination.Encode(idCursor{ID: rows[limit-1].ID})
 	}
 	out := make([]CommentView, 0, len(rows))
 	for _, c := range rows {
@@ -502,11 +476,6 @@ type ModerationLogFilter struct {
 
 // ModerationLogs lists the audit log newest first.
 func (s *CircleService) ModerationLogs(ctx context.Context, f ModerationLogFilter, pg pagination.Page) ([]model.ModerationLog, string, error) {
-	var cur idCursor
-	if err := decodeCursor(pg.Cursor, &cur); err != nil {
-		return nil, "", err
-	}
-	limit := pageLimit(pg.Limit)
 	q := s.db.WithContext(ctx).Model(&model.ModerationLog{})
 	if f.ActorID != nil {
 		q = q.Where("actor_id = ?", *f.ActorID)
@@ -520,17 +489,9 @@ func (s *CircleService) ModerationLogs(ctx context.Context, f ModerationLogFilte
 	if f.TargetID != 0 {
 		q = q.Where("target_id = ?", f.TargetID)
 	}
-	if cur.ID > 0 {
-		q = q.Where("id < ?", cur.ID)
-	}
-	var rows []model.ModerationLog
-	if err := q.Order("id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+	rows, next, err := findPageByID(q, pg, true, func(r model.ModerationLog) int64 { return r.ID })
+	if err != nil {
 		return nil, "", err
-	}
-	next := ""
-	if len(rows) > limit {
-		rows = rows[:limit]
-		next = pagination.Encode(idCursor{ID: rows[limit-1].ID})
 	}
 	return rows, next, nil
 }

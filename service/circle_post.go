@@ -216,11 +216,6 @@ func (s *CircleService) CreatePost(ctx context.Context, p Principal, circleID in
 // posts waiting for review). The cursor is the last id seen, so posts
 // arriving between pages never shift the next page.
 func (s *CircleService) Feed(ctx context.Context, p Principal, circleID int64, pg pagination.Page) ([]PostView, string, error) {
-	var cur idCursor
-	if err := decodeCursor(pg.Cursor, &cur); err != nil {
-		return nil, "", err
-	}
-	limit := pageLimit(pg.Limit)
 	db := s.db.WithContext(ctx)
 	var c model.Circle
 	if err := db.First(&c, circleID).Error; err != nil {
@@ -228,17 +223,9 @@ func (s *CircleService) Feed(ctx context.Context, p Principal, circleID int64, p
 	}
 	q := db.Where("circle_id = ?", circleID).
 		Where("(status = ? OR (status = ? AND user_id = ?))", model.PostPublished, model.PostPendingReview, p.UserID)
-	if cur.ID > 0 {
-		q = q.Where("id < ?", cur.ID)
-	}
-	var rows []model.Post
-	if err := q.Order("id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+	rows, next, err := findPageByID(q, pg, true, func(r model.Post) int64 { return r.ID })
+	if err != nil {
 		return nil, "", err
-	}
-	next := ""
-	if len(rows) > limit {
-		rows = rows[:limit]
-		next = pagination.Encode(idCursor{ID: rows[limit-1].ID})
 	}
 	views, err := s.postViews(db, p, rows)
 	return views, next, err

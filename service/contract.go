@@ -124,24 +124,14 @@ type ContractView struct {
 
 // Teams lists doctor teams (of one clinic when clinicID > 0), by id.
 func (s *ContractService) Teams(ctx context.Context, clinicID int64, p pagination.Page) ([]TeamView, string, error) {
-	var cur idCursor
-	if err := decodeCursor(p.Cursor, &cur); err != nil {
-		return nil, "", err
-	}
-	limit := pageLimit(p.Limit)
 	db := s.db.WithContext(ctx)
-	q := db.Where("id > ?", cur.ID)
+	q := db
 	if clinicID > 0 {
 		q = q.Where("clinic_id = ?", clinicID)
 	}
-	var teams []model.DoctorTeam
-	if err := q.Order("id").Limit(limit + 1).Find(&teams).Error; err != nil {
+	teams, next, err := findPageByID(q, p, false, func(t model.DoctorTeam) int64 { return t.ID })
+	if err != nil {
 		return nil, "", err
-	}
-	next := ""
-	if len(teams) > limit {
-		teams = teams[:limit]
-		next = pagination.Encode(idCursor{ID: teams[limit-1].ID})
 	}
 	ids := make([]int64, len(teams))
 	for i, t := range teams {
@@ -489,29 +479,12 @@ func (s *ContractService) StaffList(ctx context.Context, p Principal, status str
 }
 
 func (s *ContractService) list(ctx context.Context, q *gorm.DB, status string, pg pagination.Page, oldestFirst bool) ([]ContractView, string, error) {
-	var cur idCursor
-	if err := decodeCursor(pg.Cursor, &cur); err != nil {
-		return nil, "", err
-	}
-	limit := pageLimit(pg.Limit)
 	if status != "" {
 		q = q.Where("status = ?", status)
 	}
-	order := "id DESC"
-	if oldestFirst {
-		order = "id"
-		q = q.Where("id > ?", cur.ID)
-	} else if cur.ID > 0 {
-		q = q.Where("id < ?", cur.ID)
-	}
-	var rows []model.FamilyContract
-	if err := q.Order(order).Limit(limit + 1).Find(&rows).Error; err != nil {
+	rows, next, err := findPageByID(q, pg, !oldestFirst, func(c model.FamilyContract) int64 { return c.ID })
+	if err != nil {
 		return nil, "", err
-	}
-	next := ""
-	if len(rows) > limit {
-		rows = rows[:limit]
-		next = pagination.Encode(idCursor{ID: rows[limit-1].ID})
 	}
 	views, err := s.views(s.db.WithContext(ctx), rows)
 	return views, next, err

@@ -312,29 +312,12 @@ func (s *MedicineService) StaffList(ctx context.Context, p Principal, status str
 }
 
 func (s *MedicineService) list(ctx context.Context, q *gorm.DB, status string, pg pagination.Page, oldestFirst bool) ([]MedicineOrderView, string, error) {
-	var cur idCursor
-	if err := decodeCursor(pg.Cursor, &cur); err != nil {
-		return nil, "", err
-	}
-	limit := pageLimit(pg.Limit)
 	if status != "" {
 		q = q.Where("status = ?", status)
 	}
-	order := "id DESC"
-	if oldestFirst {
-		order = "id"
-		q = q.Where("id > ?", cur.ID)
-	} else if cur.ID > 0 {
-		q = q.Where("id < ?", cur.ID)
-	}
-	var rows []model.MedicineOrder
-	if err := q.Order(order).Limit(limit + 1).Find(&rows).Error; err != nil {
+	rows, next, err := findPageByID(q, pg, !oldestFirst, func(o model.MedicineOrder) int64 { return o.ID })
+	if err != nil {
 		return nil, "", err
-	}
-	next := ""
-	if len(rows) > limit {
-		rows = rows[:limit]
-		next = pagination.Encode(idCursor{ID: rows[limit-1].ID})
 	}
 	views, err := s.views(s.db.WithContext(ctx), rows)
 	return views, next, err

@@ -84,28 +84,11 @@ func truncate(s string, n int) string {
 
 // List returns the user's notifications, newest first.
 func (s *NotificationService) List(ctx context.Context, userID int64, unreadOnly bool, p pagination.Page) ([]model.Notification, string, error) {
-	var cur idCursor
-	if err := decodeCursor(p.Cursor, &cur); err != nil {
-		return nil, "", err
-	}
-	limit := pageLimit(p.Limit)
 	q := s.db.WithContext(ctx).Where("user_id = ?", userID)
 	if unreadOnly {
 		q = q.Where("read_at IS NULL")
 	}
-	if cur.ID > 0 {
-		q = q.Where("id < ?", cur.ID)
-	}
-	var rows []model.Notification
-	if err := q.Order("id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
-		return nil, "", err
-	}
-	next := ""
-	if len(rows) > limit {
-		rows = rows[:limit]
-		next = pagination.Encode(idCursor{ID: rows[limit-1].ID})
-	}
-	return rows, next, nil
+	return findPageByID(q, p, true, func(n model.Notification) int64 { return n.ID })
 }
 
 // UnreadCount counts the user's unread notifications.

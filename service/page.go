@@ -1,6 +1,10 @@
 package service
 
-import "familycare/pagination"
+import (
+	"familycare/pagination"
+
+	"gorm.io/gorm"
+)
 
 // decodeCursor reads a cursor; one we did not issue is a 422 on the field.
 func decodeCursor(cursor string, v any) error {
@@ -24,4 +28,28 @@ func pageLimit(n int) int {
 // idCursor is the position of lists ordered by id.
 type idCursor struct {
 	ID int64 `json:"id"`
+}
+
+// findPageByID reads one page of q keyed by id: newest first (id DESC) or
+// oldest first, continuing after the cursor. It is the paging of every list
+// ordered by id alone; q carries the filters.
+func findPageByID[T any](q *gorm.DB, p pagination.Page, newestFirst bool, id func(T) int64) ([]T, string, error) {
+	var cur idCursor
+	if err := decodeCursor(p.Cursor, &cur); err != nil {
+		return nil, "", err
+	}
+	limit := pageLimit(p.Limit)
+	if newestFirst {
+		if cur.ID > 0 {
+			q = q.Where("id < ?", cur.ID)
+		}
+		q = q.Order("id DESC")
+	} else {
+		q = q.Where("id > ?", cur.ID).Order("id")
+	}
+	var rows []T
+	if err := q.Limit(limit + 1).Find(&rows).Error; err != nil {
+		return nil, "", err
+	}
+	return pageByID(rows, limit, id)
 }
