@@ -55,6 +55,14 @@ func TestDevLogin_OnlyWhenEnabled(t *testing.T) {
 	h.Do("POST", "/api/v1/auth/dev/login", map[string]any{"openid": "x"}).ExpectError(404, "not_found")
 }
 
+func TestDevLogin_NeverInProd(t *testing.T) {
+	// Even when the flag is set by mistake, prod never mounts the route (and
+	// config validation refuses to start with it).
+	h := testkit.New(t, testkit.WithConfig(func(c *config.Config) { c.Env = config.EnvProd; c.EnableDevLogin = true }))
+	h.Do("POST", "/api/v1/auth/dev/login", map[string]any{"openid": "x", "role": "admin"}).ExpectError(404, "not_found")
+	h.Do("POST", "/api/v1/auth/wechat/login", map[string]any{"code": "code-x"}).Expect(200)
+}
+
 func TestDevLogin_RoleNeedsRealClinic(t *testing.T) {
 	h := testkit.New(t)
 	h.Do("POST", "/api/v1/auth/dev/login", map[string]any{"openid": "s", "role": "staff"}).ExpectError(422, "invalid_request")
