@@ -154,7 +154,7 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 		}},
 	}
 	a.Engine = handler.New(handler.Options{
-		Log: log, Loc: deps.Loc, DevLogin: cfg.EnableDevLogin && cfg.Env != config.EnvProd,
+		Log: log, Clock: clock, Loc: deps.Loc, DevLogin: cfg.EnableDevLogin && cfg.Env != config.EnvProd,
 		RequestTimeout: cfg.RequestTimeout,
 		Middleware:     []gin.HandlerFunc{mx.Middleware()},
 		Mount:          mx.Mount(cfg.MetricsToken),

@@ -89,7 +89,7 @@ func (a *API) toMember(m model.Member) MemberDTO {
 	if d.ChronicConditions == nil {
 		d.ChronicConditions = []string{}
 	}
-	if age := service.AgeYears(m.BirthDate, time.Now(), a.loc); age >= 0 {
+	if age := service.AgeYears(m.BirthDate, a.opts.Clock.Now(), a.loc); age >= 0 {
 		d.AgeYears = &age
 	}
 	return d

@@ -34,6 +34,7 @@ type Services struct {
 type Options struct {
 	Log            *slog.Logger
 	Loc            *time.Location // business time zone, for rendering times
+	Clock          service.Clock  // for derived values such as ages
 	DevLogin       bool           // mount POST /auth/dev/login
 	RequestTimeout time.Duration
 	// Extra middleware run first (metrics).
@@ -58,6 +59,9 @@ func New(opts Options, svc Services) *gin.Engine {
 	useJSONNames()
 	if opts.Loc == nil {
 		opts.Loc = time.UTC
+	}
+	if opts.Clock == nil {
+		opts.Clock = service.SystemClock{}
 	}
 	a := &API{svc: svc, log: opts.Log, loc: opts.Loc, opts: opts}
 
