@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -382,7 +383,10 @@ func (s *CatalogService) status(row model.Session, now time.Time) string {
 func (s *CatalogService) staffService(db *gorm.DB, p Principal, serviceID int64) (model.Service, error) {
 	var sv model.Service
 	if err := db.First(&sv, serviceID).Error; err != nil {
-		return sv, InvalidField("service_id", "no such service")
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return sv, InvalidField("service_id", "no such service")
+		}
+		return sv, err
 	}
 	if !p.IsAdmin() && sv.ClinicID != p.ClinicID {
 		return sv, InvalidField("service_id", "no such service at your clinic")

@@ -156,8 +156,11 @@ func (s *MedicineService) Create(ctx context.Context, p Principal, in MedicineOr
 	var view MedicineOrderView
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		m, err := ownedMember(tx, p.UserID, in.MemberID)
-		if err != nil {
+		if errors.Is(err, ErrNotFound) {
 			return ErrNotFound.Msg("no such family member").With(map[string]any{"member_id": in.MemberID})
+		}
+		if err != nil {
+			return err
 		}
 		o := model.MedicineOrder{UserID: p.UserID, MemberID: m.ID, Address: in.Address, ContactPhone: in.ContactPhone,
 			PreferredWindow: in.PreferredWindow, Note: in.Note}
@@ -275,8 +278,10 @@ func (s *MedicineService) Reorder(ctx context.Context, p Principal, id int64) (M
 		if prev.Status != model.MedicineDelivered {
 			return ErrInvalidTransition.Msg("only a delivered order can be reordered").With(map[string]any{"status": prev.Status})
 		}
-		if _, err := ownedMember(tx, p.UserID, prev.MemberID); err != nil {
+		if _, err := ownedMember(tx, p.UserID, prev.MemberID); errors.Is(err, ErrNotFound) {
 			return ErrNotFound.Msg("the family member of this order was removed").With(map[string]any{"member_id": prev.MemberID})
+		} else if err != nil {
+			return err
 		}
 		var items []model.MedicineOrderItem
 		if err := tx.Where("order_id = ?", prev.ID).Order("position").Find(&items).Error; err != nil {
