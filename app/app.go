@@ -117,7 +117,7 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 			return sqlDB.PingContext(ctx)
 		},
 	}
-	svc.Accounts = service.NewAccountService(deps, bookings, svc.Circles)
+	svc.Accounts = service.NewAccountService(deps, svc.Auth, bookings, svc.Circles)
 	a := &App{Config: cfg, DB: db, Log: log, Redis: rdb, Services: svc, Metrics: mx}
 	a.Jobs = []Job{
 		{Name: "booking_reminders", Run: func(ctx context.Context) error {

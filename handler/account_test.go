@@ -112,8 +112,9 @@ func TestAccount_ExportThenDelete(t *testing.T) {
 	if circle["member_count"] != float64(0) || circle["post_count"] != float64(0) {
 		t.Fatalf("circle counts after deletion: %v", circle)
 	}
-	// The old token no longer reaches a profile or a refresh.
-	h.Do("GET", "/api/v1/me", nil, testkit.Token(w.parent.Token)).ExpectError(404, "not_found")
+	// The old token stops working at once.
+	h.Do("GET", "/api/v1/me", nil, testkit.Token(w.parent.Token)).ExpectError(401, "unauthorized")
+	h.Do("GET", "/api/v1/bookings", nil, testkit.Token(w.parent.Token)).ExpectError(401, "unauthorized")
 	h.Do("POST", "/api/v1/auth/refresh", nil, testkit.Token(w.parent.Token)).ExpectError(401, "unauthorized")
 	// Signing in again with WeChat starts a new, empty account.
 	again := h.Do("POST", "/api/v1/auth/wechat/login", map[string]any{"code": "code-parent"}).Expect(200).Map()

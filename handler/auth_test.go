@@ -152,3 +152,29 @@ func TestBindPhone_Masked(t *testing.T) {
 		t.Fatalf("access token fetched %d times, want 1", n)
 	}
 }
+
+func TestAuth_DemotedStaffTokenStopsWorking(t *testing.T) {
+	h := testkit.New(t)
+	h.Seed()
+	admin := h.Admin("boss")
+	nurse := h.Staff("nurse", 3)
+	h.Do("GET", "/api/v1/staff/bookings", nil, testkit.Token(nurse.Token)).Expect(200)
+	// Moved to another clinic: the token for clinic 3 is refused at once.
+	h.Do("POST", "/api/v1/admin/users/"+itoa(nurse.ID)+"/role", map[string]any{"role": "staff", "clinic_id": 2}, testkit.Token(admin.Token)).Expect(200)
+	h.Do("GET", "/api/v1/staff/bookings", nil, testkit.Token(nurse.Token)).ExpectError(401, "unauthorized")
+	h.Do("POST", "/api/v1/auth/refresh", nil, testkit.Token(nurse.Token)).ExpectError(401, "unauthorized")
+	// Signing in again gives a token for the new clinic.
+	again := h.Do("POST", "/api/v1/auth/wechat/login", map[string]any{"code": "code-nurse"}).Expect(200).Map()
+	tok := again["token"].(string)
+	h.Do("GET", "/api/v1/staff/bookings", nil, testkit.Token(tok)).Expect(200)
+	// Demoted to resident: refused at once, also on another replica within
+	// its cache time (here: a fresh replica has no cache).
+	h.Do("POST", "/api/v1/admin/users/"+itoa(nurse.ID)+"/role", map[string]any{"role": "resident"}, testkit.Token(admin.Token)).Expect(200)
+	h.Do("GET", "/api/v1/me", nil, testkit.Token(tok)).ExpectError(401, "unauthorized")
+	testkit.Do(t, h.Replica().Engine, "GET", "/api/v1/me", nil, testkit.Token(tok)).ExpectError(401, "unauthorized")
+	// A promotion takes nothing away: the old token keeps working, and a
+	// refresh carries the new role.
+	u := h.Login("clerk")
+	h.Do("POST", "/api/v1/admin/users/"+itoa(u.ID)+"/role", map[string]any{"role": "staff", "clinic_id": 3}, testkit.Token(admin.Token)).Expect(200)
+	h.Do("GET", "/api/v1/me", nil, testkit.Token(u.Token)).Expect(200)
+}

@@ -133,11 +133,14 @@ func limits(timeout time.Duration) gin.HandlerFunc {
 	}
 }
 
-// authenticate requires a valid bearer token and puts the principal on the
-// context.
-func authenticate(tokens *service.Tokens) gin.HandlerFunc {
+// authenticate requires a valid bearer token of a user whose access has
+// not shrunk since, and puts the principal on the context.
+func authenticate(tokens *service.Tokens, auth *service.AuthService) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		p, err := principalFromHeader(tokens, c.GetHeader("Authorization"))
+		if err == nil {
+			err = auth.Authorize(c.Request.Context(), p)
+		}
 		if err != nil {
 			fail(c, err)
 			return
@@ -149,13 +152,14 @@ func authenticate(tokens *service.Tokens) gin.HandlerFunc {
 
 // optionalAuth reads a token when one is sent (public routes that say more to
 // signed-in users); a bad token is still 401.
-func optionalAuth(tokens *service.Tokens) gin.HandlerFunc {
+func optionalAuth(tokens *service.Tokens, auth *service.AuthService) gin.HandlerFunc {
+	check := authenticate(tokens, auth)
 	return func(c *gin.Context) {
 		if c.GetHeader("Authorization") == "" {
 			c.Next()
 			return
 		}
-		authenticate(tokens)(c)
+		check(c)
 	}
 }
 

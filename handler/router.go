@@ -86,10 +86,10 @@ func New(opts Options, svc Services) *gin.Engine {
 	}
 
 	v1 := r.Group("/api/v1")
-	public := v1.Group("", optionalAuth(svc.Tokens))
-	authed := v1.Group("", authenticate(svc.Tokens))
-	staff := v1.Group("/staff", authenticate(svc.Tokens), requireRole("staff", "admin"))
-	admin := v1.Group("/admin", authenticate(svc.Tokens), requireRole("admin"))
+	public := v1.Group("", optionalAuth(svc.Tokens, svc.Auth))
+	authed := v1.Group("", authenticate(svc.Tokens, svc.Auth))
+	staff := v1.Group("/staff", authenticate(svc.Tokens, svc.Auth), requireRole("staff", "admin"))
+	admin := v1.Group("/admin", authenticate(svc.Tokens, svc.Auth), requireRole("admin"))
 
 	a.authRoutes(v1, authed, admin)
 	a.familyRoutes(authed)

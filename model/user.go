@@ -22,10 +22,13 @@ type User struct {
 	UnionID    string `gorm:"size:64;not null;default:''"`
 	SessionKey string `gorm:"size:255;not null;default:''"`
 	Role       string `gorm:"size:16;not null;default:resident"`
-	ClinicID   *int64 `gorm:"index"`
-	Nickname   string `gorm:"size:64;not null;default:''"`
-	RealName   string `gorm:"size:64;not null;default:''"`
-	AvatarURL  string `gorm:"size:512;not null;default:''"`
+	// AuthVersion goes up when the user's access shrinks (staff demoted or
+	// moved to another clinic): tokens issued before are refused.
+	AuthVersion int    `gorm:"not null;default:0"`
+	ClinicID    *int64 `gorm:"index"`
+	Nickname    string `gorm:"size:64;not null;default:''"`
+	RealName    string `gorm:"size:64;not null;default:''"`
+	AvatarURL   string `gorm:"size:512;not null;default:''"`
 	// Phone is sealed (pii.Box); PhoneHash is its lookup hash.
 	Phone     string `gorm:"size:255;not null;default:''"`
 	PhoneHash string `gorm:"size:64;not null;default:'';index"`

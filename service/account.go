@@ -27,11 +27,12 @@ type AccountService struct {
 	log      *slog.Logger
 	bookings *BookingService
 	circles  *CircleService
+	auth     *AuthService
 }
 
 // NewAccountService builds the account service.
-func NewAccountService(deps Deps, bookings *BookingService, circles *CircleService) *AccountService {
-	return &AccountService{db: deps.DB, clock: deps.Clock, pii: deps.PII, log: deps.Log, bookings: bookings, circles: circles}
+func NewAccountService(deps Deps, auth *AuthService, bookings *BookingService, circles *CircleService) *AccountService {
+	return &AccountService{db: deps.DB, clock: deps.Clock, pii: deps.PII, log: deps.Log, auth: auth, bookings: bookings, circles: circles}
 }
 
 // AccountExport is everything familycare holds about a user, readable.
@@ -217,6 +218,9 @@ func (s *AccountService) Delete(ctx context.Context, userID int64) error {
 		}
 	}
 	now := s.clock.Now()
+	// The account's tokens stop working at once here, within seconds on
+	// other replicas.
+	defer s.auth.Forget(userID)
 	return withRetry(ctx, func() error {
 		return db.Transaction(func(tx *gorm.DB) error {
 			if err := s.deleteTexts(tx, userID); err != nil {

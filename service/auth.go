@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"familycare/model"
@@ -25,11 +26,70 @@ type AuthService struct {
 	tokens *Tokens
 	pii    *pii.Box
 	log    *slog.Logger
+
+	// versions caches each user's auth version (or that the account is
+	// gone) for versionTTL, so checking a token costs no query on most
+	// requests. This process drops an entry the moment it changes the user;
+	// other replicas see the change within versionTTL.
+	mu       sync.Mutex
+	versions map[int64]authVersion
 }
+
+type authVersion struct {
+	version int
+	gone    bool
+	at      time.Time
+}
+
+const (
+	versionTTL         = 10 * time.Second
+	maxCachedVersions  = 100_000
+	errAccountGoneText = "this account no longer exists"
+)
 
 // NewAuthService builds the auth service.
 func NewAuthService(deps Deps, wx WeChatAuth, tokens *Tokens) *AuthService {
-	return &AuthService{db: deps.DB, wx: wx, tokens: tokens, pii: deps.PII, log: deps.Log}
+	return &AuthService{db: deps.DB, wx: wx, tokens: tokens, pii: deps.PII, log: deps.Log, versions: map[int64]authVersion{}}
+}
+
+// Authorize refuses a verified token whose user was deleted or whose access
+// shrank after it was issued (a staff member demoted or moved).
+func (s *AuthService) Authorize(ctx context.Context, p Principal) error {
+	s.mu.Lock()
+	v, ok := s.versions[p.UserID]
+	s.mu.Unlock()
+	if !ok || time.Since(v.at) > versionTTL {
+		var u model.User
+		err := s.db.WithContext(ctx).Select("id", "auth_version").First(&u, p.UserID).Error
+		switch {
+		case err == nil:
+			v = authVersion{version: u.AuthVersion, at: time.Now()}
+		case errors.Is(err, gorm.ErrRecordNotFound):
+			v = authVersion{gone: true, at: time.Now()}
+		default:
+			return err
+		}
+		s.mu.Lock()
+		if len(s.versions) >= maxCachedVersions {
+			s.versions = map[int64]authVersion{}
+		}
+		s.versions[p.UserID] = v
+		s.mu.Unlock()
+	}
+	switch {
+	case v.gone:
+		return ErrUnauthorized.Msg(errAccountGoneText)
+	case p.Version < v.version:
+		return ErrUnauthorized.Msg("your access has changed; sign in again")
+	}
+	return nil
+}
+
+// Forget drops the cached auth version of a user this process changed.
+func (s *AuthService) Forget(userID int64) {
+	s.mu.Lock()
+	delete(s.versions, userID)
+	s.mu.Unlock()
 }
 
 // Session is a signed-in user with a token.
@@ -130,17 +190,43 @@ func (s *AuthService) SetRole(ctx context.Context, userID int64, role string, cl
 		return model.User{}, InvalidField("role", "must be resident, staff or admin")
 	}
 	db := s.db.WithContext(ctx)
-	res := db.Model(&model.User{}).Where("id = ?", userID).
-		Updates(map[string]any{"role": role, "clinic_id": clinic})
+	var before model.User
+	if err := db.First(&before, userID).Error; err != nil {
+		return model.User{}, notFound(err)
+	}
+	fields := map[string]any{"role": role, "clinic_id": clinic}
+	if shrinks(before, role, clinic) {
+		// Tokens issued before carry access the user no longer has.
+		fields["auth_version"] = gorm.Expr("auth_version + 1")
+	}
+	res := db.Model(&model.User{}).Where("id = ?", userID).Updates(fields)
 	if res.Error != nil {
 		return model.User{}, res.Error
 	}
+	s.Forget(userID)
 	var u model.User
 	if err := db.First(&u, userID).Error; err != nil {
 		return model.User{}, notFound(err)
 	}
 	s.log.Info("role changed", "user_id", userID, "role", role, "clinic_id", clinicID)
 	return u, nil
+}
+
+// shrinks reports whether changing u to role (at clinic) takes access away:
+// any step down from admin or staff, or staff moved to another clinic.
+func shrinks(u model.User, role string, clinic *int64) bool {
+	rank := map[string]int{model.RoleResident: 0, model.RoleStaff: 1, model.RoleAdmin: 2}
+	if rank[role] < rank[u.Role] {
+		return true
+	}
+	return u.Role == model.RoleStaff && role == model.RoleStaff && !sameClinic(u.ClinicID, derefOr(clinic))
+}
+
+func derefOr(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
 }
 
 // SetRoleByOpenID is SetRole for the command line, where the openid is known.
@@ -232,7 +318,7 @@ func (s *AuthService) issue(u model.User, isNew bool) (Session, error) {
 	if err != nil {
 		return Session{}, err
 	}
-	p := Principal{UserID: u.ID, Role: u.Role}
+	p := Principal{UserID: u.ID, Role: u.Role, Version: u.AuthVersion}
 	if u.ClinicID != nil {
 		p.ClinicID = *u.ClinicID
 	}

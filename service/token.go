@@ -13,6 +13,9 @@ type Principal struct {
 	UserID   int64
 	Role     string
 	ClinicID int64 // staff only
+	// Version is the user's auth version when the token was issued; a token
+	// of an older version is refused (see AuthService.Authorize).
+	Version int
 }
 
 // IsStaff reports staff or admin.
@@ -38,6 +41,7 @@ const tokenIssuer = "familycare"
 type claims struct {
 	Role     string `json:"role"`
 	ClinicID int64  `json:"clinic_id,omitempty"`
+	Version  int    `json:"ver,omitempty"`
 	jwt.RegisteredClaims
 }
 
@@ -48,6 +52,7 @@ func (t *Tokens) Issue(p Principal) (string, time.Time, error) {
 	c := claims{
 		Role:     p.Role,
 		ClinicID: p.ClinicID,
+		Version:  p.Version,
 		RegisteredClaims: jwt.RegisteredClaims{
 			Subject:   strconv.FormatInt(p.UserID, 10),
 			Issuer:    tokenIssuer,
@@ -84,5 +89,5 @@ func (t *Tokens) Verify(raw string) (Principal, error) {
 	default:
 		return Principal{}, ErrUnauthorized
 	}
-	return Principal{UserID: id, Role: c.Role, ClinicID: c.ClinicID}, nil
+	return Principal{UserID: id, Role: c.Role, ClinicID: c.ClinicID, Version: c.Version}, nil
 }

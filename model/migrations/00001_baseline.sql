@@ -508,6 +508,7 @@ CREATE TABLE IF NOT EXISTS `users` (
   `union_id` varchar(64) NOT NULL DEFAULT '',
   `session_key` varchar(255) NOT NULL DEFAULT '',
   `role` varchar(16) NOT NULL DEFAULT 'resident',
+  `auth_version` bigint(20) NOT NULL DEFAULT 0,
   `clinic_id` bigint(20) DEFAULT NULL,
   `nickname` varchar(64) NOT NULL DEFAULT '',
   `real_name` varchar(64) NOT NULL DEFAULT '',
