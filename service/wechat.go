@@ -116,10 +116,9 @@ func NewWeChatClient(o WeChatOptions, log *slog.Logger) *WeChatClient {
 	if o.Timeout <= 0 {
 		o.Timeout = 5 * time.Second
 	}
+	// The SDK's cache holds only its own access token. With Redis, that
+	// handle is replaced below by one shared across replicas.
 	var c cache.Cache = cache.NewMemory()
-	if o.Redis != nil {
-		c = newRedisCache(o.Redis)
-	}
 	wc := wechat.NewWechat()
 	wc.SetCache(c)
 	wc.SetHTTPClient(&http.Client{Timeout: o.Timeout, Transport: o.Transport})
@@ -302,49 +301,4 @@ func redactURLs(err error) error {
 		return err
 	}
 	return &redactedError{msg: clean, err: err}
-}
-
-// redisCache is the SDK's cache on go-redis v9, so replicas share the access
-// token. Values are strings (the SDK stores only the token). When Redis
-// fails, it falls back to this process's memory, so WeChat calls keep
-// working (each replica then holds its own token until Redis is back).
-type redisCache struct {
-	rdb   *redis.Client
-	local cache.Cache
-}
-
-func newRedisCache(rdb *redis.Client) *redisCache {
-	return &redisCache{rdb: rdb, local: cache.NewMemory()}
-}
-
-func (r *redisCache) Get(key string) any {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	v, err := r.rdb.Get(ctx, "familycare:wx:"+key).Result()
-	switch {
-	case err == nil:
-		return v
-	case errors.Is(err, redis.Nil):
-		return nil
-	}
-	return r.local.Get(key)
-}
-
-func (r *redisCache) Set(key string, val any, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	_ = r.local.Set(key, val, timeout)
-	// A Redis failure is not the caller's: the local copy serves meanwhile.
-	_ = r.rdb.Set(ctx, "familycare:wx:"+key, fmt.Sprint(val), timeout).Err()
-	return nil
-}
-
-func (r *redisCache) IsExist(key string) bool { return r.Get(key) != nil }
-
-func (r *redisCache) Delete(key string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	_ = r.local.Delete(key)
-	_ = r.rdb.Del(ctx, "familycare:wx:"+key).Err()
-	return nil
 }
