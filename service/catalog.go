@@ -202,15 +202,6 @@ func (s *CatalogService) Services(ctx context.Context, f ServiceFilter, p pagina
 	return findPageByID(q, p, false, func(sv model.Service) int64 { return sv.ID })
 }
 
-// pageByID trims a limit+1 result to a page and makes the next cursor.
-func pageByID[T any](rows []T, limit int, id func(T) int64) ([]T, string, error) {
-	if len(rows) <= limit {
-		return rows, "", nil
-	}
-	rows = rows[:limit]
-	return rows, pagination.Encode(idCursor{ID: id(rows[limit-1])}), nil
-}
-
 // Session statuses as shown.
 const (
 	SessionStatusOpen      = "open"

@@ -51,5 +51,9 @@ func findPageByID[T any](q *gorm.DB, p pagination.Page, newestFirst bool, id fun
 	if err := q.Limit(limit + 1).Find(&rows).Error; err != nil {
 		return nil, "", err
 	}
-	return pageByID(rows, limit, id)
+	if len(rows) <= limit {
+		return rows, "", nil
+	}
+	rows = rows[:limit]
+	return rows, pagination.Encode(idCursor{ID: id(rows[limit-1])}), nil
 }
