@@ -350,17 +350,39 @@ func (s *BookingService) views(ctx context.Context, rows []model.Booking) ([]Boo
 	for _, m := range members {
 		mByID[m.ID] = m
 	}
+	positions, err := waitlistPositions(db, rows)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]BookingView, len(rows))
 	for i, b := range rows {
-		out[i] = BookingView{Booking: b, Session: byID[b.SessionID], Member: mByID[b.MemberID]}
+		out[i] = BookingView{Booking: b, Session: byID[b.SessionID], Member: mByID[b.MemberID], Position: positions[b.ID]}
+	}
+	return out, nil
+}
+
+// waitlistPositions gives each waitlisted booking of rows its 1-based place
+// in its session's queue (by wait_seq), reading those queues in one query.
+func waitlistPositions(db *gorm.DB, rows []model.Booking) (map[int64]int, error) {
+	var sessions []int64
+	for _, b := range rows {
 		if b.Status == model.BookingWaitlisted {
-			var ahead int64
-			if err := db.Model(&model.Booking{}).Where("session_id = ? AND status = ? AND wait_seq < ?", b.SessionID, model.BookingWaitlisted, b.WaitSeq).
-				Count(&ahead).Error; err != nil {
-				return nil, err
-			}
-			out[i].Position = int(ahead) + 1
+			sessions = append(sessions, b.SessionID)
 		}
+	}
+	out := map[int64]int{}
+	if len(sessions) == 0 {
+		return out, nil
+	}
+	var queue []model.Booking
+	if err := db.Select("id", "session_id", "wait_seq").Where("session_id IN ? AND status = ?", sessions, model.BookingWaitlisted).
+		Order("session_id, wait_seq").Find(&queue).Error; err != nil {
+		return nil, err
+	}
+	place := map[int64]int{}
+	for _, q := range queue {
+		place[q.SessionID]++
+		out[q.ID] = place[q.SessionID]
 	}
 	return out, nil
 }
