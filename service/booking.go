@@ -143,10 +143,7 @@ func (s *BookingService) create(tx *gorm.DB, p Principal, in NewBooking) (model.
 	now := s.clock.Now()
 	member, err := ownedMember(tx, p.UserID, in.MemberID)
 	if err != nil {
-		if errors.Is(err, ErrNotFound) {
-			err = ErrNotFound.Msg("no such family member")
-		}
-		return none, sess, member, err
+		return none, sess, member, notFoundAs(err, ErrNotFound.Msg("no such family member"))
 	}
 	var susp model.BookingSuspension
 	err = tx.Where("member_id = ? AND ends_at > ?", member.ID, now).Order("ends_at DESC").Limit(1).Find(&susp).Error

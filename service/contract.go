@@ -185,7 +185,7 @@ func (s *ContractService) apply(ctx context.Context, p Principal, in ContractApp
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var team model.DoctorTeam
 		if err := tx.First(&team, in.TeamID).Error; err != nil {
-			return contractNotFound(err, "no such doctor team")
+			return notFoundAs(err, ErrNotFound.Msg("no such doctor team"))
 		}
 		if byStaff && !p.IsAdmin() && team.ClinicID != p.ClinicID {
 			return ErrNotFound.Msg("no such doctor team")
@@ -334,13 +334,6 @@ func contractAppliedBy(rows []model.ContractMember, byStaff bool) string {
 		}
 	}
 	return model.AppliedByRelative
-}
-
-func contractNotFound(err error, msg string) error {
-	if err := notFound(err); err == ErrNotFound {
-		return ErrNotFound.Msg("%s", msg)
-	}
-	return err
 }
 
 // checkNotCovered answers 409 member_already_contracted, naming the member,
@@ -513,7 +506,7 @@ func (s *ContractService) StaffGet(ctx context.Context, p Principal, id int64) (
 func (s *ContractService) ownContract(db *gorm.DB, p Principal, id int64) (model.FamilyContract, error) {
 	var c model.FamilyContract
 	err := db.Where("id = ? AND user_id = ?", id, p.UserID).First(&c).Error
-	return c, contractNotFound(err, "no such contract")
+	return c, notFoundAs(err, ErrNotFound.Msg("no such contract"))
 }
 
 // staffContract loads a contract the staff member may act on: another
@@ -525,7 +518,7 @@ func (s *ContractService) staffContract(db *gorm.DB, p Principal, id int64) (mod
 		q = q.Where("clinic_id = ?", p.ClinicID)
 	}
 	err := q.First(&c).Error
-	return c, contractNotFound(err, "no such contract")
+	return c, notFoundAs(err, ErrNotFound.Msg("no such contract"))
 }
 
 func (s *ContractService) view(db *gorm.DB, c model.FamilyContract) (ContractView, error) {

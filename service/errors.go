@@ -106,6 +106,16 @@ func notFound(err error) error {
 	return err
 }
 
+// notFoundAs is notFound with a more precise answer: a missing row becomes
+// nf (a not-found error with its own message or details); any other error,
+// such as the database being unreachable, passes unchanged.
+func notFoundAs(err error, nf *Error) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) || errors.Is(err, ErrNotFound) {
+		return nf
+	}
+	return err
+}
+
 // isDuplicate reports a unique-key violation (MySQL 1062, SQLite constraint),
 // which gorm translates with TranslateError.
 func isDuplicate(err error) bool {

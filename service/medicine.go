@@ -156,11 +156,8 @@ func (s *MedicineService) Create(ctx context.Context, p Principal, in MedicineOr
 	var view MedicineOrderView
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		m, err := ownedMember(tx, p.UserID, in.MemberID)
-		if errors.Is(err, ErrNotFound) {
-			return ErrNotFound.Msg("no such family member").With(map[string]any{"member_id": in.MemberID})
-		}
 		if err != nil {
-			return err
+			return notFoundAs(err, ErrNotFound.Msg("no such family member").With(map[string]any{"member_id": in.MemberID}))
 		}
 		o := model.MedicineOrder{UserID: p.UserID, MemberID: m.ID, Address: in.Address, ContactPhone: in.ContactPhone,
 			PreferredWindow: in.PreferredWindow, Note: in.Note}
@@ -278,10 +275,8 @@ func (s *MedicineService) Reorder(ctx context.Context, p Principal, id int64) (M
 		if prev.Status != model.MedicineDelivered {
 			return ErrInvalidTransition.Msg("only a delivered order can be reordered").With(map[string]any{"status": prev.Status})
 		}
-		if _, err := ownedMember(tx, p.UserID, prev.MemberID); errors.Is(err, ErrNotFound) {
-			return ErrNotFound.Msg("the family member of this order was removed").With(map[string]any{"member_id": prev.MemberID})
-		} else if err != nil {
-			return err
+		if _, err := ownedMember(tx, p.UserID, prev.MemberID); err != nil {
+			return notFoundAs(err, ErrNotFound.Msg("the family member of this order was removed").With(map[string]any{"member_id": prev.MemberID}))
 		}
 		var items []model.MedicineOrderItem
 		if err := tx.Where("order_id = ?", prev.ID).Order("position").Find(&items).Error; err != nil {
@@ -351,7 +346,7 @@ func (s *MedicineService) StaffGet(ctx context.Context, p Principal, id int64) (
 func (s *MedicineService) own(db *gorm.DB, p Principal, id int64) (model.MedicineOrder, error) {
 	var o model.MedicineOrder
 	err := db.Where("id = ? AND user_id = ?", id, p.UserID).First(&o).Error
-	return o, contractNotFound(err, "no such medicine order")
+	return o, notFoundAs(err, ErrNotFound.Msg("no such medicine order"))
 }
 
 // staffOrder loads an order of the staff member's clinic; another clinic's
@@ -363,7 +358,7 @@ func (s *MedicineService) staffOrder(db *gorm.DB, p Principal, id int64) (model.
 		q = q.Where("clinic_id = ?", p.ClinicID)
 	}
 	err := q.First(&o).Error
-	return o, contractNotFound(err, "no such medicine order")
+	return o, notFoundAs(err, ErrNotFound.Msg("no such medicine order"))
 }
 
 func (s *MedicineService) view(db *gorm.DB, o model.MedicineOrder) (MedicineOrderView, error) {
