@@ -104,68 +104,6 @@ type ContractEvent struct {
 	Reason     string    `gorm:"size:255;not null;default:''"`
 }
 
-// Medicine order statuses.
-const (
-	MedicineRequested  = "requested"
-	MedicineApproved   = "approved"
-	MedicineDispatched = "dispatched"
-	MedicineDelivered  = "delivered"
-	MedicineRejected   = "rejected"
-	MedicineCancelled  = "cancelled"
-)
-
-// MedicineOrder is a request to deliver a contracted member's regular
-// medicines home. ClinicID is the clinic of the covering contract's team,
-// whose staff handle the order. Address and ContactPhone are personal data:
-// never log them.
-type MedicineOrder struct {
-	ID         int64  `gorm:"primaryKey"`
-	UserID     int64  `gorm:"not null;index"`
-	MemberID   int64  `gorm:"not null;index"`
-	ContractID int64  `gorm:"not null;index"`
-	ClinicID   int64  `gorm:"not null;index:ix_medicine_clinic_status,priority:1"`
-	Status     string `gorm:"size:16;not null;index:ix_medicine_clinic_status,priority:2"`
-	// Address, ContactPhone and HandoverCode are sealed (pii.Box).
-	Address         string `gorm:"type:text;not null"`
-	ContactPhone    string `gorm:"size:255;not null"`
-	PreferredWindow string `gorm:"size:64;not null;default:''"`
-	Note            string `gorm:"size:500;not null;default:''"`
-	// HandoverCode is the 6-digit code the resident tells the courier;
-	// HandoverFailures counts wrong codes (locked at the limit).
-	HandoverCode     string `gorm:"size:255;not null"`
-	HandoverFailures int    `gorm:"not null;default:0"`
-	Courier          string `gorm:"size:64;not null;default:''"`
-	ETA              *time.Time
-	Reason           string `gorm:"size:255;not null;default:''"`
-	ReorderOfID      *int64
-	DeliveredAt      *time.Time `gorm:"index"`
-	CreatedAt        time.Time  `gorm:"index"`
-	UpdatedAt        time.Time
-}
-
-// MedicineOrderItem is one medicine of an order.
-type MedicineOrderItem struct {
-	ID       int64  `gorm:"primaryKey"`
-	OrderID  int64  `gorm:"not null;index"`
-	Position int    `gorm:"not null"`
-	Name     string `gorm:"size:64;not null"`
-	Spec     string `gorm:"size:64;not null;default:''"`
-	Quantity int    `gorm:"not null"`
-}
-
-// MedicineOrderEvent is one transition in a medicine order's history.
-type MedicineOrderEvent struct {
-	ID         int64     `gorm:"primaryKey"`
-	OrderID    int64     `gorm:"not null;index"`
-	FromStatus string    `gorm:"size:16;not null;default:''"`
-	ToStatus   string    `gorm:"size:16;not null"`
-	At         time.Time `gorm:"not null"`
-	ByUserID   int64     `gorm:"not null;default:0"`
-	ByRole     string    `gorm:"size:16;not null"`
-	Reason     string    `gorm:"size:255;not null;default:''"`
-}
-
 func contractModels() []any {
-	return []any{&DoctorTeam{}, &TeamDoctor{}, &FamilyContract{}, &ContractMember{}, &ContractEvent{},
-		&MedicineOrder{}, &MedicineOrderItem{}, &MedicineOrderEvent{}}
+	return []any{&DoctorTeam{}, &TeamDoctor{}, &FamilyContract{}, &ContractMember{}, &ContractEvent{}}
 }

@@ -12,7 +12,7 @@ func All() []any {
 	var all []any
 	for _, area := range [][]any{
 		userModels(), catalogModels(), bookingModels(), notificationModels(),
-		circleModels(), guidanceModels(), contractModels(),
+		circleModels(), guidanceModels(), contractModels(), medicineModels(),
 	} {
 		all = append(all, area...)
 	}

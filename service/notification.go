@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
-	"unicode/utf8"
 
 	"familycare/model"
 	"familycare/pagination"
@@ -73,13 +72,6 @@ func (s *NotificationService) Notify(tx *gorm.DB, n Notice) error {
 		return fmt.Errorf("notify: %w", err)
 	}
 	return nil
-}
-
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n])
 }
 
 // List returns the user's notifications, newest first.

@@ -1,0 +1,207 @@
+package handler_test
+
+import (
+	"net/http"
+)
+
+// The security suite is generated from the route table: every /api/v1
+// route the engine serves must be classified in secRoutes, so a new route
+// cannot skip the cross-user, cross-clinic, role and hostile-input checks.
+
+// secClass says who may call a route and whose objects its :id names.
+type secClass string
+
+const (
+	// secPublic: no token needed (a token, when sent, must be valid).
+	secPublic secClass = "public"
+	// secSelf: signed in; acts on the caller's own account and names no
+	// object of anyone else.
+	secSelf secClass = "self"
+	// secOwned: :id names an object a resident owns; anyone else's id is 404
+	// for every verb and changes nothing.
+	secOwned secClass = "owned"
+	// secShared: :id names a network-wide object (circle, post, article) any
+	// signed-in user may see; the caller acts on their own relation to it.
+	// What only its author or staff may see (hidden) is 404 for others.
+	secShared secClass = "shared"
+	// secClinic: staff; :id names an object of one clinic; staff of another
+	// clinic get 404 and change nothing.
+	secClinic secClass = "clinic"
+	// secClinicList: staff; no :id; lists or creates within the caller's
+	// clinic only.
+	secClinicList secClass = "clinic-list"
+	// secNetwork: staff; network-wide on purpose (why says why).
+	secNetwork secClass = "network"
+	// secAdmin: admin only; residents and staff get 403.
+	secAdmin secClass = "admin"
+)
+
+// secRoute classifies one route and holds its fixtures.
+type secRoute struct {
+	class secClass
+	// fixture names the object :id stands for when its legitimate caller
+	// calls it (and, for owned and clinic routes, when someone else does).
+	fixture string
+	// hidden (shared and public routes) names an object the other resident
+	// may not see: :id of it is 404 and changes nothing.
+	hidden string
+	// body is a valid JSON body for routes that read one.
+	body func(w *secWorld) map[string]any
+	// optional: an empty body ({}) is a valid request.
+	optional bool
+	// as overrides the legitimate caller (owner, other, staff3, admin, none).
+	as string
+	// crossQuery / crossBody (clinic-list): the call staff of clinic 2 make
+	// about clinic 3; crossStatus is the expected answer (0: any 4xx).
+	crossQuery  string
+	crossBody   func(w *secWorld) map[string]any
+	crossStatus int
+	// foreign (self routes): the sample body names the owner's objects (a
+	// member), so another resident sending it gets 404 and changes nothing.
+	foreign bool
+	// signIn: a sign-in route, which reads no token at all.
+	signIn bool
+	why    string
+}
+
+const secMarker = "SECRET-A-秘密"
+
+// secReason is the body of the routes that take an optional reason.
+var secReason = secBody(map[string]any{"reason": "测试原因"})
+
+func secBody(m map[string]any) func(*secWorld) map[string]any {
+	return func(*secWorld) map[string]any { return m }
+}
+
+const (
+	whyModeration = "circles belong to no clinic: every staff member moderates every circle (handler/circle_staff.go)"
+	whyCircle     = "circles are open to every signed-in user; join, leave and posting act on the caller's own membership"
+	whyCatalogue  = "the catalogue (clinics, experts, services, sessions, doctor teams) is public"
+)
+
+var secRoutes = map[string]secRoute{
+	// Auth and profile.
+	"POST /api/v1/auth/wechat/login": {class: secPublic, signIn: true, why: "signing in", body: secBody(map[string]any{"code": "code-sec"})},
+	"POST /api/v1/auth/dev/login":    {class: secPublic, signIn: true, why: "signing in (dev only)", body: secBody(map[string]any{"openid": "sec-dev", "role": "resident"})},
+	"POST /api/v1/auth/refresh":      {class: secSelf},
+	"POST /api/v1/me/phone":          {class: secSelf, body: secBody(map[string]any{"code": "phone-13800000000"})},
+	"GET /api/v1/me":                 {class: secSelf},
+	"GET /api/v1/me/export":          {class: secSelf},
+	"DELETE /api/v1/me":              {class: secSelf},
+	"PATCH /api/v1/me":               {class: secSelf, optional: true, body: secBody(map[string]any{"nickname": "小雨妈妈", "real_name": "王芳", "avatar_url": "https://img.example.com/a.png"})},
+	"GET /api/v1/me/members":         {class: secSelf},
+	"POST /api/v1/me/members": {class: secSelf, body: secBody(map[string]any{"name": "小宝", "relation": "child", "gender": "female",
+		"birth_date": "2024-05-01", "chronic_conditions": []string{"哮喘"}})},
+	"GET /api/v1/me/members/:id":          {class: secOwned, fixture: "member"},
+	"PATCH /api/v1/me/members/:id":        {class: secOwned, fixture: "member", optional: true, body: secBody(map[string]any{"name": "大宝", "gender": "male"})},
+	"DELETE /api/v1/me/members/:id":       {class: secOwned, fixture: "memberFree"},
+	"POST /api/v1/admin/users/:id/role":   {class: secAdmin, fixture: "userB", body: secBody(map[string]any{"role": "staff", "clinic_id": 2})},
+	"GET /api/v1/me/favorites":            {class: secSelf},
+	"POST /api/v1/me/subscriptions":       {class: secSelf, body: secBody(map[string]any{"template_ids": []string{"tpl-booking"}})},
+	"GET /api/v1/notifications":           {class: secSelf},
+	"POST /api/v1/notifications/:id/read": {class: secOwned, fixture: "notification"},
+	"POST /api/v1/notifications/read-all": {class: secSelf},
+
+	// Catalogue.
+	"GET /api/v1/clinics":              {class: secPublic, why: whyCatalogue},
+	"GET /api/v1/clinics/:id":          {class: secPublic, fixture: "clinic", why: whyCatalogue},
+	"GET /api/v1/experts":              {class: secPublic, why: whyCatalogue},
+	"GET /api/v1/experts/:id":          {class: secPublic, fixture: "expert", why: whyCatalogue},
+	"GET /api/v1/services":             {class: secPublic, why: whyCatalogue},
+	"GET /api/v1/sessions":             {class: secPublic, why: whyCatalogue},
+	"GET /api/v1/sessions/:id":         {class: secPublic, fixture: "session", why: whyCatalogue},
+	"GET /api/v1/doctor-teams":         {class: secPublic, why: whyCatalogue},
+	"GET /api/v1/articles":             {class: secPublic, why: "published articles are public (drafts never listed)"},
+	"GET /api/v1/articles/:id":         {class: secPublic, fixture: "articlePublished", hidden: "article", why: "published articles are public; a draft is 404"},
+	"GET /api/v1/articles/recommended": {class: secPublic, why: "recommendations from the caller's own members (none without a token)"},
+	"GET /api/v1/circles":              {class: secPublic, why: "the list of circles is public"},
+
+	// Bookings.
+	"POST /api/v1/bookings": {class: secSelf, foreign: true, body: func(w *secWorld) map[string]any {
+		return map[string]any{"session_id": w.ids["session"], "member_id": w.ids["child2"], "note": "第一次来", "join_waitlist": false}
+	}},
+	"GET /api/v1/bookings":                     {class: secSelf},
+	"GET /api/v1/bookings/:id":                 {class: secOwned, fixture: "booking"},
+	"POST /api/v1/bookings/:id/cancel":         {class: secOwned, fixture: "booking", optional: true, body: secReason},
+	"GET /api/v1/staff/bookings":               {class: secClinicList, crossQuery: "?clinic_id=3"},
+	"GET /api/v1/staff/bookings/:id":           {class: secClinic, fixture: "booking"},
+	"POST /api/v1/staff/bookings/:id/confirm":  {class: secClinic, fixture: "booking", optional: true, body: secReason},
+	"POST /api/v1/staff/bookings/:id/reject":   {class: secClinic, fixture: "booking", body: secReason},
+	"POST /api/v1/staff/bookings/:id/check-in": {class: secClinic, fixture: "booking", optional: true, body: secReason},
+	"POST /api/v1/staff/bookings/:id/no-show":  {class: secClinic, fixture: "booking", optional: true, body: secReason},
+	"POST /api/v1/staff/sessions": {class: secClinicList, body: func(w *secWorld) map[string]any { return w.sessionBody(serviceA) },
+		crossBody: func(w *secWorld) map[string]any { return w.sessionBody(serviceA) }},
+	"PATCH /api/v1/staff/sessions/:id": {class: secClinic, fixture: "session", body: secBody(map[string]any{"capacity": 6})},
+	"POST /api/v1/staff/schedules": {class: secClinicList, body: func(w *secWorld) map[string]any { return w.scheduleBody(serviceA) },
+		crossBody: func(w *secWorld) map[string]any { return w.scheduleBody(serviceA) }},
+
+	// Circles.
+	"POST /api/v1/circles/:id/join":  {class: secShared, fixture: "circle", why: whyCircle},
+	"POST /api/v1/circles/:id/leave": {class: secShared, fixture: "circle", why: whyCircle},
+	"GET /api/v1/circles/:id/posts":  {class: secShared, fixture: "circle", why: whyCircle},
+	"POST /api/v1/circles/:id/posts": {class: secShared, fixture: "circle", why: whyCircle,
+		body: secBody(map[string]any{"content": "孕 20 周，腿抽筋怎么办？", "image_urls": []string{"https://img.example.com/1.jpg"}, "anonymous": false})},
+	"GET /api/v1/posts/:id":                  {class: secShared, fixture: "post", hidden: "postPending", why: "published posts are seen by every signed-in user"},
+	"DELETE /api/v1/posts/:id":               {class: secShared, fixture: "post", hidden: "postPending", why: "author or staff only (others: 403 on a visible post)"},
+	"GET /api/v1/posts/:id/comments":         {class: secShared, fixture: "post", hidden: "postPending", why: "comments of a visible post"},
+	"POST /api/v1/posts/:id/comments":        {class: secShared, fixture: "post", hidden: "postPending", why: "any circle member comments", body: secBody(map[string]any{"content": "多喝牛奶"})},
+	"POST /api/v1/posts/:id/like":            {class: secShared, fixture: "post", hidden: "postPending", why: "the caller's own like"},
+	"DELETE /api/v1/posts/:id/like":          {class: secShared, fixture: "post", hidden: "postPending", why: "the caller's own like"},
+	"POST /api/v1/posts/:id/report":          {class: secShared, fixture: "post", hidden: "postPending", as: "other", why: "the caller's own report", body: secBody(map[string]any{"reason": "广告推销"})},
+	"POST /api/v1/staff/circles":             {class: secAdmin, body: secBody(map[string]any{"slug": "erhai", "name": "二胎妈妈圈", "description": "二胎家庭", "stage": "postpartum"})},
+	"GET /api/v1/staff/posts":                {class: secNetwork, why: whyModeration},
+	"POST /api/v1/staff/posts/:id/hide":      {class: secNetwork, fixture: "post", why: whyModeration, body: secBody(map[string]any{"reason": "广告"})},
+	"POST /api/v1/staff/posts/:id/unhide":    {class: secNetwork, fixture: "post", why: whyModeration, optional: true, body: secBody(map[string]any{"reason": "误判"})},
+	"GET /api/v1/staff/comments":             {class: secNetwork, why: whyModeration},
+	"POST /api/v1/staff/comments/:id/hide":   {class: secNetwork, fixture: "comment", why: whyModeration, body: secBody(map[string]any{"reason": "广告"})},
+	"POST /api/v1/staff/comments/:id/unhide": {class: secNetwork, fixture: "comment", why: whyModeration, optional: true, body: secBody(map[string]any{"reason": "误判"})},
+	"GET /api/v1/staff/reports":              {class: secNetwork, why: whyModeration},
+	"POST /api/v1/staff/reports/:id/dismiss": {class: secNetwork, fixture: "report", why: whyModeration, optional: true, body: secBody(map[string]any{"reason": "没问题"})},
+	"POST /api/v1/staff/users/:id/mute":      {class: secNetwork, fixture: "userB", why: whyModeration, body: secBody(map[string]any{"until": "2026-12-31", "reason": "刷屏"})},
+	"DELETE /api/v1/staff/users/:id/mute":    {class: secNetwork, fixture: "userB", why: whyModeration, optional: true, body: secBody(map[string]any{"reason": "解除"})},
+	"GET /api/v1/staff/moderation-logs":      {class: secNetwork, why: whyModeration},
+
+	// Guidance.
+	"POST /api/v1/articles/:id/favorite":   {class: secShared, fixture: "articlePublished", hidden: "article", why: "the caller's own favorite of a published article"},
+	"DELETE /api/v1/articles/:id/favorite": {class: secShared, fixture: "articlePublished", hidden: "article", why: "the caller's own favorite of a published article"},
+	"GET /api/v1/staff/articles":           {class: secClinicList},
+	"POST /api/v1/staff/articles": {class: secClinicList, why: "creates at the caller's clinic",
+		body: secBody(map[string]any{"title": "宝宝辅食", "summary": "从米粉开始", "body": "<p>一次只加一种新食物。</p>", "category": "nutrition", "stages": []string{"infant_6_12m"}, "cover_url": "https://img.example.com/c.jpg"})},
+	"PATCH /api/v1/staff/articles/:id":        {class: secClinic, fixture: "article", optional: true, body: secBody(map[string]any{"title": "新的标题", "summary": "新的摘要"})},
+	"POST /api/v1/staff/articles/:id/publish": {class: secClinic, fixture: "article"},
+	"POST /api/v1/staff/articles/:id/archive": {class: secClinic, fixture: "article"},
+
+	// Family-doctor contracts.
+	"POST /api/v1/family-contracts": {class: secSelf, foreign: true, body: func(w *secWorld) map[string]any {
+		return map[string]any{"team_id": ctTeam3, "member_ids": []int64{w.ids["memberFree"]}}
+	}},
+	"GET /api/v1/family-contracts":                {class: secSelf},
+	"GET /api/v1/family-contracts/:id":            {class: secOwned, fixture: "contract"},
+	"POST /api/v1/family-contracts/:id/renew":     {class: secOwned, fixture: "contract"},
+	"POST /api/v1/family-contracts/:id/terminate": {class: secOwned, fixture: "contract2", body: secBody(map[string]any{"reason": "搬离本镇"})},
+	"POST /api/v1/staff/family-contracts": {class: secClinicList, body: func(w *secWorld) map[string]any {
+		return map[string]any{"team_id": ctTeam3, "member_ids": []int64{w.ids["memberFree"]}}
+	}, crossBody: func(w *secWorld) map[string]any {
+		return map[string]any{"team_id": ctTeam3, "member_ids": []int64{w.ids["memberFree"]}}
+	}},
+	"GET /api/v1/staff/family-contracts":                {class: secClinicList},
+	"GET /api/v1/staff/family-contracts/:id":            {class: secClinic, fixture: "contract"},
+	"POST /api/v1/staff/family-contracts/:id/approve":   {class: secClinic, fixture: "contractPending"},
+	"POST /api/v1/staff/family-contracts/:id/reject":    {class: secClinic, fixture: "contractPending", body: secBody(map[string]any{"reason": "资料不全"})},
+	"POST /api/v1/staff/family-contracts/:id/terminate": {class: secClinic, fixture: "contract3", body: secBody(map[string]any{"reason": "居民要求"})},
+	"GET /api/v1/staff/stats/family-doctor":             {class: secClinicList, crossQuery: "?clinic_id=3", crossStatus: http.StatusForbidden},
+
+	// Medicine delivery.
+	"POST /api/v1/medicine-orders":                          {class: secSelf, foreign: true, body: func(w *secWorld) map[string]any { return mdBody(w.ids["elder"]) }},
+	"GET /api/v1/medicine-orders":                           {class: secSelf},
+	"GET /api/v1/medicine-orders/:id":                       {class: secOwned, fixture: "order"},
+	"POST /api/v1/medicine-orders/:id/cancel":               {class: secOwned, fixture: "order", optional: true, body: secReason},
+	"POST /api/v1/medicine-orders/:id/reorder":              {class: secOwned, fixture: "orderDelivered"},
+	"GET /api/v1/staff/medicine-orders":                     {class: secClinicList},
+	"GET /api/v1/staff/medicine-orders/:id":                 {class: secClinic, fixture: "order"},
+	"POST /api/v1/staff/medicine-orders/:id/approve":        {class: secClinic, fixture: "order"},
+	"POST /api/v1/staff/medicine-orders/:id/reject":         {class: secClinic, fixture: "orderReject", body: secBody(map[string]any{"reason": "处方已过期"})},
+	"POST /api/v1/staff/medicine-orders/:id/dispatch":       {class: secClinic, fixture: "orderApproved", optional: true, body: secBody(map[string]any{"courier": "孙梅", "eta": "2026-11-24T15:00:00+08:00"})},
+	"POST /api/v1/staff/medicine-orders/:id/deliver":        {class: secClinic, fixture: "orderDispatched", body: secBody(map[string]any{"handover_code": "123456"})},
+	"POST /api/v1/staff/medicine-orders/:id/reset-handover": {class: secClinic, fixture: "orderDispatched"},
+}

@@ -1,0 +1,274 @@
+package handler_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"familycare/model"
+	"familycare/testkit"
+
+	"github.com/gin-gonic/gin"
+	"gorm.io/gorm"
+)
+
+// secWorld is one harness with a resident A (owner) whose objects carry
+// secMarker, a resident B (other), staff of clinics 3 and 2 and an admin.
+type secWorld struct {
+	h                     *testkit.Harness
+	owner, other          testkit.User
+	staff3, staff2, admin testkit.User
+	ids                   map[string]int64
+	tables                []string
+}
+
+func newSecWorld(t *testing.T) *secWorld {
+	t.Helper()
+	bw := newBookingWorld(t)
+	h := bw.h
+	w := &secWorld{h: h, owner: bw.parent, staff3: bw.staff, staff2: bw.staffB, ids: map[string]int64{}}
+	w.other = h.Login("sec-other")
+	w.admin = h.Admin("sec-admin")
+	w.tables = secTables(t, h.DB)
+	A := testkit.Token(w.owner.Token)
+	S3 := testkit.Token(w.staff3.Token)
+	w.ids["userB"] = w.other.ID
+	w.ids["clinic"] = clinicA
+
+	// Personal data of A carries the marker.
+	h.Do("PATCH", "/api/v1/me", map[string]any{"real_name": secMarker}, A).Expect(200)
+	w.ids["member"] = bw.child
+	w.ids["child2"] = bw.child2
+	h.Do("PATCH", ctPath("/api/v1/me/members/%d", bw.child), map[string]any{"name": "大宝" + secMarker}, A).Expect(200)
+	w.ids["memberFree"] = h.Member(w.owner, map[string]any{"name": "三宝" + secMarker, "relation": "child", "birth_date": h.DateAgo(5, 0, 0)})
+	w.ids["elder"] = ctElder(h, w.owner, "外婆"+secMarker, 76)
+	elder2 := ctElder(h, w.owner, "外公"+secMarker, 78)
+	elder3 := ctElder(h, w.owner, "奶奶"+secMarker, 80)
+
+	// A booking at clinic 3, pending.
+	w.ids["session"] = bw.session(5, 72*time.Hour)
+	w.ids["booking"] = ctID(h.Do("POST", "/api/v1/bookings", map[string]any{"session_id": w.ids["session"], "member_id": bw.child,
+		"note": "备注" + secMarker}, A).Expect(201).Map())
+
+	// Contracts with team 1 (clinic 3): three active, one pending.
+	w.ids["contract"] = ctContract(h, w.owner, w.staff3, ctTeam3, w.ids["elder"])
+	w.ids["contract2"] = ctContract(h, w.owner, w.staff3, ctTeam3, elder2)
+	w.ids["contract3"] = ctContract(h, w.owner, w.staff3, ctTeam3, elder3)
+	w.ids["contractPending"] = ctID(ctApply(h, w.owner, ctTeam3, bw.child2))
+	var n model.Notification
+	if err := h.DB.Where("user_id = ?", w.owner.ID).Order("id DESC").First(&n).Error; err != nil {
+		t.Fatalf("owner has no notification: %v", err)
+	}
+	w.ids["notification"] = n.ID
+
+	// Medicine orders of the elder in every state staff act on.
+	order := func() int64 {
+		b := mdBody(w.ids["elder"])
+		b["address"], b["note"] = mdAddress+secMarker, "备注"+secMarker
+		return ctID(h.Do("POST", "/api/v1/medicine-orders", b, A).Expect(201).Map())
+	}
+	w.ids["order"], w.ids["orderReject"] = order(), order()
+	w.ids["orderApproved"] = order()
+	h.Do("POST", ctPath("/api/v1/staff/medicine-orders/%d/approve", w.ids["orderApproved"]), nil, S3).Expect(200)
+	w.ids["orderDispatched"] = order()
+	mdDispatch(h, w.staff3, w.ids["orderDispatched"])
+	w.ids["orderDelivered"] = order()
+	mdDeliver(h, w.staff3, w.owner, w.ids["orderDelivered"], time.Hour)
+
+	// A draft article of clinic 3; a published (seeded) one.
+	w.ids["article"] = ctID(h.Do("POST", "/api/v1/staff/articles", map[string]any{"title": "草稿" + secMarker, "body": "<p>" + secMarker + "</p>",
+		"category": "nutrition", "stages": []string{"pregnancy"}}, S3).Expect(201).Map())
+	var arts struct {
+		Items []struct {
+			ID int64 `json:"id"`
+		} `json:"items"`
+	}
+	h.Do("GET", "/api/v1/articles", nil).Expect(200).JSON(&arts)
+	if len(arts.Items) == 0 {
+		t.Fatal("no published article seeded")
+	}
+	w.ids["articlePublished"] = arts.Items[0].ID
+	var experts struct {
+		Items []struct {
+			ID int64 `json:"id"`
+		} `json:"items"`
+	}
+	h.Do("GET", "/api/v1/experts", nil).Expect(200).JSON(&experts)
+	w.ids["expert"] = experts.Items[0].ID
+
+	// Circles: A's published post with a comment, reported by B; A's post
+	// waiting for review carries the marker (only A and staff see it).
+	circle := mustAtoi(circleIDs(t, h)["yunma"])
+	w.ids["circle"] = circle
+	h.Do("POST", ctPath("/api/v1/circles/%d/join", circle), nil, A).Expect(200)
+	w.ids["post"] = ctID(h.Do("POST", ctPath("/api/v1/circles/%d/posts", circle), map[string]any{"content": "大家好，公开的帖子"}, A).Expect(201).Map())
+	w.ids["comment"] = ctID(h.Do("POST", ctPath("/api/v1/posts/%d/comments", w.ids["post"]), map[string]any{"content": "公开的评论"}, A).Expect(201).Map())
+	w.ids["report"] = ctID(h.Do("POST", ctPath("/api/v1/posts/%d/report", w.ids["post"]), map[string]any{"reason": "广告"}, testkit.Token(w.other.Token)).Expect(201).Map())
+	h.WeChat.SetVerdict("review")
+	pending := h.Do("POST", ctPath("/api/v1/circles/%d/posts", circle), map[string]any{"content": "等审核" + secMarker}, A).Expect(201).Map()
+	h.WeChat.SetVerdict("pass")
+	if pending["status"] != "pending_review" {
+		t.Fatalf("a review verdict must hold the post: %v", pending)
+	}
+	w.ids["postPending"] = ctID(pending)
+	return w
+}
+
+func (w *secWorld) sessionBody(service int64) map[string]any {
+	start := w.h.Clock.Now().Add(96 * time.Hour).Truncate(time.Hour)
+	return map[string]any{"service_id": service, "starts_at": start.Format(time.RFC3339),
+		"ends_at": start.Add(time.Hour).Format(time.RFC3339), "capacity": 10}
+}
+
+func (w *secWorld) scheduleBody(service int64) map[string]any {
+	loc := w.h.Config.Location()
+	return map[string]any{"service_id": service, "weekdays": []int{3}, "start_time": "14:00", "end_time": "15:00", "capacity": 8,
+		"from_date": w.h.Clock.Now().In(loc).AddDate(0, 0, 20).Format("2006-01-02"),
+		"to_date":   w.h.Clock.Now().In(loc).AddDate(0, 0, 27).Format("2006-01-02")}
+}
+
+// user returns the caller named by who.
+func (w *secWorld) user(who string) testkit.Req {
+	switch who {
+	case "owner":
+		return testkit.Token(w.owner.Token)
+	case "other":
+		return testkit.Token(w.other.Token)
+	case "staff3":
+		return testkit.Token(w.staff3.Token)
+	case "staff2":
+		return testkit.Token(w.staff2.Token)
+	case "admin":
+		return testkit.Token(w.admin.Token)
+	}
+	return func(*http.Request) {}
+}
+
+// legit is who calls a route for real.
+func (r secRoute) legit() string {
+	if r.as != "" {
+		return r.as
+	}
+	switch r.class {
+	case secPublic:
+		return "none"
+	case secClinic, secClinicList, secNetwork:
+		return "staff3"
+	case secAdmin:
+		return "admin"
+	}
+	return "owner"
+}
+
+// path fills :id with the fixture (1 without one).
+func (w *secWorld) path(route, fixture string) string {
+	id := int64(1)
+	if fixture != "" {
+		v, ok := w.ids[fixture]
+		if !ok {
+			w.h.T.Fatalf("no fixture %q", fixture)
+		}
+		id = v
+	}
+	return strings.ReplaceAll(route, ":id", fmt.Sprint(id))
+}
+
+// secTables are the tables of every model.
+func secTables(t testing.TB, db *gorm.DB) []string {
+	var out []string
+	for _, m := range model.All() {
+		stmt := &gorm.Statement{DB: db}
+		if err := stmt.Parse(m); err != nil {
+			t.Fatalf("parse %T: %v", m, err)
+		}
+		out = append(out, stmt.Schema.Table)
+	}
+	return out
+}
+
+// snapshot is every row of every table, to prove a call changed nothing.
+func (w *secWorld) snapshot() map[string]string {
+	w.h.T.Helper()
+	out := make(map[string]string, len(w.tables))
+	for _, tb := range w.tables {
+		var rows []map[string]any
+		if err := w.h.DB.Table(tb).Find(&rows).Error; err != nil {
+			w.h.T.Fatalf("snapshot %s: %v", tb, err)
+		}
+		lines := make([]string, len(rows))
+		for i, r := range rows {
+			lines[i] = fmt.Sprint(r)
+		}
+		sort.Strings(lines)
+		out[tb] = strings.Join(lines, "\n")
+	}
+	return out
+}
+
+// changed names the tables that differ between two snapshots.
+func secChanged(before, after map[string]string) []string {
+	var out []string
+	for tb, v := range before {
+		if after[tb] != v {
+			out = append(out, tb)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// counts is the number of rows of every table, in one query.
+func (w *secWorld) counts() map[string]int64 {
+	w.h.T.Helper()
+	parts := make([]string, len(w.tables))
+	for i, tb := range w.tables {
+		parts[i] = fmt.Sprintf("SELECT '%s' AS tb, COUNT(*) AS n FROM %s", tb, tb)
+	}
+	var rows []struct {
+		Tb string
+		N  int64
+	}
+	if err := w.h.DB.Raw(strings.Join(parts, " UNION ALL ")).Scan(&rows).Error; err != nil {
+		w.h.T.Fatalf("count rows: %v", err)
+	}
+	out := make(map[string]int64, len(rows))
+	for _, r := range rows {
+		out[r.Tb] = r.N
+	}
+	return out
+}
+
+// secV1Routes are the engine's /api/v1 routes as "METHOD path".
+func secV1Routes(e *gin.Engine) []string {
+	var out []string
+	for _, r := range e.Routes() {
+		if strings.HasPrefix(r.Path, "/api/v1/") {
+			out = append(out, r.Method+" "+r.Path)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func secSplit(key string) (method, path string) {
+	method, path, _ = strings.Cut(key, " ")
+	return method, path
+}
+
+// envelope fails unless r is the error envelope.
+func secEnvelope(t testing.TB, r *testkit.Response, what string) {
+	t.Helper()
+	var env struct {
+		Error *struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal(r.Body, &env); err != nil || env.Error == nil || env.Error.Code == "" || env.Error.Message == "" {
+		t.Errorf("%s: %d is not the error envelope: %.300s", what, r.Status, r.Body)
+	}
+}
