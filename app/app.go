@@ -109,6 +109,7 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 		Circles:       service.NewCircleService(deps, wx, notifications),
 		Guidance:      service.NewGuidanceService(deps),
 		Contracts:     service.NewContractService(deps, notifications),
+		Medicine:      service.NewMedicineService(deps, notifications),
 		Ready: func(ctx context.Context) error {
 			sqlDB, err := db.DB()
 			if err != nil {

@@ -144,7 +144,7 @@ func (a *API) listBookings(c *gin.Context) {
 	if !okPage {
 		return
 	}
-	rows, next, err := a.svc.Bookings.List(c.Request.Context(), principal(c), false, service.BookingFilter{Status: q.Status}, p)
+	rows, next, err := a.svc.Bookings.List(c.Request.Context(), principal(c), service.BookingFilter{Status: q.Status}, p)
 	if err != nil {
 		fail(c, err)
 		return
@@ -161,14 +161,16 @@ func (a *API) listBookings(c *gin.Context) {
 // @Success   200 {object} BookingDTO
 // @Failure   404 {object} ErrorResponse
 // @Router    /api/v1/bookings/{id} [get]
-func (a *API) getBooking(c *gin.Context) {
+func (a *API) getBooking(c *gin.Context) { a.booking(c) }
+
+// booking reads one booking in the caller's scope (its own on resident
+// routes, its clinic's on staff routes).
+func (a *API) booking(c *gin.Context) {
 	id, okID := pathID(c, "id")
 	if !okID {
 		return
 	}
-	p := principal(c)
-	p.Role = model.RoleResident // this route shows only the caller's own
-	v, err := a.svc.Bookings.Get(c.Request.Context(), p, id)
+	v, err := a.svc.Bookings.Get(c.Request.Context(), principal(c), id)
 	if err != nil {
 		fail(c, err)
 		return
@@ -202,9 +204,7 @@ func (a *API) cancelBooking(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	p := principal(c)
-	p.Role = model.RoleResident
-	v, err := a.svc.Bookings.Cancel(c.Request.Context(), p, id, req.Reason)
+	v, err := a.svc.Bookings.Cancel(c.Request.Context(), principal(c), id, req.Reason)
 	if err != nil {
 		fail(c, err)
 		return
@@ -244,7 +244,7 @@ func (a *API) staffListBookings(c *gin.Context) {
 	if !okPage {
 		return
 	}
-	rows, next, err := a.svc.Bookings.List(c.Request.Context(), principal(c), true,
+	rows, next, err := a.svc.Bookings.List(c.Request.Context(), principal(c),
 		service.BookingFilter{Status: q.Status, SessionID: q.SessionID, Date: q.Date, ClinicID: q.ClinicID}, p)
 	if err != nil {
 		fail(c, err)
@@ -262,18 +262,7 @@ func (a *API) staffListBookings(c *gin.Context) {
 // @Success   200 {object} BookingDTO
 // @Failure   404 {object} ErrorResponse
 // @Router    /api/v1/staff/bookings/{id} [get]
-func (a *API) staffGetBooking(c *gin.Context) {
-	id, okID := pathID(c, "id")
-	if !okID {
-		return
-	}
-	v, err := a.svc.Bookings.Get(c.Request.Context(), principal(c), id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toBooking(v))
-}
+func (a *API) staffGetBooking(c *gin.Context) { a.booking(c) }
 
 // staffTransition serves confirm, reject, check-in and no-show.
 func (a *API) staffTransition(c *gin.Context, act func(ctx context.Context, p service.Principal, id int64, reason string) (service.BookingView, error)) {

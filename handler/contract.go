@@ -26,7 +26,6 @@ func (a *API) contractRoutes(public, authed, staff *gin.RouterGroup) {
 	staff.POST("/family-contracts/:id/terminate", a.staffTerminateContract)
 	staff.GET("/stats/family-doctor", a.familyDoctorStats)
 
-	a.medicineRoutes(authed, staff)
 }
 
 // ---- doctor teams ----
@@ -123,15 +122,6 @@ type ContractMemberDTO struct {
 	Covered bool `json:"covered"`
 }
 
-// CareEventDTO is one transition in a contract's or an order's history.
-type CareEventDTO struct {
-	Status     string    `json:"status" example:"active"`
-	FromStatus string    `json:"from_status,omitempty" example:"pending"`
-	At         time.Time `json:"at"`
-	ByRole     string    `json:"by_role" example:"staff" enums:"resident,staff,admin,system"`
-	Reason     string    `json:"reason,omitempty"`
-}
-
 // ContractDTO is a whole-family family-doctor contract.
 type ContractDTO struct {
 	ID     int64  `json:"id" example:"12"`
@@ -170,16 +160,12 @@ func (a *API) toContract(v service.ContractView) ContractDTO {
 		Members: make([]ContractMemberDTO, 0, len(v.Members)), History: make([]CareEventDTO, 0, len(v.History))}
 	for _, m := range v.Members {
 		d.Members = append(d.Members, ContractMemberDTO{MemberID: m.ID, Name: m.Name, Relation: m.Relation, Gender: m.Gender,
-			AgeYears: contractAge(m.AgeYears), ChronicConditions: contractStrings(m.ChronicConditions), AppliedBy: m.AppliedBy, Covered: m.Covered})
+			AgeYears: careAge(m.AgeYears), ChronicConditions: careStrings(m.ChronicConditions), AppliedBy: m.AppliedBy, Covered: m.Covered})
 	}
 	for _, e := range v.History {
 		d.History = append(d.History, a.toCareEvent(e.FromStatus, e.ToStatus, e.At, e.ByRole, e.Reason))
 	}
 	return d
-}
-
-func (a *API) toCareEvent(from, to string, at time.Time, byRole, reason string) CareEventDTO {
-	return CareEventDTO{Status: to, FromStatus: from, At: a.timeIn(at), ByRole: byRole, Reason: reason}
 }
 
 func (a *API) toContractList(vs []service.ContractView, next string) ContractList {
@@ -188,20 +174,6 @@ func (a *API) toContractList(vs []service.ContractView, next string) ContractLis
 		out.Items = append(out.Items, a.toContract(v))
 	}
 	return out
-}
-
-func contractAge(age int) *int {
-	if age < 0 {
-		return nil
-	}
-	return &age
-}
-
-func contractStrings(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }
 
 // ContractApplyRequest applies for a whole-family contract: several members
@@ -240,7 +212,11 @@ type ContractListQuery struct {
 // @Failure      409 {object} ErrorResponse "member_already_contracted"
 // @Failure      422 {object} ErrorResponse
 // @Router       /api/v1/family-contracts [post]
-func (a *API) applyContract(c *gin.Context) {
+func (a *API) applyContract(c *gin.Context) { a.contractApply(c) }
+
+// contractApply applies for the caller's family (resident routes) or on a
+// family's behalf (staff routes).
+func (a *API) contractApply(c *gin.Context) {
 	var req ContractApplyRequest
 	if !bindJSON(c, &req) {
 		return
@@ -265,7 +241,10 @@ func (a *API) applyContract(c *gin.Context) {
 // @Failure   401 {object} ErrorResponse
 // @Failure   422 {object} ErrorResponse
 // @Router    /api/v1/family-contracts [get]
-func (a *API) listContracts(c *gin.Context) {
+func (a *API) listContracts(c *gin.Context) { a.contracts(c) }
+
+// contracts lists the contracts in the caller's scope.
+func (a *API) contracts(c *gin.Context) {
 	var q ContractListQuery
 	if !bindQuery(c, &q) {
 		return
@@ -292,7 +271,10 @@ func (a *API) listContracts(c *gin.Context) {
 // @Failure   401 {object} ErrorResponse
 // @Failure   404 {object} ErrorResponse
 // @Router    /api/v1/family-contracts/{id} [get]
-func (a *API) getContract(c *gin.Context) {
+func (a *API) getContract(c *gin.Context) { a.contract(c) }
+
+// contract reads one contract in the caller's scope.
+func (a *API) contract(c *gin.Context) {
 	id, okID := pathID(c, "id")
 	if !okID {
 		return
@@ -346,7 +328,10 @@ func (a *API) renewContract(c *gin.Context) {
 // @Failure      409 {object} ErrorResponse "invalid_transition"
 // @Failure      422 {object} ErrorResponse
 // @Router       /api/v1/family-contracts/{id}/terminate [post]
-func (a *API) terminateContract(c *gin.Context) {
+func (a *API) terminateContract(c *gin.Context) { a.contractTerminate(c) }
+
+// contractTerminate ends a contract in the caller's scope.
+func (a *API) contractTerminate(c *gin.Context) {
 	id, okID := pathID(c, "id")
 	if !okID {
 		return
@@ -379,18 +364,7 @@ func (a *API) terminateContract(c *gin.Context) {
 // @Failure      409 {object} ErrorResponse "member_already_contracted"
 // @Failure      422 {object} ErrorResponse
 // @Router       /api/v1/staff/family-contracts [post]
-func (a *API) staffApplyContract(c *gin.Context) {
-	var req ContractApplyRequest
-	if !bindJSON(c, &req) {
-		return
-	}
-	v, err := a.svc.Contracts.ApplyForResident(c.Request.Context(), principal(c), req.input())
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	created(c, a.toContract(v))
-}
+func (a *API) staffApplyContract(c *gin.Context) { a.contractApply(c) }
 
 // staffListContracts godoc
 // @Summary   Contracts of the caller's clinic (admin: all), oldest first
@@ -405,22 +379,7 @@ func (a *API) staffApplyContract(c *gin.Context) {
 // @Failure   403 {object} ErrorResponse
 // @Failure   422 {object} ErrorResponse
 // @Router    /api/v1/staff/family-contracts [get]
-func (a *API) staffListContracts(c *gin.Context) {
-	var q ContractListQuery
-	if !bindQuery(c, &q) {
-		return
-	}
-	p, okPage := page(c)
-	if !okPage {
-		return
-	}
-	vs, next, err := a.svc.Contracts.StaffList(c.Request.Context(), principal(c), q.Status, p)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toContractList(vs, next))
-}
+func (a *API) staffListContracts(c *gin.Context) { a.contracts(c) }
 
 // staffGetContract godoc
 // @Summary   One contract of the caller's clinic
@@ -433,18 +392,7 @@ func (a *API) staffListContracts(c *gin.Context) {
 // @Failure   403 {object} ErrorResponse
 // @Failure   404 {object} ErrorResponse
 // @Router    /api/v1/staff/family-contracts/{id} [get]
-func (a *API) staffGetContract(c *gin.Context) {
-	id, okID := pathID(c, "id")
-	if !okID {
-		return
-	}
-	v, err := a.svc.Contracts.StaffGet(c.Request.Context(), principal(c), id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toContract(v))
-}
+func (a *API) staffGetContract(c *gin.Context) { a.contract(c) }
 
 // approveContract godoc
 // @Summary      Approve a pending contract
@@ -519,22 +467,7 @@ func (a *API) rejectContract(c *gin.Context) {
 // @Failure   409 {object} ErrorResponse "invalid_transition"
 // @Failure   422 {object} ErrorResponse
 // @Router    /api/v1/staff/family-contracts/{id}/terminate [post]
-func (a *API) staffTerminateContract(c *gin.Context) {
-	id, okID := pathID(c, "id")
-	if !okID {
-		return
-	}
-	var req ContractReasonRequest
-	if !bindJSON(c, &req) {
-		return
-	}
-	v, err := a.svc.Contracts.StaffTerminate(c.Request.Context(), principal(c), id, req.Reason)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toContract(v))
-}
+func (a *API) staffTerminateContract(c *gin.Context) { a.contractTerminate(c) }
 
 // ---- coverage figures ----
 

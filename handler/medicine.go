@@ -84,7 +84,7 @@ func (a *API) toMedicineOrder(v service.MedicineOrderView, forResident bool) Med
 	}
 	d := MedicineOrderDTO{ID: o.ID, Status: o.Status, ContractID: o.ContractID, ClinicID: o.ClinicID,
 		Member: MedicineMemberDTO{ID: v.Member.ID, Name: v.Member.Name, Relation: v.Member.Relation, Gender: v.Member.Gender,
-			AgeYears: contractAge(v.Member.AgeYears), ChronicConditions: contractStrings(v.Member.ChronicConditions)},
+			AgeYears: careAge(v.Member.AgeYears), ChronicConditions: careStrings(v.Member.ChronicConditions)},
 		Address: o.Address, ContactPhone: o.ContactPhone, PreferredWindow: o.PreferredWindow, Note: o.Note,
 		HandoverTriesLeft: left, HandoverLocked: v.HandoverLocked(), Courier: o.Courier, ETA: a.timePtr(o.ETA),
 		Reason: o.Reason, ReorderOfID: o.ReorderOfID, DeliveredAt: a.timePtr(o.DeliveredAt), CreatedAt: a.timeIn(o.CreatedAt),
@@ -182,7 +182,7 @@ func (a *API) createMedicineOrder(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	v, err := a.svc.Contracts.Medicine.Create(c.Request.Context(), principal(c), req.input())
+	v, err := a.svc.Medicine.Create(c.Request.Context(), principal(c), req.input())
 	if err != nil {
 		fail(c, err)
 		return
@@ -202,7 +202,11 @@ func (a *API) createMedicineOrder(c *gin.Context) {
 // @Failure   401 {object} ErrorResponse
 // @Failure   422 {object} ErrorResponse
 // @Router    /api/v1/medicine-orders [get]
-func (a *API) listMedicineOrders(c *gin.Context) {
+func (a *API) listMedicineOrders(c *gin.Context) { a.medicineOrders(c) }
+
+// medicineOrders lists the orders in the caller's scope (its own on resident
+// routes, its clinic's on staff routes); only residents see hand-over codes.
+func (a *API) medicineOrders(c *gin.Context) {
 	var q MedicineListQuery
 	if !bindQuery(c, &q) {
 		return
@@ -211,12 +215,13 @@ func (a *API) listMedicineOrders(c *gin.Context) {
 	if !okPage {
 		return
 	}
-	vs, next, err := a.svc.Contracts.Medicine.List(c.Request.Context(), principal(c), q.Status, p)
+	pr := principal(c)
+	vs, next, err := a.svc.Medicine.List(c.Request.Context(), pr, q.Status, p)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	ok(c, a.toMedicineOrderList(vs, next, true))
+	ok(c, a.toMedicineOrderList(vs, next, pr.Scope == service.ScopeSelf))
 }
 
 // getMedicineOrder godoc
@@ -229,17 +234,21 @@ func (a *API) listMedicineOrders(c *gin.Context) {
 // @Failure   401 {object} ErrorResponse
 // @Failure   404 {object} ErrorResponse
 // @Router    /api/v1/medicine-orders/{id} [get]
-func (a *API) getMedicineOrder(c *gin.Context) {
+func (a *API) getMedicineOrder(c *gin.Context) { a.medicineOrder(c) }
+
+// medicineOrder reads one order in the caller's scope.
+func (a *API) medicineOrder(c *gin.Context) {
 	id, okID := pathID(c, "id")
 	if !okID {
 		return
 	}
-	v, err := a.svc.Contracts.Medicine.Get(c.Request.Context(), principal(c), id)
+	pr := principal(c)
+	v, err := a.svc.Medicine.Get(c.Request.Context(), pr, id)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	ok(c, a.toMedicineOrder(v, true))
+	ok(c, a.toMedicineOrder(v, pr.Scope == service.ScopeSelf))
 }
 
 // cancelMedicineOrder godoc
@@ -265,7 +274,7 @@ func (a *API) cancelMedicineOrder(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	v, err := a.svc.Contracts.Medicine.Cancel(c.Request.Context(), principal(c), id, req.Reason)
+	v, err := a.svc.Medicine.Cancel(c.Request.Context(), principal(c), id, req.Reason)
 	if err != nil {
 		fail(c, err)
 		return
@@ -292,7 +301,7 @@ func (a *API) reorderMedicine(c *gin.Context) {
 	if !okID {
 		return
 	}
-	v, err := a.svc.Contracts.Medicine.Reorder(c.Request.Context(), principal(c), id)
+	v, err := a.svc.Medicine.Reorder(c.Request.Context(), principal(c), id)
 	if err != nil {
 		fail(c, err)
 		return
@@ -314,22 +323,7 @@ func (a *API) reorderMedicine(c *gin.Context) {
 // @Failure      403 {object} ErrorResponse
 // @Failure      422 {object} ErrorResponse
 // @Router       /api/v1/staff/medicine-orders [get]
-func (a *API) staffListMedicineOrders(c *gin.Context) {
-	var q MedicineListQuery
-	if !bindQuery(c, &q) {
-		return
-	}
-	p, okPage := page(c)
-	if !okPage {
-		return
-	}
-	vs, next, err := a.svc.Contracts.Medicine.StaffList(c.Request.Context(), principal(c), q.Status, p)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toMedicineOrderList(vs, next, false))
-}
+func (a *API) staffListMedicineOrders(c *gin.Context) { a.medicineOrders(c) }
 
 // staffGetMedicineOrder godoc
 // @Summary   One order of the caller's clinic (without the hand-over code)
@@ -342,18 +336,7 @@ func (a *API) staffListMedicineOrders(c *gin.Context) {
 // @Failure   403 {object} ErrorResponse
 // @Failure   404 {object} ErrorResponse
 // @Router    /api/v1/staff/medicine-orders/{id} [get]
-func (a *API) staffGetMedicineOrder(c *gin.Context) {
-	id, okID := pathID(c, "id")
-	if !okID {
-		return
-	}
-	v, err := a.svc.Contracts.Medicine.StaffGet(c.Request.Context(), principal(c), id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toMedicineOrder(v, false))
-}
+func (a *API) staffGetMedicineOrder(c *gin.Context) { a.medicineOrder(c) }
 
 // approveMedicineOrder godoc
 // @Summary   Approve a requested order (requested → approved)
@@ -372,7 +355,7 @@ func (a *API) approveMedicineOrder(c *gin.Context) {
 	if !okID {
 		return
 	}
-	v, err := a.svc.Contracts.Medicine.Approve(c.Request.Context(), principal(c), id)
+	v, err := a.svc.Medicine.Approve(c.Request.Context(), principal(c), id)
 	if err != nil {
 		fail(c, err)
 		return
@@ -404,7 +387,7 @@ func (a *API) rejectMedicineOrder(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	v, err := a.svc.Contracts.Medicine.Reject(c.Request.Context(), principal(c), id, req.Reason)
+	v, err := a.svc.Medicine.Reject(c.Request.Context(), principal(c), id, req.Reason)
 	if err != nil {
 		fail(c, err)
 		return
@@ -445,7 +428,7 @@ func (a *API) dispatchMedicineOrder(c *gin.Context) {
 		}
 		in.ETA = &eta
 	}
-	v, err := a.svc.Contracts.Medicine.Dispatch(c.Request.Context(), principal(c), id, in)
+	v, err := a.svc.Medicine.Dispatch(c.Request.Context(), principal(c), id, in)
 	if err != nil {
 		fail(c, err)
 		return
@@ -478,7 +461,7 @@ func (a *API) deliverMedicineOrder(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	v, err := a.svc.Contracts.Medicine.Deliver(c.Request.Context(), principal(c), id, req.HandoverCode)
+	v, err := a.svc.Medicine.Deliver(c.Request.Context(), principal(c), id, req.HandoverCode)
 	if err != nil {
 		fail(c, err)
 		return
@@ -504,7 +487,7 @@ func (a *API) resetMedicineHandover(c *gin.Context) {
 	if !okID {
 		return
 	}
-	v, err := a.svc.Contracts.Medicine.ResetHandover(c.Request.Context(), principal(c), id)
+	v, err := a.svc.Medicine.ResetHandover(c.Request.Context(), principal(c), id)
 	if err != nil {
 		fail(c, err)
 		return

@@ -184,6 +184,25 @@ func principal(c *gin.Context) service.Principal {
 	return service.Principal{}
 }
 
+// actFor marks whom the callers of a route group act for: resident routes
+// for the caller's own family (service.ScopeSelf), staff and admin routes
+// for the caller's clinic or, for an admin, the network. Services scope
+// their queries and moves by it (service.Principal.Apply), so no handler
+// rewrites a role and no service keeps a staff twin of a read.
+func actFor(staff bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if p, ok := c.Get(ctxPrincipal); ok {
+			pr := p.(service.Principal)
+			pr.Scope = service.ScopeSelf
+			if staff {
+				pr.Scope = service.StaffScope(pr)
+			}
+			c.Set(ctxPrincipal, pr)
+		}
+		c.Next()
+	}
+}
+
 // requireRole lets only the given roles through (403 forbidden otherwise).
 func requireRole(roles ...string) gin.HandlerFunc {
 	return func(c *gin.Context) {

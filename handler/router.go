@@ -25,6 +25,7 @@ type Services struct {
 	Circles       *service.CircleService
 	Guidance      *service.GuidanceService
 	Contracts     *service.ContractService
+	Medicine      *service.MedicineService
 	Accounts      *service.AccountService
 	// Ready reports whether the database answers.
 	Ready func(ctx context.Context) error
@@ -86,10 +87,10 @@ func New(opts Options, svc Services) *gin.Engine {
 	}
 
 	v1 := r.Group("/api/v1")
-	public := v1.Group("", optionalAuth(svc.Tokens, svc.Auth))
-	authed := v1.Group("", authenticate(svc.Tokens, svc.Auth))
-	staff := v1.Group("/staff", authenticate(svc.Tokens, svc.Auth), requireRole("staff", "admin"))
-	admin := v1.Group("/admin", authenticate(svc.Tokens, svc.Auth), requireRole("admin"))
+	public := v1.Group("", optionalAuth(svc.Tokens, svc.Auth), actFor(false))
+	authed := v1.Group("", authenticate(svc.Tokens, svc.Auth), actFor(false))
+	staff := v1.Group("/staff", authenticate(svc.Tokens, svc.Auth), requireRole("staff", "admin"), actFor(true))
+	admin := v1.Group("/admin", authenticate(svc.Tokens, svc.Auth), requireRole("admin"), actFor(true))
 
 	a.authRoutes(v1, authed, admin)
 	a.familyRoutes(authed)
@@ -99,6 +100,7 @@ func New(opts Options, svc Services) *gin.Engine {
 	a.circleRoutes(public, authed, staff)
 	a.guidanceRoutes(public, authed, staff)
 	a.contractRoutes(public, authed, staff)
+	a.medicineRoutes(authed, staff)
 	return r
 }
 

@@ -264,7 +264,7 @@ func (s *AccountService) deleteTexts(tx *gorm.DB, userID int64) error {
 		return err
 	}
 	for i := range posts {
-		if err := s.circles.movePost(tx, &posts[i], model.PostDeleted, map[string]any{"content": "", "image_urls": "[]"}); err != nil {
+		if err := s.circles.movePost(tx, &posts[i], model.PostDeleted, Actor{UserID: userID, Role: model.RoleResident, Side: SideSystem}, "account deleted", map[string]any{"content": "", "image_urls": "[]"}); err != nil {
 			return err
 		}
 	}
@@ -276,7 +276,7 @@ func (s *AccountService) deleteTexts(tx *gorm.DB, userID int64) error {
 		return err
 	}
 	for i := range comments {
-		if err := s.circles.moveComment(tx, &comments[i], model.PostDeleted, map[string]any{"content": ""}); err != nil {
+		if err := s.circles.moveComment(tx, &comments[i], model.PostDeleted, Actor{UserID: userID, Role: model.RoleResident, Side: SideSystem}, "account deleted", map[string]any{"content": ""}); err != nil {
 			return err
 		}
 	}
@@ -289,24 +289,15 @@ func (s *AccountService) endContracts(tx *gorm.DB, userID int64, now time.Time) 
 		[]string{model.ContractPending, model.ContractScheduled, model.ContractActive}).Find(&open).Error; err != nil {
 		return err
 	}
-	for _, c := range open {
+	by := Actor{UserID: userID, Role: model.RoleResident, Side: SideSystem}
+	for i := range open {
+		c := &open[i]
 		to := model.ContractTerminated
 		if c.Status == model.ContractPending {
 			to = model.ContractRejected
 		}
-		res := tx.Model(&model.FamilyContract{}).Where("id = ? AND status = ?", c.ID, c.Status).
-			Updates(map[string]any{"status": to, "reason": "account deleted", "updated_at": now})
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return ErrInvalidTransition
-		}
-		if err := tx.Model(&model.ContractMember{}).Where("contract_id = ?", c.ID).Update("active", nil).Error; err != nil {
-			return err
-		}
-		if err := tx.Create(&model.ContractEvent{ContractID: c.ID, FromStatus: c.Status, ToStatus: to, At: now,
-			ByUserID: userID, ByRole: model.RoleResident, Reason: "account deleted"}).Error; err != nil {
+		if err := contractMachine.Apply(tx, now, Step{ID: c.ID, From: c.Status, To: to, By: by, Reason: "account deleted",
+			Set: map[string]any{"reason": "account deleted"}, Row: c}); err != nil {
 			return err
 		}
 	}
@@ -318,14 +309,10 @@ func (s *AccountService) forgetOrders(tx *gorm.DB, userID int64, now time.Time) 
 	if err := tx.Where("user_id = ? AND status IN ?", userID, []string{model.MedicineRequested, model.MedicineApproved}).Find(&open).Error; err != nil {
 		return err
 	}
+	by := Actor{UserID: userID, Role: model.RoleResident, Side: SideSystem}
 	for _, o := range open {
-		res := tx.Model(&model.MedicineOrder{}).Where("id = ? AND status = ?", o.ID, o.Status).
-			Updates(map[string]any{"status": model.MedicineCancelled, "reason": "account deleted", "updated_at": now})
-		if res.Error != nil {
-			return res.Error
-		}
-		if err := tx.Create(&model.MedicineOrderEvent{OrderID: o.ID, FromStatus: o.Status, ToStatus: model.MedicineCancelled,
-			At: now, ByUserID: userID, ByRole: model.RoleResident, Reason: "account deleted"}).Error; err != nil {
+		if err := medicineMachine.Apply(tx, now, Step{ID: o.ID, From: o.Status, To: model.MedicineCancelled, By: by,
+			Reason: "account deleted", Set: map[string]any{"reason": "account deleted"}}); err != nil {
 			return err
 		}
 	}

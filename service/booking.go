@@ -27,11 +27,53 @@ var (
 	ErrReasonRequired     = InvalidField("reason", "required")
 )
 
-// transitions is the booking state machine: from → allowed next states.
-var transitions = map[string][]string{
-	model.BookingPending:    {model.BookingConfirmed, model.BookingRejected, model.BookingCancelled},
-	model.BookingConfirmed:  {model.BookingCheckedIn, model.BookingNoShow, model.BookingCancelled},
-	model.BookingWaitlisted: {model.BookingPending, model.BookingCancelled},
+// bookingMachine is the booking state machine. Moves into or out of a
+// seat-holding status change the session's counters first (locking the
+// session row, the same order in every booking transaction).
+var bookingMachine = &Machine{
+	Name: "booking", Table: "bookings",
+	States: []string{model.BookingPending, model.BookingConfirmed, model.BookingCheckedIn, model.BookingWaitlisted,
+		model.BookingCancelled, model.BookingRejected, model.BookingNoShow},
+	Moves: []Move{
+		{"", model.BookingPending, []string{SideResident}},
+		{"", model.BookingWaitlisted, []string{SideResident}},
+		{model.BookingPending, model.BookingConfirmed, []string{SideStaff}},
+		{model.BookingPending, model.BookingRejected, []string{SideStaff}},
+		{model.BookingPending, model.BookingCancelled, []string{SideResident, SideStaff}},
+		{model.BookingConfirmed, model.BookingCheckedIn, []string{SideStaff}},
+		{model.BookingConfirmed, model.BookingNoShow, []string{SideStaff}},
+		{model.BookingConfirmed, model.BookingCancelled, []string{SideResident, SideStaff}},
+		{model.BookingWaitlisted, model.BookingPending, []string{SideSystem}},
+		{model.BookingWaitlisted, model.BookingCancelled, []string{SideResident, SideStaff}},
+	},
+	model: func() any { return &model.Booking{} },
+	event: func(st Step, at time.Time) any {
+		return &model.BookingEvent{BookingID: st.ID, FromStatus: st.From, ToStatus: st.To, At: at,
+			ByUserID: st.By.UserID, ByRole: st.By.Role, Reason: historyReason(st.Reason)}
+	},
+	before: takeOrFreeSeat,
+}
+
+// takeOrFreeSeat changes the session's counters for a booking move: a seat
+// is taken only while booked < capacity (409 session_full otherwise).
+func takeOrFreeSeat(tx *gorm.DB, st Step, at time.Time) error {
+	seat := boolInt(holdsSeat(st.To)) - boolInt(holdsSeat(st.From))
+	wait := boolInt(st.To == model.BookingWaitlisted) - boolInt(st.From == model.BookingWaitlisted)
+	if seat == 0 && wait == 0 {
+		return nil
+	}
+	q := tx.Model(&model.Session{}).Where("id = ?", st.Row.(*model.Booking).SessionID)
+	if seat > 0 {
+		q = q.Where("booked < capacity")
+	}
+	res := q.Updates(map[string]any{"booked": gorm.Expr("booked + ?", seat), "waitlisted": gorm.Expr("waitlisted + ?", wait), "updated_at": at})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return ErrSessionFull
+	}
+	return nil
 }
 
 // holdsSeat reports the statuses counted in Session.Booked. A checked-in
@@ -44,15 +86,6 @@ func holdsSeat(status string) bool {
 // key.
 func isActive(status string) bool {
 	return holdsSeat(status) || status == model.BookingWaitlisted
-}
-
-func allowed(from, to string) bool {
-	for _, s := range transitions[from] {
-		if s == to {
-			return true
-		}
-	}
-	return false
 }
 
 // BookingService books seats, runs the booking state machine and the
@@ -201,37 +234,19 @@ func (s *BookingService) create(tx *gorm.DB, p Principal, in NewBooking) (model.
 		}
 		return none, sess, member, err
 	}
-	return b, sess, member, s.history(tx, b.ID, "", b.Status, p.UserID, p.Role, "")
+	return b, sess, member, bookingMachine.Start(tx, now, Step{ID: b.ID, To: b.Status, By: actorOf(p)})
 }
 
 func ptrTrue() *bool { t := true; return &t }
 
-func (s *BookingService) history(tx *gorm.DB, bookingID int64, from, to string, by int64, role, reason string) error {
-	return tx.Create(&model.BookingEvent{BookingID: bookingID, FromStatus: from, ToStatus: to, At: s.clock.Now(),
-		ByUserID: by, ByRole: role, Reason: truncate(reason, 255)}).Error
-}
-
-// Get returns one of the caller's bookings with its history.
+// Get returns one booking in the caller's scope with its history.
 func (s *BookingService) Get(ctx context.Context, p Principal, id int64) (BookingView, error) {
 	var b model.Booking
-	q := s.db.WithContext(ctx).Where("id = ?", id)
-	q = s.scope(q, p)
+	q := p.Apply(s.db.WithContext(ctx).Where("id = ?", id), ownerClinic)
 	if err := q.First(&b).Error; err != nil {
 		return BookingView{}, notFound(err)
 	}
 	return s.view(ctx, b, true)
-}
-
-// scope limits bookings to the caller's own (residents), their clinic's
-// (staff) or all (admin).
-func (s *BookingService) scope(q *gorm.DB, p Principal) *gorm.DB {
-	switch {
-	case p.IsAdmin():
-		return q
-	case p.Role == model.RoleStaff:
-		return q.Where("clinic_id = ?", p.ClinicID)
-	}
-	return q.Where("user_id = ?", p.UserID)
 }
 
 // BookingFilter filters booking lists.
@@ -247,22 +262,18 @@ type bookingCursor struct {
 	ID       int64     `json:"id"`
 }
 
-// List lists bookings the caller may see: residents their own (latest
-// session first), staff their clinic's (earliest session first).
-func (s *BookingService) List(ctx context.Context, p Principal, staffView bool, f BookingFilter, pg pagination.Page) ([]BookingView, string, error) {
+// List lists the bookings in the caller's scope: its own (latest session
+// first), or its clinic's or the network's (earliest session first).
+func (s *BookingService) List(ctx context.Context, p Principal, f BookingFilter, pg pagination.Page) ([]BookingView, string, error) {
 	var cur bookingCursor
 	if err := decodeCursor(pg.Cursor, &cur); err != nil {
 		return nil, "", err
 	}
 	limit := pageLimit(pg.Limit)
-	q := s.db.WithContext(ctx).Model(&model.Booking{})
-	if staffView {
-		q = s.scope(q, p)
-		if p.IsAdmin() && f.ClinicID != 0 {
-			q = q.Where("clinic_id = ?", f.ClinicID)
-		}
-	} else {
-		q = q.Where("user_id = ?", p.UserID)
+	staffView := p.Scope != ScopeSelf
+	q := p.Apply(s.db.WithContext(ctx).Model(&model.Booking{}), ownerClinic)
+	if p.Scope == ScopeNetwork && f.ClinicID != 0 {
+		q = q.Where("clinic_id = ?", f.ClinicID)
 	}
 	if f.Status != "" {
 		q = q.Where("status = ?", f.Status)
@@ -440,7 +451,7 @@ func (s *BookingService) transition(ctx context.Context, p Principal, id int64, 
 	var b model.Booking
 	err := withRetry(ctx, func() error {
 		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			if err := s.scope(tx.Where("id = ?", id), p).First(&b).Error; err != nil {
+			if err := p.Apply(tx.Where("id = ?", id), ownerClinic).First(&b).Error; err != nil {
 				return notFound(err)
 			}
 			// Lock the session row first (the same order in every booking
@@ -452,9 +463,9 @@ func (s *BookingService) transition(ctx context.Context, p Principal, id int64, 
 			if err := forUpdate(tx).First(&b, b.ID).Error; err != nil {
 				return err
 			}
-			from := b.Status
-			if !allowed(from, to) {
-				return ErrInvalidTransition.With(map[string]any{"from": from, "to": to})
+			from, by := b.Status, actorOf(p)
+			if !bookingMachine.Allowed(from, to, by.Side) {
+				return bookingMachine.refuse(from, to)
 			}
 			now := s.clock.Now()
 			if check != nil {
@@ -462,7 +473,7 @@ func (s *BookingService) transition(ctx context.Context, p Principal, id int64, 
 					return err
 				}
 			}
-			if err := s.apply(tx, &b, to, p.UserID, p.Role, reason); err != nil {
+			if err := s.move(tx, &b, to, by, reason); err != nil {
 				return err
 			}
 			if to == model.BookingNoShow {
@@ -487,41 +498,15 @@ func (s *BookingService) transition(ctx context.Context, p Principal, id int64, 
 	return s.view(ctx, b, true)
 }
 
-// apply changes b to status `to`: session counters first (row lock), then
-// the booking with a conditional update, then a history row.
-func (s *BookingService) apply(tx *gorm.DB, b *model.Booking, to string, by int64, role, reason string) error {
-	from := b.Status
-	now := s.clock.Now()
-	seat := boolInt(holdsSeat(to)) - boolInt(holdsSeat(from))
-	wait := boolInt(to == model.BookingWaitlisted) - boolInt(from == model.BookingWaitlisted)
-	if seat != 0 || wait != 0 {
-		q := tx.Model(&model.Session{}).Where("id = ?", b.SessionID)
-		if seat > 0 {
-			q = q.Where("booked < capacity")
-		}
-		res := q.Updates(map[string]any{"booked": gorm.Expr("booked + ?", seat), "waitlisted": gorm.Expr("waitlisted + ?", wait), "updated_at": now})
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return ErrSessionFull
-		}
-	}
+// move applies one booking move through the machine (seat counters,
+// conditional update, history) and reads b again.
+func (s *BookingService) move(tx *gorm.DB, b *model.Booking, to string, by Actor, reason string) error {
 	var active *bool
 	if isActive(to) {
 		active = ptrTrue()
 	}
-	res := tx.Model(&model.Booking{}).Where("id = ? AND status = ?", b.ID, from).
-		Updates(map[string]any{"status": to, "active": active, "reason": truncate(reason, 255), "updated_at": now})
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected == 0 {
-		// Someone else changed it first: this change lost the race.
-		return ErrInvalidTransition.With(map[string]any{"from": from, "to": to})
-	}
-	b.Status, b.Active, b.Reason = to, active, reason
-	return s.history(tx, b.ID, from, to, by, role, reason)
+	return bookingMachine.Apply(tx, s.clock.Now(), Step{ID: b.ID, From: b.Status, To: to, By: by, Reason: reason, Row: b,
+		Set: map[string]any{"active": active, "reason": truncate(reason, 255)}})
 }
 
 func boolInt(b bool) int {
@@ -551,7 +536,7 @@ func (s *BookingService) promote(tx *gorm.DB, sessionID int64) error {
 		if err != nil {
 			return err
 		}
-		if err := s.apply(tx, &next, model.BookingPending, 0, "system", "a seat became free"); err != nil {
+		if err := s.move(tx, &next, model.BookingPending, systemActor, "a seat became free"); err != nil {
 			return err
 		}
 		if err := s.notify.Notify(tx, Notice{UserID: next.UserID, Event: EventBookingPromoted, Title: "候补成功",
@@ -632,11 +617,7 @@ func (s *BookingService) UpdateSession(ctx context.Context, p Principal, id int6
 	err := withRetry(ctx, func() error {
 		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 			var sess model.Session
-			q := forUpdate(tx).Where("id = ?", id)
-			if !p.IsAdmin() {
-				q = q.Where("clinic_id = ?", p.ClinicID)
-			}
-			if err := q.First(&sess).Error; err != nil {
+			if err := p.Apply(forUpdate(tx).Where("id = ?", id), Cols{Clinic: "clinic_id"}).First(&sess).Error; err != nil {
 				return notFound(err)
 			}
 			if sess.Status == model.SessionCancelled {
@@ -673,6 +654,20 @@ func (s *BookingService) UpdateSession(ctx context.Context, p Principal, id int6
 }
 
 func (s *BookingService) cancelSession(tx *gorm.DB, p Principal, sess model.Session, reason string, now time.Time) error {
+	var active []model.Booking
+	if err := forUpdate(tx).Where("session_id = ? AND active = ? AND status <> ?", sess.ID, true, model.BookingCheckedIn).Order("id").Find(&active).Error; err != nil {
+		return err
+	}
+	for i := range active {
+		b := &active[i]
+		if err := s.move(tx, b, model.BookingCancelled, actorOf(p), reason); err != nil {
+			return err
+		}
+		if err := s.notify.Notify(tx, Notice{UserID: b.UserID, Event: EventSessionCancelled, Title: "活动取消",
+			Body: "很抱歉，" + s.sessionLabel(sess) + " 的场次已取消。原因：" + reason, RefType: "booking", RefID: b.ID}); err != nil {
+			return err
+		}
+	}
 	res := tx.Model(&model.Session{}).Where("id = ? AND status = ?", sess.ID, model.SessionOpen).
 		Updates(map[string]any{"status": model.SessionCancelled, "cancel_reason": truncate(reason, 255), "booked": 0, "waitlisted": 0, "updated_at": now})
 	if res.Error != nil {
@@ -680,25 +675,6 @@ func (s *BookingService) cancelSession(tx *gorm.DB, p Principal, sess model.Sess
 	}
 	if res.RowsAffected == 0 {
 		return ErrSessionCancelled
-	}
-	var active []model.Booking
-	if err := forUpdate(tx).Where("session_id = ? AND active = ? AND status <> ?", sess.ID, true, model.BookingCheckedIn).Find(&active).Error; err != nil {
-		return err
-	}
-	for _, b := range active {
-		from := b.Status
-		res := tx.Model(&model.Booking{}).Where("id = ? AND status = ?", b.ID, from).
-			Updates(map[string]any{"status": model.BookingCancelled, "active": nil, "reason": truncate(reason, 255), "updated_at": now})
-		if res.Error != nil {
-			return res.Error
-		}
-		if err := s.history(tx, b.ID, from, model.BookingCancelled, p.UserID, p.Role, reason); err != nil {
-			return err
-		}
-		if err := s.notify.Notify(tx, Notice{UserID: b.UserID, Event: EventSessionCancelled, Title: "活动取消",
-			Body: "很抱歉，" + s.sessionLabel(sess) + " 的场次已取消。原因：" + reason, RefType: "booking", RefID: b.ID}); err != nil {
-			return err
-		}
 	}
 	return nil
 }

@@ -97,7 +97,7 @@ func (s *CircleService) HidePost(ctx context.Context, p Principal, id int64, rea
 		}
 		from := post.Status
 		now := s.clock.Now()
-		if err := s.movePost(tx, &post, model.PostHidden, map[string]any{"mod_reason": reason, "moderated_by": p.UserID,
+		if err := s.movePost(tx, &post, model.PostHidden, actorOf(p), reason, map[string]any{"mod_reason": reason, "moderated_by": p.UserID,
 			"moderated_at": now, "check_state": model.PostCheckDone, "next_check_at": nil}); err != nil {
 			return err
 		}
@@ -131,7 +131,7 @@ func (s *CircleService) UnhidePost(ctx context.Context, p Principal, id int64, r
 			return notFound(err)
 		}
 		from := post.Status
-		if err := s.movePost(tx, &post, model.PostPublished, map[string]any{"mod_reason": "", "moderated_by": p.UserID,
+		if err := s.movePost(tx, &post, model.PostPublished, actorOf(p), reason, map[string]any{"mod_reason": "", "moderated_by": p.UserID,
 			"moderated_at": s.clock.Now(), "check_state": model.PostCheckDone, "next_check_at": nil}); err != nil {
 			return err
 		}
@@ -235,7 +235,7 @@ func (s *CircleService) moderateComment(ctx context.Context, p Principal, id int
 		if to == model.PostPublished {
 			modText = ""
 		}
-		if err := s.moveComment(tx, &c, to, map[string]any{"mod_reason": modText, "moderated_by": p.UserID,
+		if err := s.moveComment(tx, &c, to, actorOf(p), reason, map[string]any{"mod_reason": modText, "moderated_by": p.UserID,
 			"moderated_at": s.clock.Now(), "check_state": model.PostCheckDone, "next_check_at": nil}); err != nil {
 			return err
 		}
@@ -606,7 +606,7 @@ func (s *CircleService) recheckPost(ctx context.Context, post model.Post, now ti
 	err = db.Transaction(func(tx *gorm.DB) error {
 		switch verdict {
 		case VerdictPass:
-			if err := s.movePost(tx, &post, model.PostPublished, map[string]any{"check_state": model.PostCheckDone, "next_check_at": nil}); err != nil {
+			if err := s.movePost(tx, &post, model.PostPublished, systemActor, "wechat: pass", map[string]any{"check_state": model.PostCheckDone, "next_check_at": nil}); err != nil {
 				return err
 			}
 			if err := s.audit(tx, 0, ModRecheckPass, "post", post.ID, "", "wechat: pass"); err != nil {
@@ -615,7 +615,7 @@ func (s *CircleService) recheckPost(ctx context.Context, post model.Post, now ti
 			return s.notify.Notify(tx, Notice{UserID: post.UserID, Event: EventPostPublished, Title: "你的帖子已通过审核并发布",
 				Body: truncate(post.Content, 40), RefType: "post", RefID: post.ID})
 		case VerdictRisky:
-			if err := s.movePost(tx, &post, model.PostRejected, map[string]any{"check_state": model.PostCheckDone, "next_check_at": nil,
+			if err := s.movePost(tx, &post, model.PostRejected, systemActor, "wechat: risky", map[string]any{"check_state": model.PostCheckDone, "next_check_at": nil,
 				"mod_reason": "未通过内容安全检查"}); err != nil {
 				return err
 			}
@@ -646,12 +646,12 @@ func (s *CircleService) recheckComment(ctx context.Context, c model.PostComment,
 	err = db.Transaction(func(tx *gorm.DB) error {
 		switch verdict {
 		case VerdictPass:
-			if err := s.moveComment(tx, &c, model.PostPublished, map[string]any{"check_state": model.PostCheckDone, "next_check_at": nil}); err != nil {
+			if err := s.moveComment(tx, &c, model.PostPublished, systemActor, "wechat: pass", map[string]any{"check_state": model.PostCheckDone, "next_check_at": nil}); err != nil {
 				return err
 			}
 			return s.audit(tx, 0, ModRecheckPass, "comment", c.ID, "", "wechat: pass")
 		case VerdictRisky:
-			if err := s.moveComment(tx, &c, model.PostRejected, map[string]any{"check_state": model.PostCheckDone, "next_check_at": nil,
+			if err := s.moveComment(tx, &c, model.PostRejected, systemActor, "wechat: risky", map[string]any{"check_state": model.PostCheckDone, "next_check_at": nil,
 				"mod_reason": "未通过内容安全检查"}); err != nil {
 				return err
 			}

@@ -24,20 +24,60 @@ const (
 	rateWindow     = time.Hour
 )
 
-// textTransitions is the state machine of posts and comments.
-var textTransitions = map[string][]string{
-	model.PostPendingReview: {model.PostPublished, model.PostRejected, model.PostHidden, model.PostDeleted},
-	model.PostPublished:     {model.PostHidden, model.PostDeleted},
-	model.PostHidden:        {model.PostPublished, model.PostDeleted},
+// textMoves are the moves of posts and comments: the author publishes (or
+// waits for review), staff hide, restore and approve, the recheck job
+// publishes or rejects, and the author, staff or an account erasure delete.
+var textMoves = []Move{
+	{"", model.PostPublished, []string{SideResident, SideStaff}},
+	{"", model.PostPendingReview, []string{SideResident, SideStaff}},
+	{model.PostPendingReview, model.PostPublished, []string{SideStaff, SideSystem}},
+	{model.PostPendingReview, model.PostRejected, []string{SideSystem}},
+	{model.PostPendingReview, model.PostHidden, []string{SideStaff}},
+	{model.PostPendingReview, model.PostDeleted, []string{SideResident, SideStaff, SideSystem}},
+	{model.PostPublished, model.PostHidden, []string{SideStaff}},
+	{model.PostPublished, model.PostDeleted, []string{SideResident, SideStaff, SideSystem}},
+	{model.PostHidden, model.PostPublished, []string{SideStaff}},
+	{model.PostHidden, model.PostDeleted, []string{SideResident, SideStaff, SideSystem}},
 }
 
-func textMayMove(from, to string) bool {
-	for _, s := range textTransitions[from] {
-		if s == to {
-			return true
-		}
+var textStates = []string{model.PostPendingReview, model.PostPublished, model.PostHidden, model.PostRejected, model.PostDeleted}
+
+// textEvent builds the history row of a post or comment move.
+func textEvent(target string) func(st Step, at time.Time) any {
+	return func(st Step, at time.Time) any {
+		return &model.TextEvent{TargetType: target, TargetID: st.ID, FromStatus: st.From, ToStatus: st.To, At: at,
+			ByUserID: st.By.UserID, ByRole: st.By.Role, Reason: historyReason(st.Reason)}
 	}
-	return false
+}
+
+// postMachine keeps the circle's post_count (published posts) in step.
+var postMachine = &Machine{
+	Name: "post", Table: "posts", States: textStates, Moves: textMoves,
+	model: func() any { return &model.Post{} },
+	event: textEvent("post"),
+	after: func(tx *gorm.DB, st Step, _ time.Time) error {
+		return countPublished(tx, &model.Circle{}, st.Row.(*model.Post).CircleID, "post_count", st)
+	},
+}
+
+// commentMachine keeps the post's comment_count (published comments) in step.
+var commentMachine = &Machine{
+	Name: "comment", Table: "post_comments", States: textStates, Moves: textMoves,
+	model: func() any { return &model.PostComment{} },
+	event: textEvent("comment"),
+	after: func(tx *gorm.DB, st Step, _ time.Time) error {
+		return countPublished(tx, &model.Post{}, st.Row.(*model.PostComment).PostID, "comment_count", st)
+	},
+}
+
+// countPublished changes a count of published texts for a move (a creation
+// as published counts too).
+func countPublished(tx *gorm.DB, mdl any, id int64, col string, st Step) error {
+	d := publishedDelta(st.From, st.To)
+	if d == 0 {
+		return nil
+	}
+	return tx.Model(mdl).Where("id = ?", id).UpdateColumn(col, gorm.Expr(col+" + ?", d)).Error
 }
 
 // publishedDelta is how a transition changes a count of published texts.
@@ -201,10 +241,11 @@ func (s *CircleService) CreatePost(ctx context.Context, p Principal, circleID in
 		if err := tx.Create(&post).Error; err != nil {
 			return err
 		}
-		if status == model.PostPublished {
-			return tx.Model(&model.Circle{}).Where("id = ?", circleID).UpdateColumn("post_count", gorm.Expr("post_count + 1")).Error
+		st := Step{ID: post.ID, To: status, By: actorOf(p), Row: &post}
+		if err := postMachine.Start(tx, now, st); err != nil {
+			return err
 		}
-		return nil
+		return countPublished(tx, &model.Circle{}, circleID, "post_count", st)
 	})
 	if err != nil {
 		return PostView{}, err
@@ -272,7 +313,7 @@ func (s *CircleService) DeletePost(ctx context.Context, p Principal, id int64) e
 			return ErrForbidden.Msg("only the author or staff may delete a post")
 		}
 		now := s.clock.Now()
-		if err := s.movePost(tx, &post, model.PostDeleted, map[string]any{"deleted_by": p.UserID, "deleted_at": now,
+		if err := s.movePost(tx, &post, model.PostDeleted, actorOf(p), "", map[string]any{"deleted_by": p.UserID, "deleted_at": now,
 			"check_state": model.PostCheckDone, "next_check_at": nil}); err != nil {
 			return err
 		}
@@ -283,62 +324,14 @@ func (s *CircleService) DeletePost(ctx context.Context, p Principal, id int64) e
 	})
 }
 
-// movePost applies one transition with a conditional update and keeps the
-// circle's post_count (published posts) in step, in the caller's transaction.
-func (s *CircleService) movePost(tx *gorm.DB, post *model.Post, to string, set map[string]any) error {
-	if !textMayMove(post.Status, to) {
-		return ErrInvalidTransition.With(map[string]any{"status": post.Status})
-	}
-	set["status"] = to
-	set["updated_at"] = s.clock.Now()
-	res := tx.Model(&model.Post{}).Where("id = ? AND status = ?", post.ID, post.Status).Updates(set)
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected == 0 {
-		var cur model.Post
-		if err := tx.Select("id", "status").First(&cur, post.ID).Error; err != nil {
-			return notFound(err)
-		}
-		return ErrInvalidTransition.With(map[string]any{"status": cur.Status})
-	}
-	if d := publishedDelta(post.Status, to); d != 0 {
-		if err := tx.Model(&model.Circle{}).Where("id = ?", post.CircleID).
-			UpdateColumn("post_count", gorm.Expr("post_count + ?", d)).Error; err != nil {
-			return err
-		}
-	}
-	post.Status = to
-	return nil
+// movePost applies one post move through the machine and reads post again.
+func (s *CircleService) movePost(tx *gorm.DB, post *model.Post, to string, by Actor, reason string, set map[string]any) error {
+	return postMachine.Apply(tx, s.clock.Now(), Step{ID: post.ID, From: post.Status, To: to, By: by, Reason: reason, Set: set, Row: post})
 }
 
-// moveComment is movePost for comments; the post's comment_count counts
-// published comments.
-func (s *CircleService) moveComment(tx *gorm.DB, c *model.PostComment, to string, set map[string]any) error {
-	if !textMayMove(c.Status, to) {
-		return ErrInvalidTransition.With(map[string]any{"status": c.Status})
-	}
-	set["status"] = to
-	set["updated_at"] = s.clock.Now()
-	res := tx.Model(&model.PostComment{}).Where("id = ? AND status = ?", c.ID, c.Status).Updates(set)
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected == 0 {
-		var cur model.PostComment
-		if err := tx.Select("id", "status").First(&cur, c.ID).Error; err != nil {
-			return notFound(err)
-		}
-		return ErrInvalidTransition.With(map[string]any{"status": cur.Status})
-	}
-	if d := publishedDelta(c.Status, to); d != 0 {
-		if err := tx.Model(&model.Post{}).Where("id = ?", c.PostID).
-			UpdateColumn("comment_count", gorm.Expr("comment_count + ?", d)).Error; err != nil {
-			return err
-		}
-	}
-	c.Status = to
-	return nil
+// moveComment is movePost for comments.
+func (s *CircleService) moveComment(tx *gorm.DB, c *model.PostComment, to string, by Actor, reason string, set map[string]any) error {
+	return commentMachine.Apply(tx, s.clock.Now(), Step{ID: c.ID, From: c.Status, To: to, By: by, Reason: reason, Set: set, Row: c})
 }
 
 func (s *CircleService) postView(db *gorm.DB, p Principal, post model.Post) (PostView, error) {
@@ -429,10 +422,11 @@ func (s *CircleService) CreateComment(ctx context.Context, p Principal, postID i
 		if err := tx.Create(&c).Error; err != nil {
 			return err
 		}
-		if status == model.PostPublished {
-			return tx.Model(&model.Post{}).Where("id = ?", postID).UpdateColumn("comment_count", gorm.Expr("comment_count + 1")).Error
+		st := Step{ID: c.ID, To: status, By: actorOf(p), Row: &c}
+		if err := commentMachine.Start(tx, now, st); err != nil {
+			return err
 		}
-		return nil
+		return countPublished(tx, &model.Post{}, postID, "comment_count", st)
 	})
 	if err != nil {
 		return CommentView{}, err

@@ -46,11 +46,40 @@ const (
 	contractJobBatch = 500
 )
 
-// contractTransitions is the contract state machine.
-var contractTransitions = map[string][]string{
-	model.ContractPending:   {model.ContractActive, model.ContractScheduled, model.ContractRejected},
-	model.ContractScheduled: {model.ContractActive, model.ContractTerminated},
-	model.ContractActive:    {model.ContractTerminated, model.ContractExpired},
+// contractMachine is the contract state machine. A renewal is a move of
+// the renewed contract to its own status (recorded in its history). Leaving
+// active frees the members' coverage; a renewal that will not happen frees
+// its predecessor for another renewal.
+var contractMachine = &Machine{
+	Name: "contract", Table: "family_contracts",
+	States: []string{model.ContractPending, model.ContractScheduled, model.ContractActive, model.ContractRejected,
+		model.ContractTerminated, model.ContractExpired},
+	Moves: []Move{
+		{"", model.ContractPending, []string{SideResident, SideStaff}},
+		{model.ContractPending, model.ContractActive, []string{SideStaff}},
+		{model.ContractPending, model.ContractScheduled, []string{SideStaff}},
+		{model.ContractPending, model.ContractRejected, []string{SideStaff, SideSystem}},
+		{model.ContractScheduled, model.ContractActive, []string{SideSystem}},
+		{model.ContractScheduled, model.ContractTerminated, []string{SideResident, SideStaff, SideSystem}},
+		{model.ContractActive, model.ContractTerminated, []string{SideResident, SideStaff, SideSystem}},
+		{model.ContractActive, model.ContractExpired, []string{SideSystem}},
+		{model.ContractActive, model.ContractActive, []string{SideResident}},   // renewal applied
+		{model.ContractExpired, model.ContractExpired, []string{SideResident}}, // renewal within the grace days
+	},
+	model: func() any { return &model.FamilyContract{} },
+	event: func(st Step, at time.Time) any {
+		return &model.ContractEvent{ContractID: st.ID, FromStatus: st.From, ToStatus: st.To, At: at,
+			ByUserID: st.By.UserID, ByRole: st.By.Role, Reason: historyReason(st.Reason)}
+	},
+	after: func(tx *gorm.DB, st Step, _ time.Time) error {
+		switch {
+		case st.From == model.ContractActive && st.To != model.ContractActive:
+			return releaseContractCoverage(tx, st.ID)
+		case st.To == model.ContractRejected, st.From == model.ContractScheduled && st.To == model.ContractTerminated:
+			return freeContractRenewal(tx, *st.Row.(*model.FamilyContract))
+		}
+		return nil
+	},
 }
 
 // ContractNotifier records notifications inside the caller's transaction.
@@ -58,44 +87,19 @@ type ContractNotifier interface {
 	Notify(tx *gorm.DB, n Notice) error
 }
 
-// ContractService runs family-doctor teams, whole-family contracts, their
-// expiry, and (through Medicine) home medicine delivery.
+// ContractService runs family-doctor teams, whole-family contracts and
+// their expiry.
 type ContractService struct {
 	db     *gorm.DB
 	clock  Clock
 	loc    *time.Location
 	log    *slog.Logger
 	notify ContractNotifier
-	// Medicine handles medicine orders of contracted members.
-	Medicine *MedicineService
 }
 
 // NewContractService builds the service.
 func NewContractService(deps Deps, notifier ContractNotifier) *ContractService {
-	s := &ContractService{db: deps.DB, clock: deps.Clock, loc: deps.Loc, log: deps.Log, notify: notifier}
-	s.Medicine = &MedicineService{db: deps.DB, pii: deps.PII, clock: deps.Clock, loc: deps.Loc, log: deps.Log, notify: notifier}
-	return s
-}
-
-// contractActor is who made a change: a user with their role, or the system.
-type contractActor struct {
-	UserID int64
-	Role   string
-}
-
-var contractSystem = contractActor{Role: "system"}
-
-func contractActorOf(p Principal) contractActor { return contractActor{UserID: p.UserID, Role: p.Role} }
-
-// CareMember is a family member as contract and medicine views show it.
-type CareMember struct {
-	ID                int64
-	Name              string
-	Relation          string
-	Gender            string
-	BirthDate         string
-	AgeYears          int // -1 without a birth date
-	ChronicConditions []string
+	return &ContractService{db: deps.DB, clock: deps.Clock, loc: deps.Loc, log: deps.Log, notify: notifier}
 }
 
 // ContractMemberView is a member covered by a contract.
@@ -163,20 +167,12 @@ type ContractApplyInput struct {
 }
 
 // Apply lets a resident apply for members of their own family (themselves
-// and relatives). The contract starts pending; the staff of the team's
-// clinic are notified.
+// and relatives), or staff on a family's behalf (an elderly resident who
+// phoned in: all members of one family, the team of the staff member's
+// clinic). The contract starts pending; the staff of the team's clinic are
+// notified.
 func (s *ContractService) Apply(ctx context.Context, p Principal, in ContractApplyInput) (ContractView, error) {
-	return s.apply(ctx, p, in, false)
-}
-
-// ApplyForResident lets staff apply on a family's behalf (an elderly
-// resident who phoned in). All members must belong to one family, and the
-// team to the staff member's clinic.
-func (s *ContractService) ApplyForResident(ctx context.Context, p Principal, in ContractApplyInput) (ContractView, error) {
-	return s.apply(ctx, p, in, true)
-}
-
-func (s *ContractService) apply(ctx context.Context, p Principal, in ContractApplyInput, byStaff bool) (ContractView, error) {
+	byStaff := p.Scope != ScopeSelf
 	ids, err := contractMemberIDs(in.MemberIDs)
 	if err != nil {
 		return ContractView{}, err
@@ -187,7 +183,7 @@ func (s *ContractService) apply(ctx context.Context, p Principal, in ContractApp
 		if err := tx.First(&team, in.TeamID).Error; err != nil {
 			return notFoundAs(err, ErrNotFound.Msg("no such doctor team"))
 		}
-		if byStaff && !p.IsAdmin() && team.ClinicID != p.ClinicID {
+		if p.Scope == ScopeClinic && team.ClinicID != p.ClinicID {
 			return ErrNotFound.Msg("no such doctor team")
 		}
 		q := tx.Where("id IN ?", ids)
@@ -214,7 +210,7 @@ func (s *ContractService) apply(ctx context.Context, p Principal, in ContractApp
 			Status: model.ContractPending, AppliedByUserID: p.UserID}
 		rows := contractCoverageRows(members, byStaff)
 		c.AppliedBy = contractAppliedBy(rows, byStaff)
-		if err := s.create(tx, &c, rows, contractActorOf(p), team); err != nil {
+		if err := s.create(tx, &c, rows, actorOf(p), team); err != nil {
 			return err
 		}
 		if byStaff {
@@ -237,7 +233,7 @@ func (s *ContractService) apply(ctx context.Context, p Principal, in ContractApp
 
 // create inserts a pending contract with its coverage rows and first
 // history row, and tells the staff of the clinic.
-func (s *ContractService) create(tx *gorm.DB, c *model.FamilyContract, rows []model.ContractMember, by contractActor, team model.DoctorTeam) error {
+func (s *ContractService) create(tx *gorm.DB, c *model.FamilyContract, rows []model.ContractMember, by Actor, team model.DoctorTeam) error {
 	now := s.clock.Now()
 	c.CreatedAt, c.UpdatedAt = now, now
 	if err := tx.Create(c).Error; err != nil {
@@ -249,8 +245,7 @@ func (s *ContractService) create(tx *gorm.DB, c *model.FamilyContract, rows []mo
 	if err := tx.Create(&rows).Error; err != nil {
 		return err
 	}
-	if err := tx.Create(&model.ContractEvent{ContractID: c.ID, ToStatus: model.ContractPending, At: now,
-		ByUserID: by.UserID, ByRole: by.Role}).Error; err != nil {
+	if err := contractMachine.Start(tx, now, Step{ID: c.ID, To: model.ContractPending, By: by}); err != nil {
 		return err
 	}
 	var staff []int64
@@ -402,80 +397,22 @@ func releaseContractCoverage(tx *gorm.DB, contractID int64) error {
 		Update("active", nil).Error
 }
 
-// contractMove is one transition of a contract.
-type contractMove struct {
-	to     string
-	by     contractActor
-	reason string
-	set    map[string]any
-	// where adds a condition to the conditional update (expiry: valid_until < today).
-	where []any
-}
-
-// move applies a transition with a conditional update on the current status
-// and writes the history row, in tx. A lost race is ErrInvalidTransition.
-func (s *ContractService) move(tx *gorm.DB, c *model.FamilyContract, m contractMove) error {
-	if !contractCan(c.Status, m.to) {
-		return ErrInvalidTransition.Msg("a %s contract cannot become %s", c.Status, m.to).With(map[string]any{"status": c.Status})
-	}
-	now := s.clock.Now()
-	fields := map[string]any{"status": m.to, "updated_at": now}
-	for k, v := range m.set {
-		fields[k] = v
-	}
-	q := tx.Model(&model.FamilyContract{}).Where("id = ? AND status = ?", c.ID, c.Status)
-	if len(m.where) > 0 {
-		q = q.Where(m.where[0], m.where[1:]...)
-	}
-	res := q.Updates(fields)
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected == 0 {
-		var cur model.FamilyContract
-		if err := tx.Select("id", "status").First(&cur, c.ID).Error; err != nil {
-			return notFound(err)
-		}
-		return ErrInvalidTransition.Msg("the contract is %s now", cur.Status).With(map[string]any{"status": cur.Status})
-	}
-	if err := tx.Create(&model.ContractEvent{ContractID: c.ID, FromStatus: c.Status, ToStatus: m.to, At: now,
-		ByUserID: m.by.UserID, ByRole: m.by.Role, Reason: truncate(m.reason, 255)}).Error; err != nil {
-		return err
-	}
-	return tx.First(c, c.ID).Error
-}
-
-func contractCan(from, to string) bool {
-	for _, s := range contractTransitions[from] {
-		if s == to {
-			return true
-		}
-	}
-	return false
+// move applies one contract move through the machine and reads c again.
+func (s *ContractService) move(tx *gorm.DB, c *model.FamilyContract, st Step) error {
+	st.ID, st.From, st.Row = c.ID, c.Status, c
+	return contractMachine.Apply(tx, s.clock.Now(), st)
 }
 
 // ---- reading ----
 
-// List returns the caller's family's contracts, newest first.
+// List returns the contracts in the caller's scope: its family's, newest
+// first, or its clinic's (the network's) oldest first, the approval queue.
 func (s *ContractService) List(ctx context.Context, p Principal, status string, pg pagination.Page) ([]ContractView, string, error) {
-	return s.list(ctx, s.db.WithContext(ctx).Where("user_id = ?", p.UserID), status, pg, false)
-}
-
-// StaffList returns the contracts of the staff member's clinic (all for an
-// admin), oldest first: the approval queue.
-func (s *ContractService) StaffList(ctx context.Context, p Principal, status string, pg pagination.Page) ([]ContractView, string, error) {
-	q := s.db.WithContext(ctx)
-	if !p.IsAdmin() {
-		q = q.Where("clinic_id = ?", p.ClinicID)
-	}
-	return s.list(ctx, q, status, pg, true)
-}
-
-func (s *ContractService) list(ctx context.Context, q *gorm.DB, status string, pg pagination.Page, oldestFirst bool) ([]ContractView, string, error) {
+	q := p.Apply(s.db.WithContext(ctx), ownerClinic)
 	if status != "" {
 		q = q.Where("status = ?", status)
 	}
-	rows, next, err := findPageByID(q, pg, !oldestFirst, func(c model.FamilyContract) int64 { return c.ID })
+	rows, next, err := findPageByID(q, pg, p.Scope == ScopeSelf, func(c model.FamilyContract) int64 { return c.ID })
 	if err != nil {
 		return nil, "", err
 	}
@@ -483,41 +420,20 @@ func (s *ContractService) list(ctx context.Context, q *gorm.DB, status string, p
 	return views, next, err
 }
 
-// Get returns one of the caller's family's contracts.
+// Get returns one contract in the caller's scope.
 func (s *ContractService) Get(ctx context.Context, p Principal, id int64) (ContractView, error) {
 	db := s.db.WithContext(ctx)
-	c, err := s.ownContract(db, p, id)
+	c, err := s.load(db, p, id)
 	if err != nil {
 		return ContractView{}, err
 	}
 	return s.view(db, c)
 }
 
-// StaffGet returns one contract of the staff member's clinic.
-func (s *ContractService) StaffGet(ctx context.Context, p Principal, id int64) (ContractView, error) {
-	db := s.db.WithContext(ctx)
-	c, err := s.staffContract(db, p, id)
-	if err != nil {
-		return ContractView{}, err
-	}
-	return s.view(db, c)
-}
-
-func (s *ContractService) ownContract(db *gorm.DB, p Principal, id int64) (model.FamilyContract, error) {
+// load reads a contract in the caller's scope; any other is not found.
+func (s *ContractService) load(db *gorm.DB, p Principal, id int64) (model.FamilyContract, error) {
 	var c model.FamilyContract
-	err := db.Where("id = ? AND user_id = ?", id, p.UserID).First(&c).Error
-	return c, notFoundAs(err, ErrNotFound.Msg("no such contract"))
-}
-
-// staffContract loads a contract the staff member may act on: another
-// clinic's contract is not found.
-func (s *ContractService) staffContract(db *gorm.DB, p Principal, id int64) (model.FamilyContract, error) {
-	var c model.FamilyContract
-	q := db.Where("id = ?", id)
-	if !p.IsAdmin() {
-		q = q.Where("clinic_id = ?", p.ClinicID)
-	}
-	err := q.First(&c).Error
+	err := p.Apply(db.Where("id = ?", id), ownerClinic).First(&c).Error
 	return c, notFoundAs(err, ErrNotFound.Msg("no such contract"))
 }
 
@@ -557,7 +473,7 @@ func (s *ContractService) views(db *gorm.DB, cs []model.FamilyContract) ([]Contr
 	for _, r := range cov {
 		memberIDs = append(memberIDs, r.MemberID)
 	}
-	members, err := s.careMembers(db, memberIDs)
+	members, err := loadCareMembers(db, memberIDs, s.clock.Now(), s.loc)
 	if err != nil {
 		return nil, err
 	}
@@ -580,28 +496,6 @@ func (s *ContractService) views(db *gorm.DB, cs []model.FamilyContract) ([]Contr
 	return out, nil
 }
 
-// careMembers loads members (removed ones too: history keeps their names)
-// with their age on the business date.
-func (s *ContractService) careMembers(db *gorm.DB, ids []int64) (map[int64]CareMember, error) {
-	return loadCareMembers(db, ids, s.clock.Now(), s.loc)
-}
-
-func loadCareMembers(db *gorm.DB, ids []int64, now time.Time, loc *time.Location) (map[int64]CareMember, error) {
-	out := map[int64]CareMember{}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	var ms []model.Member
-	if err := db.Unscoped().Where("id IN ?", ids).Find(&ms).Error; err != nil {
-		return nil, err
-	}
-	for _, m := range ms {
-		out[m.ID] = CareMember{ID: m.ID, Name: m.Name, Relation: m.Relation, Gender: m.Gender, BirthDate: m.BirthDate,
-			AgeYears: AgeYears(m.BirthDate, now, loc), ChronicConditions: m.ChronicConditions}
-	}
-	return out, nil
-}
-
 // ---- decisions ----
 
 // Approve makes a pending contract active from today for one year. A
@@ -610,12 +504,12 @@ func loadCareMembers(db *gorm.DB, ids []int64, now time.Time, loc *time.Location
 func (s *ContractService) Approve(ctx context.Context, p Principal, id int64) (ContractView, error) {
 	var view ContractView
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		c, err := s.staffContract(tx, p, id)
+		c, err := s.load(tx, p, id)
 		if err != nil {
 			return err
 		}
-		if c.Status != model.ContractPending {
-			return ErrInvalidTransition.Msg("only a pending contract can be approved").With(map[string]any{"status": c.Status})
+		if !contractMachine.Allowed(c.Status, model.ContractActive, SideStaff) {
+			return contractMachine.refuse(c.Status, model.ContractActive)
 		}
 		today := s.today()
 		from := today
@@ -639,7 +533,7 @@ func (s *ContractService) Approve(ctx context.Context, p Principal, id int64) (C
 			to = model.ContractScheduled
 		}
 		now := s.clock.Now()
-		if err := s.move(tx, &c, contractMove{to: to, by: contractActorOf(p), set: map[string]any{
+		if err := s.move(tx, &c, Step{To: to, By: actorOf(p), Set: map[string]any{
 			"valid_from": from, "valid_until": contractAddYears(from, 1), "decided_at": now, "decided_by": p.UserID,
 		}}); err != nil {
 			return err
@@ -675,15 +569,12 @@ func (s *ContractService) Reject(ctx context.Context, p Principal, id int64, rea
 	}
 	var view ContractView
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		c, err := s.staffContract(tx, p, id)
+		c, err := s.load(tx, p, id)
 		if err != nil {
 			return err
 		}
-		if err := s.move(tx, &c, contractMove{to: model.ContractRejected, by: contractActorOf(p), reason: reason,
-			set: map[string]any{"reason": truncate(reason, 255), "decided_at": s.clock.Now(), "decided_by": p.UserID}}); err != nil {
-			return err
-		}
-		if err := freeContractRenewal(tx, c); err != nil {
+		if err := s.move(tx, &c, Step{To: model.ContractRejected, By: actorOf(p), Reason: reason,
+			Set: map[string]any{"reason": truncate(reason, 255), "decided_at": s.clock.Now(), "decided_by": p.UserID}}); err != nil {
 			return err
 		}
 		if err := s.notify.Notify(tx, Notice{UserID: c.UserID, Event: EventContractRejected, Title: "家庭医生签约未通过",
@@ -706,35 +597,19 @@ func freeContractRenewal(tx *gorm.DB, c model.FamilyContract) error {
 		Update("renewed_by_id", nil).Error
 }
 
-// Terminate ends an active (or scheduled) contract of the caller's family.
+// Terminate ends an active (or scheduled) contract in the caller's scope.
 func (s *ContractService) Terminate(ctx context.Context, p Principal, id int64, reason string) (ContractView, error) {
-	return s.terminate(ctx, p, id, reason, false)
-}
-
-// StaffTerminate ends an active (or scheduled) contract of the staff
-// member's clinic.
-func (s *ContractService) StaffTerminate(ctx context.Context, p Principal, id int64, reason string) (ContractView, error) {
-	return s.terminate(ctx, p, id, reason, true)
-}
-
-func (s *ContractService) terminate(ctx context.Context, p Principal, id int64, reason string, staff bool) (ContractView, error) {
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
 		return ContractView{}, InvalidField("reason", "required")
 	}
 	var view ContractView
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var c model.FamilyContract
-		var err error
-		if staff {
-			c, err = s.staffContract(tx, p, id)
-		} else {
-			c, err = s.ownContract(tx, p, id)
-		}
+		c, err := s.load(tx, p, id)
 		if err != nil {
 			return err
 		}
-		if err := s.terminateOne(tx, &c, contractActorOf(p), reason); err != nil {
+		if err := s.terminateOne(tx, &c, actorOf(p), reason); err != nil {
 			return err
 		}
 		// A scheduled renewal of it ends with it.
@@ -744,7 +619,7 @@ func (s *ContractService) terminate(ctx context.Context, p Principal, id int64, 
 				return err
 			}
 			if next.Status == model.ContractScheduled {
-				if err := s.terminateOne(tx, &next, contractActorOf(p), reason); err != nil {
+				if err := s.terminateOne(tx, &next, actorOf(p), reason); err != nil {
 					return err
 				}
 			}
@@ -759,21 +634,10 @@ func (s *ContractService) terminate(ctx context.Context, p Principal, id int64, 
 	return view, nil
 }
 
-func (s *ContractService) terminateOne(tx *gorm.DB, c *model.FamilyContract, by contractActor, reason string) error {
-	was := c.Status
-	if err := s.move(tx, c, contractMove{to: model.ContractTerminated, by: by, reason: reason,
-		set: map[string]any{"reason": truncate(reason, 255)}}); err != nil {
+func (s *ContractService) terminateOne(tx *gorm.DB, c *model.FamilyContract, by Actor, reason string) error {
+	if err := s.move(tx, c, Step{To: model.ContractTerminated, By: by, Reason: reason,
+		Set: map[string]any{"reason": truncate(reason, 255)}}); err != nil {
 		return err
-	}
-	if was == model.ContractActive {
-		if err := releaseContractCoverage(tx, c.ID); err != nil {
-			return err
-		}
-	}
-	if was == model.ContractScheduled {
-		if err := freeContractRenewal(tx, *c); err != nil {
-			return err
-		}
 	}
 	return s.notify.Notify(tx, Notice{UserID: c.UserID, Event: EventContractTerminated, Title: "家庭医生签约已解约",
 		Body: "原因：" + reason, RefType: "family_contract", RefID: c.ID})
@@ -786,7 +650,7 @@ func (s *ContractService) terminateOne(tx *gorm.DB, c *model.FamilyContract, by 
 func (s *ContractService) Renew(ctx context.Context, p Principal, id int64) (ContractView, error) {
 	var view ContractView
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		prev, err := s.ownContract(tx, p, id)
+		prev, err := s.load(tx, p, id)
 		if err != nil {
 			return err
 		}
@@ -797,7 +661,7 @@ func (s *ContractService) Renew(ctx context.Context, p Principal, id int64) (Con
 		case prev.Status == model.ContractExpired:
 			return ErrRenewalWindowClosed.With(map[string]any{"valid_until": prev.ValidUntil})
 		default:
-			return ErrInvalidTransition.Msg("a %s contract cannot be renewed", prev.Status).With(map[string]any{"status": prev.Status})
+			return contractMachine.refuse(prev.Status, prev.Status)
 		}
 		if prev.RenewedByID != nil {
 			return ErrContractAlreadyRenewed.With(map[string]any{"renewal_id": *prev.RenewedByID})
@@ -814,7 +678,7 @@ func (s *ContractService) Renew(ctx context.Context, p Principal, id int64) (Con
 			}
 		}
 		if len(members) == 0 {
-			return ErrInvalidTransition.Msg("none of the contract's members remain in the family")
+			return contractMachine.refuse(prev.Status, prev.Status).(*Error).Msg("none of the contract's members remain in the family")
 		}
 		live := make([]int64, len(members))
 		for i, m := range members {
@@ -831,16 +695,13 @@ func (s *ContractService) Renew(ctx context.Context, p Principal, id int64) (Con
 		c := model.FamilyContract{UserID: prev.UserID, TeamID: prev.TeamID, ClinicID: prev.ClinicID,
 			Status: model.ContractPending, AppliedBy: contractAppliedBy(rows, false), AppliedByUserID: p.UserID,
 			RenewsID: &prev.ID}
-		if err := s.create(tx, &c, rows, contractActorOf(p), team); err != nil {
+		if err := s.create(tx, &c, rows, actorOf(p), team); err != nil {
 			return err
 		}
 		// One open renewal per contract, claimed by a conditional update.
-		res := tx.Model(&model.FamilyContract{}).Where("id = ? AND renewed_by_id IS NULL", prev.ID).Update("renewed_by_id", c.ID)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return ErrContractAlreadyRenewed
+		if err := s.move(tx, &prev, Step{To: prev.Status, By: actorOf(p), Reason: fmt.Sprintf("renewal #%d applied", c.ID),
+			Set: map[string]any{"renewed_by_id": c.ID}, Where: []any{"renewed_by_id IS NULL"}, Else: ErrContractAlreadyRenewed}); err != nil {
+			return err
 		}
 		view, err = s.view(tx, c)
 		return err
@@ -919,10 +780,10 @@ func (s *ContractService) expireOne(tx *gorm.DB, c *model.FamilyContract, today 
 	if c.Status != model.ContractActive || c.ValidUntil >= today {
 		return false, nil
 	}
-	err := s.move(tx, c, contractMove{to: model.ContractExpired, by: contractSystem, reason: "valid until " + c.ValidUntil,
-		where: []any{"valid_until < ?", today}})
+	err := s.move(tx, c, Step{To: model.ContractExpired, By: systemActor, Reason: "valid until " + c.ValidUntil,
+		Where: []any{"valid_until < ?", today}})
 	if err != nil {
-		if contractLostRace(err) {
+		if lostRace(err) {
 			return false, nil
 		}
 		return false, err
@@ -949,9 +810,6 @@ func (s *ContractService) expireOne(tx *gorm.DB, c *model.FamilyContract, today 
 	return true, nil
 }
 
-// contractLostRace reports a transition another process made first.
-func contractLostRace(err error) bool { return errors.Is(err, ErrInvalidTransition) }
-
 // startScheduled makes a scheduled renewal active. Should a member have been
 // covered by another contract meanwhile, the renewal is terminated instead
 // of failing the job forever.
@@ -959,8 +817,8 @@ func (s *ContractService) startScheduled(tx *gorm.DB, c *model.FamilyContract, t
 	if c.Status != model.ContractScheduled || c.ValidFrom > today {
 		return nil
 	}
-	if err := s.move(tx, c, contractMove{to: model.ContractActive, by: contractSystem}); err != nil {
-		if contractLostRace(err) {
+	if err := s.move(tx, c, Step{To: model.ContractActive, By: systemActor}); err != nil {
+		if lostRace(err) {
 			return nil
 		}
 		return err
@@ -970,7 +828,7 @@ func (s *ContractService) startScheduled(tx *gorm.DB, c *model.FamilyContract, t
 			return err
 		}
 		s.log.Warn("scheduled renewal could not start: a member is covered by another contract", "contract_id", c.ID)
-		return s.terminateOne(tx, c, contractSystem, "成员已有其他生效的签约")
+		return s.terminateOne(tx, c, systemActor, "成员已有其他生效的签约")
 	}
 	return s.notify.Notify(tx, Notice{UserID: c.UserID, Event: EventContractActivated, Title: "家庭医生续约已生效",
 		Body:    fmt.Sprintf("您家的家庭医生续约已生效，有效期 %s 至 %s。", c.ValidFrom, c.ValidUntil),

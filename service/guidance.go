@@ -26,13 +26,23 @@ const (
 	autoSummaryRunes   = 80
 )
 
-// articleTransitions is the article state machine: drafts are published,
+// articleMachine is the article state machine: drafts are published,
 // published articles archived, archived ones published again; a draft may
 // be archived without ever being published.
-var articleTransitions = map[string][]string{
-	model.ArticleDraft:     {model.ArticlePublished, model.ArticleArchived},
-	model.ArticlePublished: {model.ArticleArchived},
-	model.ArticleArchived:  {model.ArticlePublished},
+var articleMachine = &Machine{
+	Name: "article", Table: "articles",
+	States: []string{model.ArticleDraft, model.ArticlePublished, model.ArticleArchived},
+	Moves: []Move{
+		{"", model.ArticleDraft, []string{SideStaff}},
+		{model.ArticleDraft, model.ArticlePublished, []string{SideStaff}},
+		{model.ArticleDraft, model.ArticleArchived, []string{SideStaff}},
+		{model.ArticlePublished, model.ArticleArchived, []string{SideStaff}},
+		{model.ArticleArchived, model.ArticlePublished, []string{SideStaff}},
+	},
+	model: func() any { return &model.Article{} },
+	event: func(st Step, at time.Time) any {
+		return &model.ArticleEvent{ArticleID: st.ID, FromStatus: st.From, ToStatus: st.To, At: at, ByUserID: st.By.UserID}
+	},
 }
 
 // GuidanceService is the guidance library: articles written by staff,
@@ -139,7 +149,7 @@ func validateFilter(f ArticleFilter, staff bool) error {
 	if f.Stage != "" && !slices.Contains(model.ArticleStages, f.Stage) {
 		fields["stage"] = "must be one of " + strings.Join(model.ArticleStages, ", ")
 	}
-	if f.Status != "" && (!staff || articleTransitions[f.Status] == nil) {
+	if f.Status != "" && (!staff || !slices.Contains(articleMachine.States, f.Status)) {
 		fields["status"] = "must be one of draft, published, archived"
 	}
 	if utf8.RuneCountInString(f.Q) > 100 {
@@ -451,7 +461,7 @@ func (s *GuidanceService) Create(ctx context.Context, p Principal, in ArticleInp
 		if err := tx.Create(&a).Error; err != nil {
 			return err
 		}
-		if err := tx.Create(&model.ArticleEvent{ArticleID: a.ID, ToStatus: model.ArticleDraft, At: now, ByUserID: p.UserID}).Error; err != nil {
+		if err := articleMachine.Start(tx, now, Step{ID: a.ID, To: model.ArticleDraft, By: actorOf(p)}); err != nil {
 			return err
 		}
 		return indexArticle(tx, mode, a)
@@ -529,27 +539,12 @@ func (s *GuidanceService) transition(ctx context.Context, p Principal, id int64,
 		if !canManage(p, a) {
 			return ErrNotFound
 		}
-		from := a.Status
-		if !slices.Contains(articleTransitions[from], to) {
-			return ErrInvalidTransition.Msg("an article that is %s cannot become %s", from, to).
-				With(map[string]any{"status": from})
-		}
-		set := map[string]any{"status": to, "updated_at": now}
+		set := map[string]any{}
 		if to == model.ArticlePublished {
 			// Published again after archiving keeps its first date.
 			set["published_at"] = gorm.Expr("COALESCE(published_at, ?)", now)
 		}
-		res := tx.Model(&model.Article{}).Where("id = ? AND status = ?", id, from).Updates(set)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return ErrInvalidTransition.Msg("the article changed meanwhile; reload it")
-		}
-		if err := tx.Create(&model.ArticleEvent{ArticleID: id, FromStatus: from, ToStatus: to, At: now, ByUserID: p.UserID}).Error; err != nil {
-			return err
-		}
-		return tx.First(&a, id).Error
+		return articleMachine.Apply(tx, now, Step{ID: id, From: a.Status, To: to, By: actorOf(p), Set: set, Row: &a})
 	})
 	if err != nil {
 		return ArticleView{}, err

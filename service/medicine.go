@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"crypto/rand"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,11 +13,9 @@ import (
 	"unicode/utf8"
 
 	"familycare/model"
-	"familycare/pagination"
 	"familycare/pii"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // Errors of medicine orders.
@@ -51,11 +48,29 @@ const (
 // medicinePhone is a mainland China mobile number.
 var medicinePhone = regexp.MustCompile(`^1[3-9]\d{9}$`)
 
-// medicineTransitions is the medicine order state machine.
-var medicineTransitions = map[string][]string{
-	model.MedicineRequested:  {model.MedicineApproved, model.MedicineRejected, model.MedicineCancelled},
-	model.MedicineApproved:   {model.MedicineDispatched, model.MedicineCancelled},
-	model.MedicineDispatched: {model.MedicineDelivered},
+// medicineMachine is the medicine order state machine. A hand-over reset
+// and a wrong hand-over code are moves of a dispatched order to itself, a
+// reorder one of the delivered order: each is recorded in the history.
+var medicineMachine = &Machine{
+	Name: "medicine order", Table: "medicine_orders",
+	States: []string{model.MedicineRequested, model.MedicineApproved, model.MedicineDispatched, model.MedicineDelivered,
+		model.MedicineRejected, model.MedicineCancelled},
+	Moves: []Move{
+		{"", model.MedicineRequested, []string{SideResident}},
+		{model.MedicineRequested, model.MedicineApproved, []string{SideStaff}},
+		{model.MedicineRequested, model.MedicineRejected, []string{SideStaff}},
+		{model.MedicineRequested, model.MedicineCancelled, []string{SideResident, SideSystem}},
+		{model.MedicineApproved, model.MedicineDispatched, []string{SideStaff}},
+		{model.MedicineApproved, model.MedicineCancelled, []string{SideResident, SideSystem}},
+		{model.MedicineDispatched, model.MedicineDelivered, []string{SideStaff}},
+		{model.MedicineDispatched, model.MedicineDispatched, []string{SideStaff}}, // hand-over reset, wrong code
+		{model.MedicineDelivered, model.MedicineDelivered, []string{SideResident}}, // reordered
+	},
+	model: func() any { return &model.MedicineOrder{} },
+	event: func(st Step, at time.Time) any {
+		return &model.MedicineOrderEvent{OrderID: st.ID, FromStatus: st.From, ToStatus: st.To, At: at,
+			ByUserID: st.By.UserID, ByRole: st.By.Role, Reason: historyReason(st.Reason)}
+	},
 }
 
 // MedicineService handles home medicine delivery for members covered by an
@@ -68,6 +83,11 @@ type MedicineService struct {
 	loc    *time.Location
 	log    *slog.Logger
 	notify ContractNotifier
+}
+
+// NewMedicineService builds the service.
+func NewMedicineService(deps Deps, notifier ContractNotifier) *MedicineService {
+	return &MedicineService{db: deps.DB, pii: deps.PII, clock: deps.Clock, loc: deps.Loc, log: deps.Log, notify: notifier}
 }
 
 // MedicineItemInput is one medicine asked for.
@@ -178,19 +198,7 @@ func (s *MedicineService) Create(ctx context.Context, p Principal, in MedicineOr
 // place stores a new order for o.MemberID, checking its coverage.
 func (s *MedicineService) place(tx *gorm.DB, p Principal, o model.MedicineOrder, items []model.MedicineOrderItem) (MedicineOrderView, error) {
 	noContract := ErrNoActiveContract.With(map[string]any{"member_id": o.MemberID})
-	var covering []int64
-	if err := tx.Model(&model.ContractMember{}).Where("member_id = ? AND active = ?", o.MemberID, true).
-		Limit(1).Pluck("contract_id", &covering).Error; err != nil {
-		return MedicineOrderView{}, err
-	}
-	if len(covering) == 0 {
-		return MedicineOrderView{}, noContract
-	}
-	// The covering contract's row only, locked (MySQL) so a concurrent
-	// termination either waits for this order or is seen by it.
-	var c model.FamilyContract
-	err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).
-		Where("id = ? AND status = ?", covering[0], model.ContractActive).First(&c).Error
+	c, err := coveringContract(tx, o.MemberID)
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return MedicineOrderView{}, noContract
 	}
@@ -219,8 +227,7 @@ func (s *MedicineService) place(tx *gorm.DB, p Principal, o model.MedicineOrder,
 	if err := tx.Create(&items).Error; err != nil {
 		return MedicineOrderView{}, err
 	}
-	if err := tx.Create(&model.MedicineOrderEvent{OrderID: o.ID, ToStatus: model.MedicineRequested, At: now,
-		ByUserID: p.UserID, ByRole: p.Role}).Error; err != nil {
+	if err := medicineMachine.Start(tx, now, Step{ID: o.ID, To: model.MedicineRequested, By: actorOf(p)}); err != nil {
 		return MedicineOrderView{}, err
 	}
 	if err := s.notify.Notify(tx, Notice{UserID: o.UserID, Event: EventMedicineRequested, Title: "送药上门申请已提交",
@@ -268,12 +275,12 @@ func newHandoverCode() (string, error) {
 func (s *MedicineService) Reorder(ctx context.Context, p Principal, id int64) (MedicineOrderView, error) {
 	var view MedicineOrderView
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		prev, err := s.own(tx, p, id)
+		prev, err := s.load(tx, p, id)
 		if err != nil {
 			return err
 		}
-		if prev.Status != model.MedicineDelivered {
-			return ErrInvalidTransition.Msg("only a delivered order can be reordered").With(map[string]any{"status": prev.Status})
+		if !medicineMachine.Allowed(prev.Status, model.MedicineDelivered, SideResident) {
+			return medicineMachine.refuse(prev.Status, model.MedicineDelivered)
 		}
 		if _, err := ownedMember(tx, p.UserID, prev.MemberID); err != nil {
 			return notFoundAs(err, ErrNotFound.Msg("the family member of this order was removed").With(map[string]any{"member_id": prev.MemberID}))
@@ -284,8 +291,10 @@ func (s *MedicineService) Reorder(ctx context.Context, p Principal, id int64) (M
 		}
 		o := model.MedicineOrder{UserID: p.UserID, MemberID: prev.MemberID, Address: prev.Address, ContactPhone: prev.ContactPhone,
 			PreferredWindow: prev.PreferredWindow, Note: prev.Note, ReorderOfID: &prev.ID}
-		view, err = s.place(tx, p, o, items)
-		return err
+		if view, err = s.place(tx, p, o, items); err != nil {
+			return err
+		}
+		return s.move(tx, &prev, Step{To: prev.Status, By: actorOf(p), Reason: fmt.Sprintf("reordered as #%d", view.Order.ID)})
 	})
 	if err != nil {
 		return MedicineOrderView{}, err
@@ -294,379 +303,3 @@ func (s *MedicineService) Reorder(ctx context.Context, p Principal, id int64) (M
 	return view, nil
 }
 
-// ---- reading ----
-
-// List returns the caller's orders, newest first.
-func (s *MedicineService) List(ctx context.Context, p Principal, status string, pg pagination.Page) ([]MedicineOrderView, string, error) {
-	return s.list(ctx, s.db.WithContext(ctx).Where("user_id = ?", p.UserID), status, pg, false)
-}
-
-// StaffList is the delivery queue of the staff member's clinic (every clinic
-// for an admin), oldest first.
-func (s *MedicineService) StaffList(ctx context.Context, p Principal, status string, pg pagination.Page) ([]MedicineOrderView, string, error) {
-	q := s.db.WithContext(ctx)
-	if !p.IsAdmin() {
-		q = q.Where("clinic_id = ?", p.ClinicID)
-	}
-	return s.list(ctx, q, status, pg, true)
-}
-
-func (s *MedicineService) list(ctx context.Context, q *gorm.DB, status string, pg pagination.Page, oldestFirst bool) ([]MedicineOrderView, string, error) {
-	if status != "" {
-		q = q.Where("status = ?", status)
-	}
-	rows, next, err := findPageByID(q, pg, !oldestFirst, func(o model.MedicineOrder) int64 { return o.ID })
-	if err != nil {
-		return nil, "", err
-	}
-	views, err := s.views(s.db.WithContext(ctx), rows)
-	return views, next, err
-}
-
-// Get returns one of the caller's orders.
-func (s *MedicineService) Get(ctx context.Context, p Principal, id int64) (MedicineOrderView, error) {
-	db := s.db.WithContext(ctx)
-	o, err := s.own(db, p, id)
-	if err != nil {
-		return MedicineOrderView{}, err
-	}
-	return s.view(db, o)
-}
-
-// StaffGet returns one order of the staff member's clinic.
-func (s *MedicineService) StaffGet(ctx context.Context, p Principal, id int64) (MedicineOrderView, error) {
-	db := s.db.WithContext(ctx)
-	o, err := s.staffOrder(db, p, id)
-	if err != nil {
-		return MedicineOrderView{}, err
-	}
-	return s.view(db, o)
-}
-
-func (s *MedicineService) own(db *gorm.DB, p Principal, id int64) (model.MedicineOrder, error) {
-	var o model.MedicineOrder
-	err := db.Where("id = ? AND user_id = ?", id, p.UserID).First(&o).Error
-	return o, notFoundAs(err, ErrNotFound.Msg("no such medicine order"))
-}
-
-// staffOrder loads an order of the staff member's clinic; another clinic's
-// order is not found.
-func (s *MedicineService) staffOrder(db *gorm.DB, p Principal, id int64) (model.MedicineOrder, error) {
-	var o model.MedicineOrder
-	q := db.Where("id = ?", id)
-	if !p.IsAdmin() {
-		q = q.Where("clinic_id = ?", p.ClinicID)
-	}
-	err := q.First(&o).Error
-	return o, notFoundAs(err, ErrNotFound.Msg("no such medicine order"))
-}
-
-func (s *MedicineService) view(db *gorm.DB, o model.MedicineOrder) (MedicineOrderView, error) {
-	vs, err := s.views(db, []model.MedicineOrder{o})
-	if err != nil {
-		return MedicineOrderView{}, err
-	}
-	return vs[0], nil
-}
-
-func (s *MedicineService) views(db *gorm.DB, os []model.MedicineOrder) ([]MedicineOrderView, error) {
-	out := make([]MedicineOrderView, len(os))
-	if len(os) == 0 {
-		return out, nil
-	}
-	ids := make([]int64, len(os))
-	memberIDs := make([]int64, len(os))
-	for i, o := range os {
-		ids[i], memberIDs[i] = o.ID, o.MemberID
-	}
-	members, err := loadCareMembers(db, memberIDs, s.clock.Now(), s.loc)
-	if err != nil {
-		return nil, err
-	}
-	var items []model.MedicineOrderItem
-	if err := db.Where("order_id IN ?", ids).Order("order_id, position").Find(&items).Error; err != nil {
-		return nil, err
-	}
-	itemsBy := map[int64][]model.MedicineOrderItem{}
-	for _, it := range items {
-		itemsBy[it.OrderID] = append(itemsBy[it.OrderID], it)
-	}
-	var evs []model.MedicineOrderEvent
-	if err := db.Where("order_id IN ?", ids).Order("id").Find(&evs).Error; err != nil {
-		return nil, err
-	}
-	evBy := map[int64][]model.MedicineOrderEvent{}
-	for _, e := range evs {
-		evBy[e.OrderID] = append(evBy[e.OrderID], e)
-	}
-	for i, o := range os {
-		if err := s.open(&o); err != nil {
-			return nil, err
-		}
-		out[i] = MedicineOrderView{Order: o, Items: itemsBy[o.ID], Member: members[o.MemberID], History: evBy[o.ID]}
-	}
-	return out, nil
-}
-
-// ---- transitions ----
-
-// medicineMove is one transition of an order.
-type medicineMove struct {
-	to     string
-	by     contractActor
-	reason string
-	set    map[string]any
-	where  []any
-}
-
-// move applies a transition with a conditional update and writes history.
-func (s *MedicineService) move(tx *gorm.DB, o *model.MedicineOrder, m medicineMove) error {
-	if !medicineCan(o.Status, m.to) {
-		return ErrInvalidTransition.Msg("a %s order cannot become %s", o.Status, m.to).With(map[string]any{"status": o.Status})
-	}
-	now := s.clock.Now()
-	fields := map[string]any{"status": m.to, "updated_at": now}
-	for k, v := range m.set {
-		fields[k] = v
-	}
-	q := tx.Model(&model.MedicineOrder{}).Where("id = ? AND status = ?", o.ID, o.Status)
-	if len(m.where) > 0 {
-		q = q.Where(m.where[0], m.where[1:]...)
-	}
-	res := q.Updates(fields)
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected == 0 {
-		return s.lostRace(tx, o.ID)
-	}
-	if err := tx.Create(&model.MedicineOrderEvent{OrderID: o.ID, FromStatus: o.Status, ToStatus: m.to, At: now,
-		ByUserID: m.by.UserID, ByRole: m.by.Role, Reason: truncate(m.reason, 255)}).Error; err != nil {
-		return err
-	}
-	o.Status = m.to
-	return nil
-}
-
-// lostRace explains a conditional update that changed nothing.
-func (s *MedicineService) lostRace(tx *gorm.DB, id int64) error {
-	var cur model.MedicineOrder
-	if err := tx.Select("id", "status", "handover_failures").First(&cur, id).Error; err != nil {
-		return notFound(err)
-	}
-	if cur.Status == model.MedicineDispatched && cur.HandoverFailures >= MedicineHandoverTries {
-		return ErrHandoverLocked
-	}
-	return ErrInvalidTransition.Msg("the order is %s now", cur.Status).With(map[string]any{"status": cur.Status})
-}
-
-func medicineCan(from, to string) bool {
-	for _, s := range medicineTransitions[from] {
-		if s == to {
-			return true
-		}
-	}
-	return false
-}
-
-// medicineNotices are the resident's notification of each transition.
-var medicineNotices = map[string]struct{ event, title, body string }{
-	model.MedicineApproved:   {EventMedicineApproved, "送药申请已通过", "家庭医生团队已审核通过您的送药申请，正在备药。"},
-	model.MedicineRejected:   {EventMedicineRejected, "送药申请未通过", "原因：%s"},
-	model.MedicineCancelled:  {EventMedicineCancelled, "送药申请已取消", "您的送药申请已取消。"},
-	model.MedicineDispatched: {EventMedicineDispatched, "药品已出发", "药品正在送往您家，请在收货时向配送人员出示订单上的 6 位交接码。"},
-	model.MedicineDelivered:  {EventMedicineDelivered, "药品已送达", "药品已送达并完成交接，请按医嘱服用。"},
-}
-
-// transition runs one staff or resident transition of an order in a
-// transaction and notifies the resident.
-func (s *MedicineService) transition(ctx context.Context, load func(*gorm.DB) (model.MedicineOrder, error), m medicineMove) (MedicineOrderView, error) {
-	var view MedicineOrderView
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		o, err := load(tx)
-		if err != nil {
-			return err
-		}
-		if err := s.move(tx, &o, m); err != nil {
-			return err
-		}
-		n := medicineNotices[m.to]
-		body := n.body
-		if strings.Contains(body, "%s") {
-			body = fmt.Sprintf(body, m.reason)
-		}
-		if err := s.notify.Notify(tx, Notice{UserID: o.UserID, Event: n.event, Title: n.title, Body: body,
-			RefType: "medicine_order", RefID: o.ID}); err != nil {
-			return err
-		}
-		if err := tx.First(&o, o.ID).Error; err != nil {
-			return err
-		}
-		view, err = s.view(tx, o)
-		return err
-	})
-	if err != nil {
-		return MedicineOrderView{}, err
-	}
-	s.log.Info("medicine order changed", "order_id", view.Order.ID, "status", m.to, "by", m.by.UserID, "role", m.by.Role)
-	return view, nil
-}
-
-func (s *MedicineService) ownLoader(p Principal, id int64) func(*gorm.DB) (model.MedicineOrder, error) {
-	return func(tx *gorm.DB) (model.MedicineOrder, error) { return s.own(tx, p, id) }
-}
-
-func (s *MedicineService) staffLoader(p Principal, id int64) func(*gorm.DB) (model.MedicineOrder, error) {
-	return func(tx *gorm.DB) (model.MedicineOrder, error) { return s.staffOrder(tx, p, id) }
-}
-
-// Cancel withdraws one of the caller's orders before it is dispatched.
-func (s *MedicineService) Cancel(ctx context.Context, p Principal, id int64, reason string) (MedicineOrderView, error) {
-	return s.transition(ctx, s.ownLoader(p, id), medicineMove{to: model.MedicineCancelled, by: contractActorOf(p),
-		reason: strings.TrimSpace(reason), set: map[string]any{"reason": truncate(strings.TrimSpace(reason), 255)}})
-}
-
-// Approve accepts a requested order.
-func (s *MedicineService) Approve(ctx context.Context, p Principal, id int64) (MedicineOrderView, error) {
-	return s.transition(ctx, s.staffLoader(p, id), medicineMove{to: model.MedicineApproved, by: contractActorOf(p)})
-}
-
-// Reject refuses a requested order with a reason.
-func (s *MedicineService) Reject(ctx context.Context, p Principal, id int64, reason string) (MedicineOrderView, error) {
-	reason = strings.TrimSpace(reason)
-	if reason == "" {
-		return MedicineOrderView{}, InvalidField("reason", "required")
-	}
-	return s.transition(ctx, s.staffLoader(p, id), medicineMove{to: model.MedicineRejected, by: contractActorOf(p),
-		reason: reason, set: map[string]any{"reason": truncate(reason, 255)}})
-}
-
-// MedicineDispatchInput is who carries the order and when it should arrive.
-type MedicineDispatchInput struct {
-	Courier string
-	ETA     *time.Time
-}
-
-// Dispatch sends an approved order out.
-func (s *MedicineService) Dispatch(ctx context.Context, p Principal, id int64, in MedicineDispatchInput) (MedicineOrderView, error) {
-	courier := strings.TrimSpace(in.Courier)
-	if utf8.RuneCountInString(courier) > 64 {
-		return MedicineOrderView{}, InvalidField("courier", "must be at most 64 characters")
-	}
-	set := map[string]any{"courier": courier}
-	if in.ETA != nil {
-		if in.ETA.Before(s.clock.Now()) {
-			return MedicineOrderView{}, InvalidField("eta", "must not be in the past")
-		}
-		set["eta"] = in.ETA.UTC()
-	}
-	return s.transition(ctx, s.staffLoader(p, id), medicineMove{to: model.MedicineDispatched, by: contractActorOf(p), set: set})
-}
-
-// Deliver records the hand-over of a dispatched order. The resident's
-// 6-digit code must match: a wrong code is 422 handover_code_mismatch with
-// the tries left (counted by a conditional update), and after
-// MedicineHandoverTries wrong codes delivery is locked (409 handover_locked)
-// until staff reset the code.
-func (s *MedicineService) Deliver(ctx context.Context, p Principal, id int64, code string) (MedicineOrderView, error) {
-	db := s.db.WithContext(ctx)
-	o, err := s.staffOrder(db, p, id)
-	if err != nil {
-		return MedicineOrderView{}, err
-	}
-	if o.Status != model.MedicineDispatched {
-		return MedicineOrderView{}, ErrInvalidTransition.Msg("only a dispatched order can be delivered").With(map[string]any{"status": o.Status})
-	}
-	if o.HandoverFailures >= MedicineHandoverTries {
-		return MedicineOrderView{}, ErrHandoverLocked
-	}
-	want, err := s.pii.Open(o.HandoverCode)
-	if err != nil {
-		return MedicineOrderView{}, err
-	}
-	if subtle.ConstantTimeCompare([]byte(code), []byte(want)) == 1 {
-		// The stored (sealed) code in the condition: a concurrent reset wins.
-		return s.transition(ctx, s.staffLoader(p, id), medicineMove{to: model.MedicineDelivered, by: contractActorOf(p),
-			set:   map[string]any{"delivered_at": s.clock.Now()},
-			where: []any{"handover_failures < ? AND handover_code = ?", MedicineHandoverTries, o.HandoverCode}})
-	}
-	left := 0
-	err = db.Transaction(func(tx *gorm.DB) error {
-		res := tx.Model(&model.MedicineOrder{}).
-			Where("id = ? AND status = ? AND handover_failures < ?", o.ID, model.MedicineDispatched, MedicineHandoverTries).
-			Updates(map[string]any{"handover_failures": gorm.Expr("handover_failures + 1"), "updated_at": s.clock.Now()})
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return s.lostRace(tx, o.ID)
-		}
-		var cur model.MedicineOrder
-		if err := tx.Select("id", "handover_failures").First(&cur, o.ID).Error; err != nil {
-			return err
-		}
-		left = MedicineHandoverTries - cur.HandoverFailures
-		if left > 0 {
-			return nil
-		}
-		s.log.Warn("medicine hand-over locked after wrong codes", "order_id", o.ID, "by", p.UserID)
-		return s.notify.Notify(tx, Notice{UserID: o.UserID, Event: EventMedicineHandoverLocked, Title: "送药交接已锁定",
-			Body:    "交接码多次输入错误，交接已锁定。工作人员重置后会生成新的交接码，请留意订单。",
-			RefType: "medicine_order", RefID: o.ID})
-	})
-	if err != nil {
-		return MedicineOrderView{}, err
-	}
-	return MedicineOrderView{}, ErrHandoverCodeMismatch.Msg("the hand-over code is wrong; %d tries left", left).
-		With(map[string]any{"tries_left": left})
-}
-
-// ResetHandover gives a dispatched order a new hand-over code and clears the
-// wrong tries (after a lock, or when the resident lost the code). The new
-// code shows on the resident's order; they are notified.
-func (s *MedicineService) ResetHandover(ctx context.Context, p Principal, id int64) (MedicineOrderView, error) {
-	var view MedicineOrderView
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		o, err := s.staffOrder(tx, p, id)
-		if err != nil {
-			return err
-		}
-		if o.Status != model.MedicineDispatched {
-			return ErrInvalidTransition.Msg("only a dispatched order has a hand-over to reset").With(map[string]any{"status": o.Status})
-		}
-		code, err := newHandoverCode()
-		if err != nil {
-			return err
-		}
-		if code, err = s.seal(code); err != nil {
-			return err
-		}
-		now := s.clock.Now()
-		res := tx.Model(&model.MedicineOrder{}).Where("id = ? AND status = ?", o.ID, model.MedicineDispatched).
-			Updates(map[string]any{"handover_code": code, "handover_failures": 0, "updated_at": now})
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return s.lostRace(tx, o.ID)
-		}
-		if err := tx.Create(&model.MedicineOrderEvent{OrderID: o.ID, FromStatus: o.Status, ToStatus: o.Status, At: now,
-			ByUserID: p.UserID, ByRole: p.Role, Reason: "hand-over code reset"}).Error; err != nil {
-			return err
-		}
-		if err := s.notify.Notify(tx, Notice{UserID: o.UserID, Event: EventMedicineHandoverReset, Title: "交接码已更新",
-			Body: "工作人员已为您的送药订单生成新的交接码，请在订单中查看。", RefType: "medicine_order", RefID: o.ID}); err != nil {
-			return err
-		}
-		if err := tx.First(&o, o.ID).Error; err != nil {
-			return err
-		}
-		view, err = s.view(tx, o)
-		return err
-	})
-	if err != nil {
-		return MedicineOrderView{}, err
-	}
-	s.log.Info("medicine hand-over reset", "order_id", id, "by", p.UserID)
-	return view, nil
-}

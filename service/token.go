@@ -16,6 +16,9 @@ type Principal struct {
 	// Version is the user's auth version when the token was issued; a token
 	// of an older version is refused (see AuthService.Authorize).
 	Version int
+	// Scope is whom the caller acts for, set by the route group (never by
+	// the token): zero is the caller's own family.
+	Scope Scope
 }
 
 // IsStaff reports staff or admin.
