@@ -63,7 +63,7 @@ var medicineMachine = &Machine{
 		{model.MedicineApproved, model.MedicineDispatched, []string{SideStaff}},
 		{model.MedicineApproved, model.MedicineCancelled, []string{SideResident, SideSystem}},
 		{model.MedicineDispatched, model.MedicineDelivered, []string{SideStaff}},
-		{model.MedicineDispatched, model.MedicineDispatched, []string{SideStaff}}, // hand-over reset, wrong code
+		{model.MedicineDispatched, model.MedicineDispatched, []string{SideStaff}},  // hand-over reset, wrong code
 		{model.MedicineDelivered, model.MedicineDelivered, []string{SideResident}}, // reordered
 	},
 	model: func() any { return &model.MedicineOrder{} },
@@ -302,4 +302,3 @@ func (s *MedicineService) Reorder(ctx context.Context, p Principal, id int64) (M
 	s.log.Info("medicine order reordered", "order_id", view.Order.ID, "reorder_of", id)
 	return view, nil
 }
-

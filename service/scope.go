@@ -45,4 +45,3 @@ func (p Principal) Apply(q *gorm.DB, c Cols) *gorm.DB {
 	}
 	return q.Where(col+" = ?", val)
 }
-
