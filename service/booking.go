@@ -272,15 +272,10 @@ func (s *BookingService) List(ctx context.Context, p Principal, f BookingFilter,
 	limit := pageLimit(pg.Limit)
 	staffView := p.Scope != ScopeSelf
 	q := p.Apply(s.db.WithContext(ctx).Model(&model.Booking{}), ownerClinic)
-	if p.Scope == ScopeNetwork && f.ClinicID != 0 {
-		q = q.Where("clinic_id = ?", f.ClinicID)
+	if p.Scope == ScopeNetwork {
+		q = filterBy(q, "clinic_id", f.ClinicID)
 	}
-	if f.Status != "" {
-		q = q.Where("status = ?", f.Status)
-	}
-	if f.SessionID != 0 {
-		q = q.Where("session_id = ?", f.SessionID)
-	}
+	q = filterBy(q, "status", f.Status, "session_id", f.SessionID)
 	if f.Date != "" {
 		day, err := time.ParseInLocation(dateLayout, f.Date, s.loc)
 		if err != nil {

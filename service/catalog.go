@@ -172,9 +172,7 @@ func (s *CatalogService) Clinic(ctx context.Context, id int64) (model.Clinic, er
 // Experts lists experts, optionally of one clinic, by id.
 func (s *CatalogService) Experts(ctx context.Context, clinicID int64, p pagination.Page) ([]model.Expert, string, error) {
 	q := s.db.WithContext(ctx)
-	if clinicID != 0 {
-		q = q.Where("clinic_id = ?", clinicID)
-	}
+	q = filterBy(q, "clinic_id", clinicID)
 	return findPageByID(q, p, false, func(e model.Expert) int64 { return e.ID })
 }
 
@@ -193,12 +191,7 @@ type ServiceFilter struct {
 // Services lists services by id.
 func (s *CatalogService) Services(ctx context.Context, f ServiceFilter, p pagination.Page) ([]model.Service, string, error) {
 	q := s.db.WithContext(ctx)
-	if f.Kind != "" {
-		q = q.Where("kind = ?", f.Kind)
-	}
-	if f.ClinicID != 0 {
-		q = q.Where("clinic_id = ?", f.ClinicID)
-	}
+	q = filterBy(q, "kind", f.Kind, "clinic_id", f.ClinicID)
 	return findPageByID(q, p, false, func(sv model.Service) int64 { return sv.ID })
 }
 
@@ -275,18 +268,7 @@ func (s *CatalogService) sessions(ctx context.Context, f SessionFilter, p pagina
 	limit := pageLimit(p.Limit)
 	now := s.clock.Now()
 	q := s.db.WithContext(ctx).Model(&model.Session{})
-	if f.Kind != "" {
-		q = q.Where("kind = ?", f.Kind)
-	}
-	if f.ClinicID != 0 {
-		q = q.Where("clinic_id = ?", f.ClinicID)
-	}
-	if f.ExpertID != 0 {
-		q = q.Where("expert_id = ?", f.ExpertID)
-	}
-	if f.ServiceID != 0 {
-		q = q.Where("service_id = ?", f.ServiceID)
-	}
+	q = filterBy(q, "kind", f.Kind, "clinic_id", f.ClinicID, "expert_id", f.ExpertID, "service_id", f.ServiceID)
 	from := now
 	if f.From != nil {
 		from = f.From.UTC()

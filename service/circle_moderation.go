@@ -63,16 +63,7 @@ type StaffPostFilter struct {
 // pending_review queue).
 func (s *CircleService) StaffPosts(ctx context.Context, p Principal, f StaffPostFilter, pg pagination.Page) ([]PostView, string, error) {
 	db := s.db.WithContext(ctx)
-	q := db.Model(&model.Post{})
-	if f.Status != "" {
-		q = q.Where("status = ?", f.Status)
-	}
-	if f.CircleID != 0 {
-		q = q.Where("circle_id = ?", f.CircleID)
-	}
-	if f.UserID != 0 {
-		q = q.Where("user_id = ?", f.UserID)
-	}
+	q := filterBy(db.Model(&model.Post{}), "status", f.Status, "circle_id", f.CircleID, "user_id", f.UserID)
 	rows, next, err := findPageByID(q, pg, true, func(r model.Post) int64 { return r.ID })
 	if err != nil {
 		return nil, "", err
@@ -170,13 +161,7 @@ type StaffCommentFilter struct {
 // StaffComments lists comments in any state, newest first.
 func (s *CircleService) StaffComments(ctx context.Context, p Principal, f StaffCommentFilter, pg pagination.Page) ([]CommentView, string, error) {
 	db := s.db.WithContext(ctx)
-	q := db.Model(&model.PostComment{})
-	if f.Status != "" {
-		q = q.Where("status = ?", f.Status)
-	}
-	if f.PostID != 0 {
-		q = q.Where("post_id = ?", f.PostID)
-	}
+	q := filterBy(db.Model(&model.PostComment{}), "status", f.Status, "post_id", f.PostID)
 	rows, next, err := findPageByID(q, pg, true, func(r model.PostComment) int64 { return r.ID })
 	if err != nil {
 		return nil, "", err
@@ -290,12 +275,7 @@ func (s *CircleService) Reports(ctx context.Context, p Principal, f ReportFilter
 	}
 	db := s.db.WithContext(ctx)
 	q := db.Where("status = ? AND id > ?", f.Status, cur.ID)
-	if f.CircleID != 0 {
-		q = q.Where("circle_id = ?", f.CircleID)
-	}
-	if f.PostID != 0 {
-		q = q.Where("post_id = ?", f.PostID)
-	}
+	q = filterBy(q, "circle_id", f.CircleID, "post_id", f.PostID)
 	var rows []model.PostReport
 	if err := q.Order("id").Limit(limit + 1).Find(&rows).Error; err != nil {
 		return nil, "", err
@@ -480,15 +460,7 @@ func (s *CircleService) ModerationLogs(ctx context.Context, f ModerationLogFilte
 	if f.ActorID != nil {
 		q = q.Where("actor_id = ?", *f.ActorID)
 	}
-	if f.Action != "" {
-		q = q.Where("action = ?", f.Action)
-	}
-	if f.TargetType != "" {
-		q = q.Where("target_type = ?", f.TargetType)
-	}
-	if f.TargetID != 0 {
-		q = q.Where("target_id = ?", f.TargetID)
-	}
+	q = filterBy(q, "action", f.Action, "target_type", f.TargetType, "target_id", f.TargetID)
 	rows, next, err := findPageByID(q, pg, true, func(r model.ModerationLog) int64 { return r.ID })
 	if err != nil {
 		return nil, "", err

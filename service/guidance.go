@@ -162,9 +162,7 @@ func validateFilter(f ArticleFilter, staff bool) error {
 }
 
 func filterCategoryStage(q *gorm.DB, f ArticleFilter) *gorm.DB {
-	if f.Category != "" {
-		q = q.Where("category = ?", f.Category)
-	}
+	q = filterBy(q, "category", f.Category)
 	if f.Stage != "" {
 		q = q.Where("stages LIKE ? ESCAPE '!'", likeContains(`"`+f.Stage+`"`))
 	}
@@ -261,12 +259,8 @@ func (s *GuidanceService) StaffList(ctx context.Context, p Principal, f ArticleF
 	}
 	limit := pageLimit(pg.Limit)
 	q := filterCategoryStage(s.db.WithContext(ctx).Table("articles"), f)
-	if !p.IsAdmin() {
-		q = q.Where("clinic_id = ?", p.ClinicID)
-	}
-	if f.Status != "" {
-		q = q.Where("status = ?", f.Status)
-	}
+	q = p.Apply(q, Cols{Clinic: "clinic_id"})
+	q = filterBy(q, "status", f.Status)
 	if len(terms) > 0 {
 		where, args := searchWhere(mode, terms)
 		q = q.Where(where, args...)

@@ -57,3 +57,26 @@ func findPageByID[T any](q *gorm.DB, p pagination.Page, newestFirst bool, id fun
 	rows = rows[:limit]
 	return rows, pagination.Encode(idCursor{ID: id(rows[limit-1])}), nil
 }
+
+// filterBy adds "col = value" to q for each (col, value) pair whose value is
+// set (not "" and not 0): the optional filters of a list.
+func filterBy(q *gorm.DB, pairs ...any) *gorm.DB {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		switch v := pairs[i+1].(type) {
+		case string:
+			if v == "" {
+				continue
+			}
+		case int64:
+			if v == 0 {
+				continue
+			}
+		case int:
+			if v == 0 {
+				continue
+			}
+		}
+		q = q.Where(pairs[i].(string)+" = ?", pairs[i+1])
+	}
+	return q
+}
