@@ -39,14 +39,9 @@ type Booking struct {
 
 // BookingEvent is one transition in a booking's history.
 type BookingEvent struct {
-	ID         int64     `gorm:"primaryKey"`
-	BookingID  int64     `gorm:"not null;index"`
-	FromStatus string    `gorm:"size:16;not null;default:''"`
-	ToStatus   string    `gorm:"size:16;not null"`
-	At         time.Time `gorm:"not null"`
-	ByUserID   int64     `gorm:"not null;default:0"`
-	ByRole     string    `gorm:"size:16;not null"`
-	Reason     string    `gorm:"size:255;not null;default:''"`
+	ID         int64 `gorm:"primaryKey"`
+	BookingID  int64 `gorm:"not null;index"`
+	Transition `gorm:"embedded"`
 }
 
 // BookingSuspension stops a member from booking until EndsAt (no-shows).

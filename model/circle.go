@@ -149,13 +149,8 @@ func circleModels() []any {
 // TextEvent is one transition in the history of a post or a comment (the
 // author's own changes too; staff actions are also in ModerationLog).
 type TextEvent struct {
-	ID         int64     `gorm:"primaryKey"`
-	TargetType string    `gorm:"size:16;not null;index:ix_text_event_target,priority:1"` // post, comment
-	TargetID   int64     `gorm:"not null;index:ix_text_event_target,priority:2"`
-	FromStatus string    `gorm:"size:16;not null;default:''"`
-	ToStatus   string    `gorm:"size:16;not null"`
-	At         time.Time `gorm:"not null"`
-	ByUserID   int64     `gorm:"not null;default:0"`
-	ByRole     string    `gorm:"size:16;not null"`
-	Reason     string    `gorm:"size:255;not null;default:''"`
+	ID         int64  `gorm:"primaryKey"`
+	TargetType string `gorm:"size:16;not null;index:ix_text_event_target,priority:1"` // post, comment
+	TargetID   int64  `gorm:"not null;index:ix_text_event_target,priority:2"`
+	Transition `gorm:"embedded"`
 }

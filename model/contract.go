@@ -94,14 +94,9 @@ type ContractMember struct {
 
 // ContractEvent is one transition in a contract's history.
 type ContractEvent struct {
-	ID         int64     `gorm:"primaryKey"`
-	ContractID int64     `gorm:"not null;index"`
-	FromStatus string    `gorm:"size:16;not null;default:''"`
-	ToStatus   string    `gorm:"size:16;not null"`
-	At         time.Time `gorm:"not null"`
-	ByUserID   int64     `gorm:"not null;default:0"`
-	ByRole     string    `gorm:"size:16;not null"`
-	Reason     string    `gorm:"size:255;not null;default:''"`
+	ID         int64 `gorm:"primaryKey"`
+	ContractID int64 `gorm:"not null;index"`
+	Transition `gorm:"embedded"`
 }
 
 func contractModels() []any {

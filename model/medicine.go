@@ -53,14 +53,9 @@ type MedicineOrderItem struct {
 
 // MedicineOrderEvent is one transition in a medicine order's history.
 type MedicineOrderEvent struct {
-	ID         int64     `gorm:"primaryKey"`
-	OrderID    int64     `gorm:"not null;index"`
-	FromStatus string    `gorm:"size:16;not null;default:''"`
-	ToStatus   string    `gorm:"size:16;not null"`
-	At         time.Time `gorm:"not null"`
-	ByUserID   int64     `gorm:"not null;default:0"`
-	ByRole     string    `gorm:"size:16;not null"`
-	Reason     string    `gorm:"size:255;not null;default:''"`
+	ID         int64 `gorm:"primaryKey"`
+	OrderID    int64 `gorm:"not null;index"`
+	Transition `gorm:"embedded"`
 }
 
 func medicineModels() []any {

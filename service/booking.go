@@ -48,8 +48,7 @@ var bookingMachine = &Machine{
 	},
 	model: func() any { return &model.Booking{} },
 	event: func(st Step, at time.Time) any {
-		return &model.BookingEvent{BookingID: st.ID, FromStatus: st.From, ToStatus: st.To, At: at,
-			ByUserID: st.By.UserID, ByRole: st.By.Role, Reason: historyReason(st.Reason)}
+		return &model.BookingEvent{BookingID: st.ID, Transition: st.record(at)}
 	},
 	before: takeOrFreeSeat,
 }

@@ -45,8 +45,7 @@ var textStates = []string{model.PostPendingReview, model.PostPublished, model.Po
 // textEvent builds the history row of a post or comment move.
 func textEvent(target string) func(st Step, at time.Time) any {
 	return func(st Step, at time.Time) any {
-		return &model.TextEvent{TargetType: target, TargetID: st.ID, FromStatus: st.From, ToStatus: st.To, At: at,
-			ByUserID: st.By.UserID, ByRole: st.By.Role, Reason: historyReason(st.Reason)}
+		return &model.TextEvent{TargetType: target, TargetID: st.ID, Transition: st.record(at)}
 	}
 }
 

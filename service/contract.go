@@ -64,8 +64,7 @@ var contractMachine = &Machine{
 	},
 	model: func() any { return &model.FamilyContract{} },
 	event: func(st Step, at time.Time) any {
-		return &model.ContractEvent{ContractID: st.ID, FromStatus: st.From, ToStatus: st.To, At: at,
-			ByUserID: st.By.UserID, ByRole: st.By.Role, Reason: historyReason(st.Reason)}
+		return &model.ContractEvent{ContractID: st.ID, Transition: st.record(at)}
 	},
 	after: func(tx *gorm.DB, st Step, _ time.Time) error {
 		switch {

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"time"
 
+	"familycare/model"
+
 	"gorm.io/gorm"
 )
 
@@ -171,8 +173,11 @@ func (m *Machine) Apply(tx *gorm.DB, at time.Time, st Step) error {
 	return nil
 }
 
+// record is the step as its history row keeps it.
+func (st Step) record(at time.Time) model.Transition {
+	return model.Transition{FromStatus: st.From, ToStatus: st.To, At: at, ByUserID: st.By.UserID, ByRole: st.By.Role,
+		Reason: truncate(st.Reason, 255)}
+}
+
 // lostRace reports a move another process made first (jobs skip those).
 func lostRace(err error) bool { return errors.Is(err, ErrInvalidTransition) }
-
-// historyReason is a reason as a history column holds it.
-func historyReason(r string) string { return truncate(r, 255) }

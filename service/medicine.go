@@ -68,8 +68,7 @@ var medicineMachine = &Machine{
 	},
 	model: func() any { return &model.MedicineOrder{} },
 	event: func(st Step, at time.Time) any {
-		return &model.MedicineOrderEvent{OrderID: st.ID, FromStatus: st.From, ToStatus: st.To, At: at,
-			ByUserID: st.By.UserID, ByRole: st.By.Role, Reason: historyReason(st.Reason)}
+		return &model.MedicineOrderEvent{OrderID: st.ID, Transition: st.record(at)}
 	},
 }
 
