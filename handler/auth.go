@@ -1,6 +1,7 @@
 package handler
 
 import (
+	"net/http"
 	"time"
 
 	"familycare/model"
@@ -83,11 +84,7 @@ func (a *API) wechatLogin(c *gin.Context) {
 		return
 	}
 	s, err := a.svc.Auth.WeChatLogin(c.Request.Context(), req.Code)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toLogin(s))
+	reply(c, http.StatusOK, err, func() any { return a.toLogin(s) })
 }
 
 // DevLoginRequest signs in without WeChat (dev only).
@@ -113,11 +110,7 @@ func (a *API) devLogin(c *gin.Context) {
 		return
 	}
 	s, err := a.svc.Auth.DevLogin(c.Request.Context(), req.OpenID, req.Role, req.ClinicID)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toLogin(s))
+	reply(c, http.StatusOK, err, func() any { return a.toLogin(s) })
 }
 
 // refresh godoc
@@ -130,11 +123,7 @@ func (a *API) devLogin(c *gin.Context) {
 // @Router    /api/v1/auth/refresh [post]
 func (a *API) refresh(c *gin.Context) {
 	s, err := a.svc.Auth.Refresh(c.Request.Context(), principal(c).UserID)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toLogin(s))
+	reply(c, http.StatusOK, err, func() any { return a.toLogin(s) })
 }
 
 // PhoneRequest carries a getPhoneNumber code.
@@ -160,11 +149,7 @@ func (a *API) bindPhone(c *gin.Context) {
 		return
 	}
 	u, err := a.svc.Auth.BindPhone(c.Request.Context(), principal(c).UserID, req.Code)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toUser(u))
+	reply(c, http.StatusOK, err, func() any { return a.toUser(u) })
 }
 
 // RoleRequest sets a user's role.
@@ -196,9 +181,5 @@ func (a *API) setRole(c *gin.Context) {
 		return
 	}
 	u, err := a.svc.Auth.SetRole(c.Request.Context(), id, req.Role, req.ClinicID)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toUser(u))
+	reply(c, http.StatusOK, err, func() any { return a.toUser(u) })
 }

@@ -112,11 +112,7 @@ func (a *API) createBooking(c *gin.Context) {
 	}
 	v, err := a.svc.Bookings.Create(c.Request.Context(), principal(c), service.NewBooking{
 		SessionID: req.SessionID, MemberID: req.MemberID, Note: req.Note, JoinWaitlist: req.JoinWaitlist})
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	created(c, a.toBooking(v))
+	reply(c, http.StatusCreated, err, func() any { return a.toBooking(v) })
 }
 
 // BookingQuery filters a resident's bookings.
@@ -145,11 +141,7 @@ func (a *API) listBookings(c *gin.Context) {
 		return
 	}
 	rows, next, err := a.svc.Bookings.List(c.Request.Context(), principal(c), service.BookingFilter{Status: q.Status}, p)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toBookingList(rows, next))
+	reply(c, http.StatusOK, err, func() any { return a.toBookingList(rows, next) })
 }
 
 // getBooking godoc
@@ -171,11 +163,7 @@ func (a *API) booking(c *gin.Context) {
 		return
 	}
 	v, err := a.svc.Bookings.Get(c.Request.Context(), principal(c), id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toBooking(v))
+	reply(c, http.StatusOK, err, func() any { return a.toBooking(v) })
 }
 
 // ReasonRequest carries an optional reason.
@@ -205,11 +193,7 @@ func (a *API) cancelBooking(c *gin.Context) {
 		return
 	}
 	v, err := a.svc.Bookings.Cancel(c.Request.Context(), principal(c), id, req.Reason)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toBooking(v))
+	reply(c, http.StatusOK, err, func() any { return a.toBooking(v) })
 }
 
 // StaffBookingQuery filters a clinic's bookings.
@@ -246,11 +230,7 @@ func (a *API) staffListBookings(c *gin.Context) {
 	}
 	rows, next, err := a.svc.Bookings.List(c.Request.Context(), principal(c),
 		service.BookingFilter{Status: q.Status, SessionID: q.SessionID, Date: q.Date, ClinicID: q.ClinicID}, p)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toBookingList(rows, next))
+	reply(c, http.StatusOK, err, func() any { return a.toBookingList(rows, next) })
 }
 
 // staffGetBooking godoc
@@ -275,11 +255,7 @@ func (a *API) staffTransition(c *gin.Context, act func(ctx context.Context, p se
 		return
 	}
 	v, err := act(c.Request.Context(), principal(c), id, req.Reason)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toBooking(v))
+	reply(c, http.StatusOK, err, func() any { return a.toBooking(v) })
 }
 
 // confirmBooking godoc
@@ -379,11 +355,7 @@ func (a *API) createSession(c *gin.Context) {
 	}
 	v, err := a.svc.Catalog.CreateSession(c.Request.Context(), principal(c), service.NewSession{
 		ServiceID: req.ServiceID, ExpertID: req.ExpertID, StartsAt: starts, EndsAt: ends, Capacity: req.Capacity})
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	created(c, a.toSession(v))
+	reply(c, http.StatusCreated, err, func() any { return a.toSession(v) })
 }
 
 // SessionPatch changes capacity or cancels a session.
@@ -422,11 +394,7 @@ func (a *API) patchSession(c *gin.Context) {
 	}
 	v, err := a.svc.Bookings.UpdateSession(c.Request.Context(), principal(c), id, service.SessionChange{
 		Capacity: req.Capacity, Cancel: req.Status == model.SessionCancelled, Reason: req.Reason})
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toSession(v))
+	reply(c, http.StatusOK, err, func() any { return a.toSession(v) })
 }
 
 // ScheduleRequest is a recurring schedule.

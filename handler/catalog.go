@@ -89,11 +89,7 @@ func (a *API) getClinic(c *gin.Context) {
 		return
 	}
 	cl, err := a.svc.Catalog.Clinic(c.Request.Context(), id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, toClinic(cl))
+	reply(c, http.StatusOK, err, func() any { return toClinic(cl) })
 }
 
 // ExpertDTO is a 名医工作室 expert.
@@ -166,11 +162,7 @@ func (a *API) getExpert(c *gin.Context) {
 		return
 	}
 	e, err := a.svc.Catalog.Expert(c.Request.Context(), id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, toExpert(e))
+	reply(c, http.StatusOK, err, func() any { return toExpert(e) })
 }
 
 // ServiceDTO is something a clinic offers in sessions.
@@ -419,9 +411,5 @@ func (a *API) getSession(c *gin.Context) {
 		return
 	}
 	v, err := a.svc.Catalog.Session(c.Request.Context(), id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toSession(v))
+	reply(c, http.StatusOK, err, func() any { return a.toSession(v) })
 }

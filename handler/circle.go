@@ -100,11 +100,7 @@ func (a *API) joinCircle(c *gin.Context) {
 		return
 	}
 	v, err := a.svc.Circles.Join(c.Request.Context(), principal(c), id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, toCircle(v))
+	reply(c, http.StatusOK, err, func() any { return toCircle(v) })
 }
 
 // leaveCircle godoc
@@ -123,11 +119,7 @@ func (a *API) leaveCircle(c *gin.Context) {
 		return
 	}
 	v, err := a.svc.Circles.Leave(c.Request.Context(), principal(c), id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, toCircle(v))
+	reply(c, http.StatusOK, err, func() any { return toCircle(v) })
 }
 
 // CircleRequest creates a circle (admins).
@@ -157,11 +149,7 @@ func (a *API) createCircle(c *gin.Context) {
 	}
 	v, err := a.svc.Circles.CreateCircle(c.Request.Context(), principal(c),
 		service.CircleInput{Slug: req.Slug, Name: req.Name, Description: req.Description, Stage: req.Stage})
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	created(c, toCircle(v))
+	reply(c, http.StatusCreated, err, func() any { return toCircle(v) })
 }
 
 // AuthorDTO is who wrote a post or comment.
@@ -251,11 +239,7 @@ func (a *API) listPosts(c *gin.Context) {
 		return
 	}
 	ps, next, err := a.svc.Circles.Feed(c.Request.Context(), principal(c), id, p)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toPostList(ps, next))
+	reply(c, http.StatusOK, err, func() any { return a.toPostList(ps, next) })
 }
 
 // PostRequest creates a post.
@@ -296,11 +280,7 @@ func (a *API) createPost(c *gin.Context) {
 	}
 	v, err := a.svc.Circles.CreatePost(c.Request.Context(), principal(c), id,
 		service.PostInput{Content: req.Content, ImageURLs: req.ImageURLs, Anonymous: req.Anonymous})
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	created(c, a.toPost(v))
+	reply(c, http.StatusCreated, err, func() any { return a.toPost(v) })
 }
 
 // getPost godoc
@@ -319,11 +299,7 @@ func (a *API) getPost(c *gin.Context) {
 		return
 	}
 	v, err := a.svc.Circles.Post(c.Request.Context(), principal(c), id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toPost(v))
+	reply(c, http.StatusOK, err, func() any { return a.toPost(v) })
 }
 
 // deletePost godoc
@@ -415,11 +391,7 @@ func (a *API) listComments(c *gin.Context) {
 		return
 	}
 	cs, next, err := a.svc.Circles.Comments(c.Request.Context(), principal(c), id, p)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toCommentList(cs, next))
+	reply(c, http.StatusOK, err, func() any { return a.toCommentList(cs, next) })
 }
 
 // CommentRequest creates a comment.
@@ -456,11 +428,7 @@ func (a *API) createComment(c *gin.Context) {
 		return
 	}
 	v, err := a.svc.Circles.CreateComment(c.Request.Context(), principal(c), id, req.Content)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	created(c, a.toComment(v))
+	reply(c, http.StatusCreated, err, func() any { return a.toComment(v) })
 }
 
 // LikeDTO is the caller's like of a post.
@@ -510,11 +478,7 @@ func (a *API) circleLike(c *gin.Context, like bool) {
 	} else {
 		v, err = a.svc.Circles.Unlike(c.Request.Context(), principal(c), id)
 	}
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, LikeDTO{PostID: v.ID, Liked: v.Liked, LikeCount: v.LikeCount})
+	reply(c, http.StatusOK, err, func() any { return LikeDTO{PostID: v.ID, Liked: v.Liked, LikeCount: v.LikeCount} })
 }
 
 // ReportRequest reports a post.
@@ -573,9 +537,5 @@ func (a *API) reportPost(c *gin.Context) {
 		return
 	}
 	r, err := a.svc.Circles.Report(c.Request.Context(), principal(c), id, req.Reason)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	created(c, a.toReport(service.ReportView{PostReport: r}))
+	reply(c, http.StatusCreated, err, func() any { return a.toReport(service.ReportView{PostReport: r}) })
 }

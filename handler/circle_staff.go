@@ -46,11 +46,7 @@ func (a *API) staffPosts(c *gin.Context) {
 	}
 	ps, next, err := a.svc.Circles.StaffPosts(c.Request.Context(), principal(c),
 		service.StaffPostFilter{Status: q.Status, CircleID: q.CircleID, UserID: q.UserID}, p)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toPostList(ps, next))
+	reply(c, http.StatusOK, err, func() any { return a.toPostList(ps, next) })
 }
 
 // ModerationRequest gives the reason of a moderation action (required to
@@ -80,11 +76,7 @@ func (a *API) hidePost(c *gin.Context) {
 		return
 	}
 	v, err := a.svc.Circles.HidePost(c.Request.Context(), principal(c), id, req.Reason)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toPost(v))
+	reply(c, http.StatusOK, err, func() any { return a.toPost(v) })
 }
 
 // unhidePost godoc
@@ -108,11 +100,7 @@ func (a *API) unhidePost(c *gin.Context) {
 		return
 	}
 	v, err := a.svc.Circles.UnhidePost(c.Request.Context(), principal(c), id, req.Reason)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toPost(v))
+	reply(c, http.StatusOK, err, func() any { return a.toPost(v) })
 }
 
 func (a *API) circleModerationRequest(c *gin.Context) (int64, ModerationRequest, bool) {
@@ -155,11 +143,7 @@ func (a *API) staffComments(c *gin.Context) {
 	}
 	cs, next, err := a.svc.Circles.StaffComments(c.Request.Context(), principal(c),
 		service.StaffCommentFilter{Status: q.Status, PostID: q.PostID}, p)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toCommentList(cs, next))
+	reply(c, http.StatusOK, err, func() any { return a.toCommentList(cs, next) })
 }
 
 // hideComment godoc
@@ -183,11 +167,7 @@ func (a *API) hideComment(c *gin.Context) {
 		return
 	}
 	v, err := a.svc.Circles.HideComment(c.Request.Context(), principal(c), id, req.Reason)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toComment(v))
+	reply(c, http.StatusOK, err, func() any { return a.toComment(v) })
 }
 
 // unhideComment godoc
@@ -211,11 +191,7 @@ func (a *API) unhideComment(c *gin.Context) {
 		return
 	}
 	v, err := a.svc.Circles.UnhideComment(c.Request.Context(), principal(c), id, req.Reason)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toComment(v))
+	reply(c, http.StatusOK, err, func() any { return a.toComment(v) })
 }
 
 // ReportQuery filters the report queue.
@@ -289,11 +265,7 @@ func (a *API) dismissReport(c *gin.Context) {
 		return
 	}
 	r, err := a.svc.Circles.DismissReport(c.Request.Context(), principal(c), id, req.Reason)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toReport(r))
+	reply(c, http.StatusOK, err, func() any { return a.toReport(r) })
 }
 
 // MuteRequest mutes a user in every circle.
@@ -341,11 +313,7 @@ func (a *API) muteUser(c *gin.Context) {
 		return
 	}
 	m, err := a.svc.Circles.Mute(c.Request.Context(), principal(c), id, service.MuteInput{Until: req.Until, Reason: req.Reason})
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toMute(m))
+	reply(c, http.StatusOK, err, func() any { return a.toMute(m) })
 }
 
 // unmuteUser godoc

@@ -1,6 +1,7 @@
 package handler
 
 import (
+	"net/http"
 	"time"
 
 	"familycare/model"
@@ -222,11 +223,7 @@ func (a *API) contractApply(c *gin.Context) {
 		return
 	}
 	v, err := a.svc.Contracts.Apply(c.Request.Context(), principal(c), req.input())
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	created(c, a.toContract(v))
+	reply(c, http.StatusCreated, err, func() any { return a.toContract(v) })
 }
 
 // listContracts godoc
@@ -254,11 +251,7 @@ func (a *API) contracts(c *gin.Context) {
 		return
 	}
 	vs, next, err := a.svc.Contracts.List(c.Request.Context(), principal(c), q.Status, p)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toContractList(vs, next))
+	reply(c, http.StatusOK, err, func() any { return a.toContractList(vs, next) })
 }
 
 // getContract godoc
@@ -280,11 +273,7 @@ func (a *API) contract(c *gin.Context) {
 		return
 	}
 	v, err := a.svc.Contracts.Get(c.Request.Context(), principal(c), id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toContract(v))
+	reply(c, http.StatusOK, err, func() any { return a.toContract(v) })
 }
 
 // renewContract godoc
@@ -306,11 +295,7 @@ func (a *API) renewContract(c *gin.Context) {
 		return
 	}
 	v, err := a.svc.Contracts.Renew(c.Request.Context(), principal(c), id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	created(c, a.toContract(v))
+	reply(c, http.StatusCreated, err, func() any { return a.toContract(v) })
 }
 
 // terminateContract godoc
@@ -341,11 +326,7 @@ func (a *API) contractTerminate(c *gin.Context) {
 		return
 	}
 	v, err := a.svc.Contracts.Terminate(c.Request.Context(), principal(c), id, req.Reason)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toContract(v))
+	reply(c, http.StatusOK, err, func() any { return a.toContract(v) })
 }
 
 // staffApplyContract godoc
@@ -413,11 +394,7 @@ func (a *API) approveContract(c *gin.Context) {
 		return
 	}
 	v, err := a.svc.Contracts.Approve(c.Request.Context(), principal(c), id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toContract(v))
+	reply(c, http.StatusOK, err, func() any { return a.toContract(v) })
 }
 
 // rejectContract godoc
@@ -445,11 +422,7 @@ func (a *API) rejectContract(c *gin.Context) {
 		return
 	}
 	v, err := a.svc.Contracts.Reject(c.Request.Context(), principal(c), id, req.Reason)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toContract(v))
+	reply(c, http.StatusOK, err, func() any { return a.toContract(v) })
 }
 
 // staffTerminateContract godoc

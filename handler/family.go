@@ -32,11 +32,7 @@ func (a *API) familyRoutes(authed *gin.RouterGroup) {
 // @Router    /api/v1/me [get]
 func (a *API) getMe(c *gin.Context) {
 	u, err := a.svc.Family.Me(c.Request.Context(), principal(c).UserID)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toUser(u))
+	reply(c, http.StatusOK, err, func() any { return a.toUser(u) })
 }
 
 // ProfileRequest changes the caller's profile; absent fields stay.
@@ -63,11 +59,7 @@ func (a *API) patchMe(c *gin.Context) {
 	}
 	u, err := a.svc.Family.UpdateProfile(c.Request.Context(), principal(c).UserID,
 		service.ProfileUpdate{Nickname: req.Nickname, RealName: req.RealName, AvatarURL: req.AvatarURL})
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toUser(u))
+	reply(c, http.StatusOK, err, func() any { return a.toUser(u) })
 }
 
 // MemberDTO is a family member.
@@ -152,11 +144,7 @@ func (a *API) createMember(c *gin.Context) {
 		return
 	}
 	m, err := a.svc.Family.AddMember(c.Request.Context(), principal(c).UserID, req.input())
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	created(c, a.toMember(m))
+	reply(c, http.StatusCreated, err, func() any { return a.toMember(m) })
 }
 
 // getMember godoc
@@ -174,11 +162,7 @@ func (a *API) getMember(c *gin.Context) {
 		return
 	}
 	m, err := a.svc.Family.Member(c.Request.Context(), principal(c).UserID, id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toMember(m))
+	reply(c, http.StatusOK, err, func() any { return a.toMember(m) })
 }
 
 // patchMember godoc
@@ -203,11 +187,7 @@ func (a *API) patchMember(c *gin.Context) {
 		return
 	}
 	m, err := a.svc.Family.UpdateMember(c.Request.Context(), principal(c).UserID, id, req.input())
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toMember(m))
+	reply(c, http.StatusOK, err, func() any { return a.toMember(m) })
 }
 
 // deleteMember godoc

@@ -357,11 +357,7 @@ func (a *API) listFavorites(c *gin.Context) {
 		return
 	}
 	views, next, err := a.svc.Guidance.Favorites(c.Request.Context(), principal(c).UserID, pg)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toArticleList(views, next))
+	reply(c, http.StatusOK, err, func() any { return a.toArticleList(views, next) })
 }
 
 // staffListArticles godoc
@@ -392,11 +388,7 @@ func (a *API) staffListArticles(c *gin.Context) {
 	f := q.filter()
 	f.Status = q.Status
 	views, next, err := a.svc.Guidance.StaffList(c.Request.Context(), principal(c), f, pg)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toArticleList(views, next))
+	reply(c, http.StatusOK, err, func() any { return a.toArticleList(views, next) })
 }
 
 // createArticle godoc
@@ -419,11 +411,7 @@ func (a *API) createArticle(c *gin.Context) {
 		return
 	}
 	v, err := a.svc.Guidance.Create(c.Request.Context(), principal(c), req.input())
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	created(c, a.toArticle(v))
+	reply(c, http.StatusCreated, err, func() any { return a.toArticle(v) })
 }
 
 // updateArticle godoc
@@ -451,11 +439,7 @@ func (a *API) updateArticle(c *gin.Context) {
 		return
 	}
 	v, err := a.svc.Guidance.Update(c.Request.Context(), principal(c), id, req.input())
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toArticle(v))
+	reply(c, http.StatusOK, err, func() any { return a.toArticle(v) })
 }
 
 // publishArticle godoc
@@ -496,9 +480,5 @@ func (a *API) articleTransition(c *gin.Context, move func(ctx context.Context, p
 		return
 	}
 	v, err := move(c.Request.Context(), principal(c), id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toArticle(v))
+	reply(c, http.StatusOK, err, func() any { return a.toArticle(v) })
 }

@@ -1,6 +1,7 @@
 package handler
 
 import (
+	"net/http"
 	"time"
 
 	"familycare/service"
@@ -183,11 +184,7 @@ func (a *API) createMedicineOrder(c *gin.Context) {
 		return
 	}
 	v, err := a.svc.Medicine.Create(c.Request.Context(), principal(c), req.input())
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	created(c, a.toMedicineOrder(v, true))
+	reply(c, http.StatusCreated, err, func() any { return a.toMedicineOrder(v, true) })
 }
 
 // listMedicineOrders godoc
@@ -217,11 +214,7 @@ func (a *API) medicineOrders(c *gin.Context) {
 	}
 	pr := principal(c)
 	vs, next, err := a.svc.Medicine.List(c.Request.Context(), pr, q.Status, p)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toMedicineOrderList(vs, next, pr.Scope == service.ScopeSelf))
+	reply(c, http.StatusOK, err, func() any { return a.toMedicineOrderList(vs, next, pr.Scope == service.ScopeSelf) })
 }
 
 // getMedicineOrder godoc
@@ -244,11 +237,7 @@ func (a *API) medicineOrder(c *gin.Context) {
 	}
 	pr := principal(c)
 	v, err := a.svc.Medicine.Get(c.Request.Context(), pr, id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toMedicineOrder(v, pr.Scope == service.ScopeSelf))
+	reply(c, http.StatusOK, err, func() any { return a.toMedicineOrder(v, pr.Scope == service.ScopeSelf) })
 }
 
 // cancelMedicineOrder godoc
@@ -275,11 +264,7 @@ func (a *API) cancelMedicineOrder(c *gin.Context) {
 		return
 	}
 	v, err := a.svc.Medicine.Cancel(c.Request.Context(), principal(c), id, req.Reason)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toMedicineOrder(v, true))
+	reply(c, http.StatusOK, err, func() any { return a.toMedicineOrder(v, true) })
 }
 
 // reorderMedicine godoc
@@ -302,11 +287,7 @@ func (a *API) reorderMedicine(c *gin.Context) {
 		return
 	}
 	v, err := a.svc.Medicine.Reorder(c.Request.Context(), principal(c), id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	created(c, a.toMedicineOrder(v, true))
+	reply(c, http.StatusCreated, err, func() any { return a.toMedicineOrder(v, true) })
 }
 
 // staffListMedicineOrders godoc
@@ -356,11 +337,7 @@ func (a *API) approveMedicineOrder(c *gin.Context) {
 		return
 	}
 	v, err := a.svc.Medicine.Approve(c.Request.Context(), principal(c), id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toMedicineOrder(v, false))
+	reply(c, http.StatusOK, err, func() any { return a.toMedicineOrder(v, false) })
 }
 
 // rejectMedicineOrder godoc
@@ -388,11 +365,7 @@ func (a *API) rejectMedicineOrder(c *gin.Context) {
 		return
 	}
 	v, err := a.svc.Medicine.Reject(c.Request.Context(), principal(c), id, req.Reason)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toMedicineOrder(v, false))
+	reply(c, http.StatusOK, err, func() any { return a.toMedicineOrder(v, false) })
 }
 
 // dispatchMedicineOrder godoc
@@ -429,11 +402,7 @@ func (a *API) dispatchMedicineOrder(c *gin.Context) {
 		in.ETA = &eta
 	}
 	v, err := a.svc.Medicine.Dispatch(c.Request.Context(), principal(c), id, in)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toMedicineOrder(v, false))
+	reply(c, http.StatusOK, err, func() any { return a.toMedicineOrder(v, false) })
 }
 
 // deliverMedicineOrder godoc
@@ -462,11 +431,7 @@ func (a *API) deliverMedicineOrder(c *gin.Context) {
 		return
 	}
 	v, err := a.svc.Medicine.Deliver(c.Request.Context(), principal(c), id, req.HandoverCode)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toMedicineOrder(v, false))
+	reply(c, http.StatusOK, err, func() any { return a.toMedicineOrder(v, false) })
 }
 
 // resetMedicineHandover godoc
@@ -488,9 +453,5 @@ func (a *API) resetMedicineHandover(c *gin.Context) {
 		return
 	}
 	v, err := a.svc.Medicine.ResetHandover(c.Request.Context(), principal(c), id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toMedicineOrder(v, false))
+	reply(c, http.StatusOK, err, func() any { return a.toMedicineOrder(v, false) })
 }

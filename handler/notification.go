@@ -1,6 +1,7 @@
 package handler
 
 import (
+	"net/http"
 	"time"
 
 	"familycare/model"
@@ -98,11 +99,7 @@ func (a *API) readNotification(c *gin.Context) {
 		return
 	}
 	n, err := a.svc.Notifications.MarkRead(c.Request.Context(), principal(c).UserID, id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, a.toNotification(n))
+	reply(c, http.StatusOK, err, func() any { return a.toNotification(n) })
 }
 
 // readAllNotifications godoc
@@ -148,9 +145,5 @@ func (a *API) subscribe(c *gin.Context) {
 		return
 	}
 	rem, err := a.svc.Notifications.Subscribe(c.Request.Context(), principal(c).UserID, req.TemplateIDs)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ok(c, SubscriptionResponse{Remaining: rem})
+	reply(c, http.StatusOK, err, func() any { return SubscriptionResponse{Remaining: rem} })
 }
