@@ -692,25 +692,15 @@ func TestIdempotency_ConcurrentReplayCreatesOne(t *testing.T) {
 	h := w.h
 	s := w.session(5, 48*time.Hour)
 	body := map[string]any{"session_id": s, "member_id": w.child}
-	var wg sync.WaitGroup
 	ids := make([]int64, 20)
-	for i := 0; i < 20; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			r := testkit.Do(t, h.App.Engine, "POST", "/api/v1/bookings", body, testkit.Token(w.parent.Token), testkit.Header("Idempotency-Key", "k-123"))
-			if r.Status != 201 {
-				t.Errorf("attempt %d: %d %s", i, r.Status, r.Body)
-				return
-			}
-			var b struct {
-				ID int64 `json:"id"`
-			}
-			_ = jsonUnmarshal(r.Body, &b)
-			ids[i] = b.ID
-		}(i)
-	}
-	wg.Wait()
+	parallel(len(ids), func(i int) {
+		r := testkit.Do(t, h.App.Engine, "POST", "/api/v1/bookings", body, testkit.Token(w.parent.Token), testkit.Header("Idempotency-Key", "k-123"))
+		if r.Status != 201 {
+			t.Errorf("attempt %d: %d %s", i, r.Status, r.Body)
+			return
+		}
+		ids[i] = ctID(r.Map())
+	})
 	for _, x := range ids {
 		if x != ids[0] {
 			t.Fatalf("replays answered different bookings: %v", ids)
@@ -755,20 +745,7 @@ func TestReminders_TwoWorkersSendEachOnce(t *testing.T) {
 		}
 		w.book(u, dayAfter, m, false).Expect(201)
 	}
-	var wg sync.WaitGroup
-	sent := make([]int, 2)
-	for i := 0; i < 2; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			n, err := h.App.Services.Bookings.SendReminders(context.Background())
-			if err != nil {
-				t.Error(err)
-			}
-			sent[i] = n
-		}(i)
-	}
-	wg.Wait()
+	sent := runJobs(t, h.App.Services.Bookings.SendReminders, h.App.Services.Bookings.SendReminders)
 	if sent[0]+sent[1] != len(confirmed) {
 		t.Fatalf("sent %v, want %d in total", sent, len(confirmed))
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -426,19 +425,13 @@ func TestCircle_ConcurrentLikes(t *testing.T) {
 	h.Do("DELETE", "/api/v1/posts/"+id+"/like", nil, testkit.Token(users[0].Token)).Expect(200)
 
 	run := func(method string) {
-		var wg sync.WaitGroup
-		for _, u := range users {
-			wg.Add(1)
-			go func(u testkit.User) {
-				defer wg.Done()
-				for k := 0; k < 2; k++ { // each twice: idempotent
-					if res := testkit.Do(t, h.App.Engine, method, "/api/v1/posts/"+id+"/like", nil, testkit.Token(u.Token)); res.Status != 200 {
-						t.Errorf("%s like: %d %s", method, res.Status, res.Body)
-					}
+		parallel(len(users), func(i int) {
+			for k := 0; k < 2; k++ { // each twice: idempotent
+				if res := testkit.Do(t, h.App.Engine, method, "/api/v1/posts/"+id+"/like", nil, testkit.Token(users[i].Token)); res.Status != 200 {
+					t.Errorf("%s like: %d %s", method, res.Status, res.Body)
 				}
-			}(u)
-		}
-		wg.Wait()
+			}
+		})
 	}
 	run("POST")
 	var p model.Post
@@ -616,20 +609,7 @@ func TestCircle_WeChatDown_PendingReviewThenRecheck(t *testing.T) {
 	h.Clock.Advance(2 * time.Minute)
 	h.WeChat.SetRiskyWords("另一条")
 	// Two workers at once: each text is checked and decided once.
-	var wg sync.WaitGroup
-	counts := make([]int, 2)
-	for i := range counts {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			n, err := h.App.Services.Circles.RecheckPending(ctx)
-			if err != nil {
-				t.Errorf("recheck: %v", err)
-			}
-			counts[i] = n
-		}(i)
-	}
-	wg.Wait()
+	counts := runJobs(t, h.App.Services.Circles.RecheckPending, h.App.Services.Circles.RecheckPending)
 	if counts[0]+counts[1] != 2 {
 		t.Fatalf("two texts must be decided once in all: %v", counts)
 	}

@@ -3,8 +3,8 @@ package handler_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -376,47 +376,28 @@ func TestContract_ConcurrentApplicationsOneActive(t *testing.T) {
 	gran := ctElder(h, u, "外婆", 83)
 	replica := h.Replica()
 
-	ids := make([]int64, 2)
-	var wg sync.WaitGroup
-	for i, team := range []int64{ctTeam3, ctTeam4} {
-		wg.Add(1)
-		go func(i int, team int64) {
-			defer wg.Done()
-			engine := h.App.Engine
-			if i == 1 {
-				engine = replica.Engine
-			}
-			r := testkit.Do(t, engine, "POST", "/api/v1/family-contracts", map[string]any{"team_id": team, "member_ids": []int64{gran}},
-				testkit.Token(u.Token))
-			if r.Status != 201 {
-				t.Errorf("application %d: %d %s", i, r.Status, r.Body)
-				return
-			}
-			ids[i] = ctID(r.Map())
-		}(i, team)
-	}
-	wg.Wait()
+	ids, teams, engines := make([]int64, 2), []int64{ctTeam3, ctTeam4}, []http.Handler{h.App.Engine, replica.Engine}
+	parallel(2, func(i int) {
+		r := testkit.Do(t, engines[i], "POST", "/api/v1/family-contracts", map[string]any{"team_id": teams[i], "member_ids": []int64{gran}},
+			testkit.Token(u.Token))
+		if r.Status != 201 {
+			t.Errorf("application %d: %d %s", i, r.Status, r.Body)
+			return
+		}
+		ids[i] = ctID(r.Map())
+	})
 	if t.Failed() {
 		t.FailNow()
 	}
 
-	statuses := make([]int, 2)
-	for i, s := range []testkit.User{staff, staff4} {
-		wg.Add(1)
-		go func(i int, s testkit.User) {
-			defer wg.Done()
-			engine := h.App.Engine
-			if i == 1 {
-				engine = replica.Engine
-			}
-			r := testkit.Do(t, engine, "POST", ctPath("/api/v1/staff/family-contracts/%d/approve", ids[i]), nil, testkit.Token(s.Token))
-			statuses[i] = r.Status
-			if r.Status != 200 && r.ErrorCode() != "member_already_contracted" {
-				t.Errorf("approval %d: %d %s", i, r.Status, r.Body)
-			}
-		}(i, s)
-	}
-	wg.Wait()
+	statuses, approvers := make([]int, 2), []testkit.User{staff, staff4}
+	parallel(2, func(i int) {
+		r := testkit.Do(t, engines[i], "POST", ctPath("/api/v1/staff/family-contracts/%d/approve", ids[i]), nil, testkit.Token(approvers[i].Token))
+		statuses[i] = r.Status
+		if r.Status != 200 && r.ErrorCode() != "member_already_contracted" {
+			t.Errorf("approval %d: %d %s", i, r.Status, r.Body)
+		}
+	})
 	oks := 0
 	for _, s := range statuses {
 		if s == 200 {
@@ -472,20 +453,7 @@ func TestContract_ExpiryJobExactlyOnce(t *testing.T) {
 
 	h.Clock.Advance(24 * time.Hour)
 	replica := h.Replica()
-	counts := make([]int, 2)
-	var wg sync.WaitGroup
-	for i, run := range []func(context.Context) (int, error){h.App.Services.Contracts.ExpireContracts, replica.Services.Contracts.ExpireContracts} {
-		wg.Add(1)
-		go func(i int, run func(context.Context) (int, error)) {
-			defer wg.Done()
-			n, err := run(context.Background())
-			if err != nil {
-				t.Errorf("job %d: %v", i, err)
-			}
-			counts[i] = n
-		}(i, run)
-	}
-	wg.Wait()
+	counts := runJobs(t, h.App.Services.Contracts.ExpireContracts, replica.Services.Contracts.ExpireContracts)
 	if counts[0]+counts[1] != families {
 		t.Fatalf("each contract expires once: %v", counts)
 	}
@@ -539,20 +507,7 @@ func TestContract_ExpiryReminderOnce(t *testing.T) {
 
 	h.Clock.Set(time.Date(2027, 10, 24, 9, 0, 0, 0, ctLoc))
 	replica := h.Replica()
-	counts := make([]int, 2)
-	var wg sync.WaitGroup
-	for i, run := range []func(context.Context) (int, error){h.App.Services.Contracts.RemindExpiring, replica.Services.Contracts.RemindExpiring} {
-		wg.Add(1)
-		go func(i int, run func(context.Context) (int, error)) {
-			defer wg.Done()
-			n, err := run(context.Background())
-			if err != nil {
-				t.Errorf("job %d: %v", i, err)
-			}
-			counts[i] = n
-		}(i, run)
-	}
-	wg.Wait()
+	counts := runJobs(t, h.App.Services.Contracts.RemindExpiring, replica.Services.Contracts.RemindExpiring)
 	if counts[0]+counts[1] != 1 {
 		t.Fatalf("one reminder in all: %v", counts)
 	}

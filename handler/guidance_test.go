@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -533,18 +532,11 @@ func TestGuidance_Favorites(t *testing.T) {
 	first, second := list.Items[0].ID, list.Items[1].ID
 
 	// Idempotent, also when racing.
-	var wg sync.WaitGroup
-	for i := 0; i < 8; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r := testkit.Do(t, h.App.Engine, "POST", guidancePath(first, "/favorite"), nil, testkit.Token(mum.Token))
-			if r.Status != 200 {
-				t.Errorf("favorite: %d %s", r.Status, r.Body)
-			}
-		}()
-	}
-	wg.Wait()
+	parallel(8, func(int) {
+		if r := testkit.Do(t, h.App.Engine, "POST", guidancePath(first, "/favorite"), nil, testkit.Token(mum.Token)); r.Status != 200 {
+			t.Errorf("favorite: %d %s", r.Status, r.Body)
+		}
+	})
 	h.Do("POST", guidancePath(second, "/favorite"), nil, testkit.Token(mum.Token)).Expect(200)
 	var n int64
 	h.DB.Model(&model.ArticleFavorite{}).Where("user_id = ?", mum.ID).Count(&n)
@@ -690,21 +682,15 @@ func TestGuidance_ViewCountsBatched(t *testing.T) {
 	u := h.Login("reader")
 	target := guidanceList(t, h, "", "?limit=1").Items[0].ID
 	const reads = 40
-	var wg sync.WaitGroup
-	for i := 0; i < reads; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			tok := u.Token
-			if i%2 == 0 {
-				tok = ""
-			}
-			if r := testkit.Do(t, h.App.Engine, "GET", guidancePath(target, ""), nil, testkit.Token(tok)); r.Status != 200 {
-				t.Errorf("read: %d", r.Status)
-			}
-		}(i)
-	}
-	wg.Wait()
+	parallel(reads, func(i int) {
+		tok := u.Token
+		if i%2 == 0 {
+			tok = ""
+		}
+		if r := testkit.Do(t, h.App.Engine, "GET", guidancePath(target, ""), nil, testkit.Token(tok)); r.Status != 200 {
+			t.Errorf("read: %d", r.Status)
+		}
+	})
 	h.Do("GET", guidancePath(target, ""), nil, testkit.Token(staff.Token)).Expect(200) // staff previews do not count
 	var a model.Article
 	h.DB.First(&a, target)
@@ -713,19 +699,7 @@ func TestGuidance_ViewCountsBatched(t *testing.T) {
 	}
 	// Two flushes at once write every read exactly once.
 	svc := h.App.Services.Guidance
-	var flushed [2]int
-	for i := range flushed {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			n, err := svc.Flush(context.Background())
-			if err != nil {
-				t.Errorf("flush: %v", err)
-			}
-			flushed[i] = n
-		}(i)
-	}
-	wg.Wait()
+	flushed := runJobs(t, svc.Flush, svc.Flush)
 	h.DB.First(&a, target)
 	if a.ViewCount != reads || flushed[0]+flushed[1] != 1 {
 		t.Fatalf("view_count %d (want %d), articles flushed %v", a.ViewCount, reads, flushed)
@@ -763,16 +737,10 @@ func TestGuidance_PublishRace(t *testing.T) {
 	h.Seed()
 	staff := h.Staff("editor", 1)
 	a := guidanceDraft(t, h, staff, nil)
-	var wg sync.WaitGroup
 	statuses := make([]int, 6)
-	for i := range statuses {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			statuses[i] = testkit.Do(t, h.App.Engine, "POST", "/api/v1/staff/articles/"+itoa(a.ID)+"/publish", nil, testkit.Token(staff.Token)).Status
-		}(i)
-	}
-	wg.Wait()
+	parallel(len(statuses), func(i int) {
+		statuses[i] = testkit.Do(t, h.App.Engine, "POST", "/api/v1/staff/articles/"+itoa(a.ID)+"/publish", nil, testkit.Token(staff.Token)).Status
+	})
 	okCount := 0
 	for _, s := range statuses {
 		switch s {

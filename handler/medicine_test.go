@@ -3,7 +3,6 @@ package handler_test
 import (
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -291,20 +290,14 @@ func TestMedicine_ConcurrentWrongCodes(t *testing.T) {
 	replica := h.Replica()
 	const n = 8
 	codes := make([]string, n)
-	var wg sync.WaitGroup
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			engine := h.App.Engine
-			if i%2 == 1 {
-				engine = replica.Engine
-			}
-			codes[i] = testkit.Do(t, engine, "POST", ctPath("/api/v1/staff/medicine-orders/%d/deliver", id),
-				map[string]any{"handover_code": wrong}, testkit.Token(staff.Token)).ErrorCode()
-		}(i)
-	}
-	wg.Wait()
+	parallel(n, func(i int) {
+		engine := h.App.Engine
+		if i%2 == 1 {
+			engine = replica.Engine
+		}
+		codes[i] = testkit.Do(t, engine, "POST", ctPath("/api/v1/staff/medicine-orders/%d/deliver", id),
+			map[string]any{"handover_code": wrong}, testkit.Token(staff.Token)).ErrorCode()
+	})
 	got := map[string]int{}
 	for _, c := range codes {
 		got[c]++
