@@ -157,14 +157,7 @@ func (a *API) getBooking(c *gin.Context) { a.booking(c) }
 
 // booking reads one booking in the caller's scope (its own on resident
 // routes, its clinic's on staff routes).
-func (a *API) booking(c *gin.Context) {
-	id, okID := pathID(c, "id")
-	if !okID {
-		return
-	}
-	v, err := a.svc.Bookings.Get(c.Request.Context(), principal(c), id)
-	reply(c, http.StatusOK, err, func() any { return a.toBooking(v) })
-}
+func (a *API) booking(c *gin.Context) { onID(c, http.StatusOK, a.svc.Bookings.Get, a.toBooking) }
 
 // ReasonRequest carries an optional reason.
 type ReasonRequest struct {

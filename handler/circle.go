@@ -94,14 +94,7 @@ func (a *API) listCircles(c *gin.Context) {
 // @Failure   401 {object} ErrorResponse
 // @Failure   404 {object} ErrorResponse
 // @Router    /api/v1/circles/{id}/join [post]
-func (a *API) joinCircle(c *gin.Context) {
-	id, okID := pathID(c, "id")
-	if !okID {
-		return
-	}
-	v, err := a.svc.Circles.Join(c.Request.Context(), principal(c), id)
-	reply(c, http.StatusOK, err, func() any { return toCircle(v) })
-}
+func (a *API) joinCircle(c *gin.Context) { onID(c, http.StatusOK, a.svc.Circles.Join, toCircle) }
 
 // leaveCircle godoc
 // @Summary   Leave a circle (idempotent)
@@ -113,14 +106,7 @@ func (a *API) joinCircle(c *gin.Context) {
 // @Failure   401 {object} ErrorResponse
 // @Failure   404 {object} ErrorResponse
 // @Router    /api/v1/circles/{id}/leave [post]
-func (a *API) leaveCircle(c *gin.Context) {
-	id, okID := pathID(c, "id")
-	if !okID {
-		return
-	}
-	v, err := a.svc.Circles.Leave(c.Request.Context(), principal(c), id)
-	reply(c, http.StatusOK, err, func() any { return toCircle(v) })
-}
+func (a *API) leaveCircle(c *gin.Context) { onID(c, http.StatusOK, a.svc.Circles.Leave, toCircle) }
 
 // CircleRequest creates a circle (admins).
 type CircleRequest struct {
@@ -293,14 +279,7 @@ func (a *API) createPost(c *gin.Context) {
 // @Failure   401 {object} ErrorResponse
 // @Failure   404 {object} ErrorResponse
 // @Router    /api/v1/posts/{id} [get]
-func (a *API) getPost(c *gin.Context) {
-	id, okID := pathID(c, "id")
-	if !okID {
-		return
-	}
-	v, err := a.svc.Circles.Post(c.Request.Context(), principal(c), id)
-	reply(c, http.StatusOK, err, func() any { return a.toPost(v) })
-}
+func (a *API) getPost(c *gin.Context) { onID(c, http.StatusOK, a.svc.Circles.Post, a.toPost) }
 
 // deletePost godoc
 // @Summary   Delete a post (its author or staff; soft delete)

@@ -267,14 +267,7 @@ func (a *API) contracts(c *gin.Context) {
 func (a *API) getContract(c *gin.Context) { a.contract(c) }
 
 // contract reads one contract in the caller's scope.
-func (a *API) contract(c *gin.Context) {
-	id, okID := pathID(c, "id")
-	if !okID {
-		return
-	}
-	v, err := a.svc.Contracts.Get(c.Request.Context(), principal(c), id)
-	reply(c, http.StatusOK, err, func() any { return a.toContract(v) })
-}
+func (a *API) contract(c *gin.Context) { onID(c, http.StatusOK, a.svc.Contracts.Get, a.toContract) }
 
 // renewContract godoc
 // @Summary      Renew a contract for the next period (续约)
@@ -290,12 +283,7 @@ func (a *API) contract(c *gin.Context) {
 // @Failure      409 {object} ErrorResponse "invalid_transition, contract_already_renewed, renewal_window_closed, member_already_contracted"
 // @Router       /api/v1/family-contracts/{id}/renew [post]
 func (a *API) renewContract(c *gin.Context) {
-	id, okID := pathID(c, "id")
-	if !okID {
-		return
-	}
-	v, err := a.svc.Contracts.Renew(c.Request.Context(), principal(c), id)
-	reply(c, http.StatusCreated, err, func() any { return a.toContract(v) })
+	onID(c, http.StatusCreated, a.svc.Contracts.Renew, a.toContract)
 }
 
 // terminateContract godoc
@@ -389,12 +377,7 @@ func (a *API) staffGetContract(c *gin.Context) { a.contract(c) }
 // @Failure      409 {object} ErrorResponse "invalid_transition, member_already_contracted"
 // @Router       /api/v1/staff/family-contracts/{id}/approve [post]
 func (a *API) approveContract(c *gin.Context) {
-	id, okID := pathID(c, "id")
-	if !okID {
-		return
-	}
-	v, err := a.svc.Contracts.Approve(c.Request.Context(), principal(c), id)
-	reply(c, http.StatusOK, err, func() any { return a.toContract(v) })
+	onID(c, http.StatusOK, a.svc.Contracts.Approve, a.toContract)
 }
 
 // rejectContract godoc

@@ -102,6 +102,15 @@ func (a *API) toMedicineOrder(v service.MedicineOrderView, forResident bool) Med
 	return d
 }
 
+// toResidentOrder shows the hand-over code; toStaffOrder never does.
+func (a *API) toResidentOrder(v service.MedicineOrderView) MedicineOrderDTO {
+	return a.toMedicineOrder(v, true)
+}
+
+func (a *API) toStaffOrder(v service.MedicineOrderView) MedicineOrderDTO {
+	return a.toMedicineOrder(v, false)
+}
+
 func (a *API) toMedicineOrderList(vs []service.MedicineOrderView, next string, forResident bool) MedicineOrderList {
 	out := MedicineOrderList{Items: make([]MedicineOrderDTO, 0, len(vs)), NextCursor: next}
 	for _, v := range vs {
@@ -282,12 +291,7 @@ func (a *API) cancelMedicineOrder(c *gin.Context) {
 // @Failure      409 {object} ErrorResponse "invalid_transition (not delivered)"
 // @Router       /api/v1/medicine-orders/{id}/reorder [post]
 func (a *API) reorderMedicine(c *gin.Context) {
-	id, okID := pathID(c, "id")
-	if !okID {
-		return
-	}
-	v, err := a.svc.Medicine.Reorder(c.Request.Context(), principal(c), id)
-	reply(c, http.StatusCreated, err, func() any { return a.toMedicineOrder(v, true) })
+	onID(c, http.StatusCreated, a.svc.Medicine.Reorder, a.toResidentOrder)
 }
 
 // staffListMedicineOrders godoc
@@ -332,12 +336,7 @@ func (a *API) staffGetMedicineOrder(c *gin.Context) { a.medicineOrder(c) }
 // @Failure   409 {object} ErrorResponse "invalid_transition"
 // @Router    /api/v1/staff/medicine-orders/{id}/approve [post]
 func (a *API) approveMedicineOrder(c *gin.Context) {
-	id, okID := pathID(c, "id")
-	if !okID {
-		return
-	}
-	v, err := a.svc.Medicine.Approve(c.Request.Context(), principal(c), id)
-	reply(c, http.StatusOK, err, func() any { return a.toMedicineOrder(v, false) })
+	onID(c, http.StatusOK, a.svc.Medicine.Approve, a.toStaffOrder)
 }
 
 // rejectMedicineOrder godoc
@@ -448,10 +447,5 @@ func (a *API) deliverMedicineOrder(c *gin.Context) {
 // @Failure      409 {object} ErrorResponse "invalid_transition (not dispatched)"
 // @Router       /api/v1/staff/medicine-orders/{id}/reset-handover [post]
 func (a *API) resetMedicineHandover(c *gin.Context) {
-	id, okID := pathID(c, "id")
-	if !okID {
-		return
-	}
-	v, err := a.svc.Medicine.ResetHandover(c.Request.Context(), principal(c), id)
-	reply(c, http.StatusOK, err, func() any { return a.toMedicineOrder(v, false) })
+	onID(c, http.StatusOK, a.svc.Medicine.ResetHandover, a.toStaffOrder)
 }

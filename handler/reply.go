@@ -1,6 +1,12 @@
 package handler
 
-import "github.com/gin-gonic/gin"
+import (
+	"context"
+
+	"familycare/service"
+
+	"github.com/gin-gonic/gin"
+)
 
 // reply ends a handler: the error of its service call in the envelope, or
 // the body that build makes (only on success) with status.
@@ -10,4 +16,15 @@ func reply(c *gin.Context, status int, err error, build func() any) {
 		return
 	}
 	c.JSON(status, build())
+}
+
+// onID serves a route that acts on its :id alone: act for the caller,
+// answered with status through conv.
+func onID[V, D any](c *gin.Context, status int, act func(context.Context, service.Principal, int64) (V, error), conv func(V) D) {
+	id, okID := pathID(c, "id")
+	if !okID {
+		return
+	}
+	v, err := act(c.Request.Context(), principal(c), id)
+	reply(c, status, err, func() any { return conv(v) })
 }
