@@ -6495,6 +6495,7 @@ const docTemplate = `{
                     "example": "session_full"
                 },
                 "details": {
+                    "description": "Details of the error; 409 invalid_transition always carries\n{\"from\", \"to\", \"status\"}: the move asked for and the status now.",
                     "type": "object",
                     "additionalProperties": {}
                 },

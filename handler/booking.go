@@ -177,16 +177,7 @@ type ReasonRequest struct {
 // @Failure   409 {object} ErrorResponse "cancel_window_closed, invalid_transition"
 // @Router    /api/v1/bookings/{id}/cancel [post]
 func (a *API) cancelBooking(c *gin.Context) {
-	id, okID := pathID(c, "id")
-	if !okID {
-		return
-	}
-	var req ReasonRequest
-	if !bindJSON(c, &req) {
-		return
-	}
-	v, err := a.svc.Bookings.Cancel(c.Request.Context(), principal(c), id, req.Reason)
-	reply(c, http.StatusOK, err, func() any { return a.toBooking(v) })
+	onIDText(c, http.StatusOK, a.svc.Bookings.Cancel, func(r ReasonRequest) string { return r.Reason }, a.toBooking)
 }
 
 // StaffBookingQuery filters a clinic's bookings.
@@ -239,16 +230,7 @@ func (a *API) staffGetBooking(c *gin.Context) { a.booking(c) }
 
 // staffTransition serves confirm, reject, check-in and no-show.
 func (a *API) staffTransition(c *gin.Context, act func(ctx context.Context, p service.Principal, id int64, reason string) (service.BookingView, error)) {
-	id, okID := pathID(c, "id")
-	if !okID {
-		return
-	}
-	var req ReasonRequest
-	if !bindJSON(c, &req) {
-		return
-	}
-	v, err := act(c.Request.Context(), principal(c), id, req.Reason)
-	reply(c, http.StatusOK, err, func() any { return a.toBooking(v) })
+	onIDText(c, http.StatusOK, act, func(r ReasonRequest) string { return r.Reason }, a.toBooking)
 }
 
 // confirmBooking godoc

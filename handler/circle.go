@@ -398,16 +398,7 @@ type CommentRequest struct {
 // @Failure      429 {object} ErrorResponse "rate_limited"
 // @Router       /api/v1/posts/{id}/comments [post]
 func (a *API) createComment(c *gin.Context) {
-	id, okID := pathID(c, "id")
-	if !okID {
-		return
-	}
-	var req CommentRequest
-	if !bindJSON(c, &req) {
-		return
-	}
-	v, err := a.svc.Circles.CreateComment(c.Request.Context(), principal(c), id, req.Content)
-	reply(c, http.StatusCreated, err, func() any { return a.toComment(v) })
+	onIDText(c, http.StatusCreated, a.svc.Circles.CreateComment, func(r CommentRequest) string { return r.Content }, a.toComment)
 }
 
 // LikeDTO is the caller's like of a post.

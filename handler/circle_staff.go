@@ -71,12 +71,7 @@ type ModerationRequest struct {
 // @Failure   422 {object} ErrorResponse
 // @Router    /api/v1/staff/posts/{id}/hide [post]
 func (a *API) hidePost(c *gin.Context) {
-	id, req, okReq := a.circleModerationRequest(c)
-	if !okReq {
-		return
-	}
-	v, err := a.svc.Circles.HidePost(c.Request.Context(), principal(c), id, req.Reason)
-	reply(c, http.StatusOK, err, func() any { return a.toPost(v) })
+	onIDText(c, http.StatusOK, a.svc.Circles.HidePost, modReason, a.toPost)
 }
 
 // unhidePost godoc
@@ -95,22 +90,11 @@ func (a *API) hidePost(c *gin.Context) {
 // @Failure   422 {object} ErrorResponse
 // @Router    /api/v1/staff/posts/{id}/unhide [post]
 func (a *API) unhidePost(c *gin.Context) {
-	id, req, okReq := a.circleModerationRequest(c)
-	if !okReq {
-		return
-	}
-	v, err := a.svc.Circles.UnhidePost(c.Request.Context(), principal(c), id, req.Reason)
-	reply(c, http.StatusOK, err, func() any { return a.toPost(v) })
+	onIDText(c, http.StatusOK, a.svc.Circles.UnhidePost, modReason, a.toPost)
 }
 
-func (a *API) circleModerationRequest(c *gin.Context) (int64, ModerationRequest, bool) {
-	var req ModerationRequest
-	id, okID := pathID(c, "id")
-	if !okID || !bindJSON(c, &req) {
-		return 0, req, false
-	}
-	return id, req, true
-}
+// modReason is the reason of a moderation request.
+func modReason(r ModerationRequest) string { return r.Reason }
 
 // StaffCommentQuery filters the staff list of comments.
 type StaffCommentQuery struct {
@@ -162,12 +146,7 @@ func (a *API) staffComments(c *gin.Context) {
 // @Failure   422 {object} ErrorResponse
 // @Router    /api/v1/staff/comments/{id}/hide [post]
 func (a *API) hideComment(c *gin.Context) {
-	id, req, okReq := a.circleModerationRequest(c)
-	if !okReq {
-		return
-	}
-	v, err := a.svc.Circles.HideComment(c.Request.Context(), principal(c), id, req.Reason)
-	reply(c, http.StatusOK, err, func() any { return a.toComment(v) })
+	onIDText(c, http.StatusOK, a.svc.Circles.HideComment, modReason, a.toComment)
 }
 
 // unhideComment godoc
@@ -186,12 +165,7 @@ func (a *API) hideComment(c *gin.Context) {
 // @Failure   422 {object} ErrorResponse
 // @Router    /api/v1/staff/comments/{id}/unhide [post]
 func (a *API) unhideComment(c *gin.Context) {
-	id, req, okReq := a.circleModerationRequest(c)
-	if !okReq {
-		return
-	}
-	v, err := a.svc.Circles.UnhideComment(c.Request.Context(), principal(c), id, req.Reason)
-	reply(c, http.StatusOK, err, func() any { return a.toComment(v) })
+	onIDText(c, http.StatusOK, a.svc.Circles.UnhideComment, modReason, a.toComment)
 }
 
 // ReportQuery filters the report queue.
@@ -260,12 +234,7 @@ func (a *API) listReports(c *gin.Context) {
 // @Failure   422 {object} ErrorResponse
 // @Router    /api/v1/staff/reports/{id}/dismiss [post]
 func (a *API) dismissReport(c *gin.Context) {
-	id, req, okReq := a.circleModerationRequest(c)
-	if !okReq {
-		return
-	}
-	r, err := a.svc.Circles.DismissReport(c.Request.Context(), principal(c), id, req.Reason)
-	reply(c, http.StatusOK, err, func() any { return a.toReport(r) })
+	onIDText(c, http.StatusOK, a.svc.Circles.DismissReport, modReason, a.toReport)
 }
 
 // MuteRequest mutes a user in every circle.
@@ -330,8 +299,9 @@ func (a *API) muteUser(c *gin.Context) {
 // @Failure   422 {object} ErrorResponse
 // @Router    /api/v1/staff/users/{id}/mute [delete]
 func (a *API) unmuteUser(c *gin.Context) {
-	id, req, okReq := a.circleModerationRequest(c)
-	if !okReq {
+	var req ModerationRequest
+	id, okID := pathID(c, "id")
+	if !okID || !bindJSON(c, &req) {
 		return
 	}
 	if err := a.svc.Circles.Unmute(c.Request.Context(), principal(c), id, req.Reason); err != nil {

@@ -305,16 +305,7 @@ func (a *API) terminateContract(c *gin.Context) { a.contractTerminate(c) }
 
 // contractTerminate ends a contract in the caller's scope.
 func (a *API) contractTerminate(c *gin.Context) {
-	id, okID := pathID(c, "id")
-	if !okID {
-		return
-	}
-	var req ContractReasonRequest
-	if !bindJSON(c, &req) {
-		return
-	}
-	v, err := a.svc.Contracts.Terminate(c.Request.Context(), principal(c), id, req.Reason)
-	reply(c, http.StatusOK, err, func() any { return a.toContract(v) })
+	onIDText(c, http.StatusOK, a.svc.Contracts.Terminate, func(r ContractReasonRequest) string { return r.Reason }, a.toContract)
 }
 
 // staffApplyContract godoc
@@ -396,16 +387,7 @@ func (a *API) approveContract(c *gin.Context) {
 // @Failure   422 {object} ErrorResponse
 // @Router    /api/v1/staff/family-contracts/{id}/reject [post]
 func (a *API) rejectContract(c *gin.Context) {
-	id, okID := pathID(c, "id")
-	if !okID {
-		return
-	}
-	var req ContractReasonRequest
-	if !bindJSON(c, &req) {
-		return
-	}
-	v, err := a.svc.Contracts.Reject(c.Request.Context(), principal(c), id, req.Reason)
-	reply(c, http.StatusOK, err, func() any { return a.toContract(v) })
+	onIDText(c, http.StatusOK, a.svc.Contracts.Reject, func(r ContractReasonRequest) string { return r.Reason }, a.toContract)
 }
 
 // staffTerminateContract godoc

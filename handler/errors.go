@@ -18,8 +18,10 @@ import (
 
 // ErrorBody is the error of every failed request.
 type ErrorBody struct {
-	Code    string         `json:"code" example:"session_full"`
-	Message string         `json:"message" example:"the session is full"`
+	Code    string `json:"code" example:"session_full"`
+	Message string `json:"message" example:"the session is full"`
+	// Details of the error; 409 invalid_transition always carries
+	// {"from", "to", "status"}: the move asked for and the status now.
 	Details map[string]any `json:"details,omitempty"`
 }
 

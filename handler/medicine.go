@@ -264,16 +264,7 @@ func (a *API) medicineOrder(c *gin.Context) {
 // @Failure   422 {object} ErrorResponse
 // @Router    /api/v1/medicine-orders/{id}/cancel [post]
 func (a *API) cancelMedicineOrder(c *gin.Context) {
-	id, okID := pathID(c, "id")
-	if !okID {
-		return
-	}
-	var req MedicineCancelRequest
-	if !bindJSON(c, &req) {
-		return
-	}
-	v, err := a.svc.Medicine.Cancel(c.Request.Context(), principal(c), id, req.Reason)
-	reply(c, http.StatusOK, err, func() any { return a.toMedicineOrder(v, true) })
+	onIDText(c, http.StatusOK, a.svc.Medicine.Cancel, func(r MedicineCancelRequest) string { return r.Reason }, a.toResidentOrder)
 }
 
 // reorderMedicine godoc
@@ -355,16 +346,7 @@ func (a *API) approveMedicineOrder(c *gin.Context) {
 // @Failure   422 {object} ErrorResponse
 // @Router    /api/v1/staff/medicine-orders/{id}/reject [post]
 func (a *API) rejectMedicineOrder(c *gin.Context) {
-	id, okID := pathID(c, "id")
-	if !okID {
-		return
-	}
-	var req MedicineRejectRequest
-	if !bindJSON(c, &req) {
-		return
-	}
-	v, err := a.svc.Medicine.Reject(c.Request.Context(), principal(c), id, req.Reason)
-	reply(c, http.StatusOK, err, func() any { return a.toMedicineOrder(v, false) })
+	onIDText(c, http.StatusOK, a.svc.Medicine.Reject, func(r MedicineRejectRequest) string { return r.Reason }, a.toStaffOrder)
 }
 
 // dispatchMedicineOrder godoc
@@ -421,16 +403,7 @@ func (a *API) dispatchMedicineOrder(c *gin.Context) {
 // @Failure      422 {object} ErrorResponse "handover_code_mismatch (details.tries_left), invalid_request"
 // @Router       /api/v1/staff/medicine-orders/{id}/deliver [post]
 func (a *API) deliverMedicineOrder(c *gin.Context) {
-	id, okID := pathID(c, "id")
-	if !okID {
-		return
-	}
-	var req MedicineDeliverRequest
-	if !bindJSON(c, &req) {
-		return
-	}
-	v, err := a.svc.Medicine.Deliver(c.Request.Context(), principal(c), id, req.HandoverCode)
-	reply(c, http.StatusOK, err, func() any { return a.toMedicineOrder(v, false) })
+	onIDText(c, http.StatusOK, a.svc.Medicine.Deliver, func(r MedicineDeliverRequest) string { return r.HandoverCode }, a.toStaffOrder)
 }
 
 // resetMedicineHandover godoc
