@@ -122,9 +122,7 @@ type ContractView struct {
 // Teams lists doctor teams (of one clinic when clinicID > 0), by id.
 func (s *ContractService) Teams(ctx context.Context, clinicID int64, p pagination.Page) ([]TeamView, string, error) {
 	db := s.db.WithContext(ctx)
-	q := db
-	q = filterBy(q, "clinic_id", clinicID)
-	teams, next, err := findPageByID(q, p, false, func(t model.DoctorTeam) int64 { return t.ID })
+	teams, next, err := findPageByID(filterBy(db, "clinic_id", clinicID), p, false, func(t model.DoctorTeam) int64 { return t.ID })
 	if err != nil {
 		return nil, "", err
 	}
@@ -132,15 +130,9 @@ func (s *ContractService) Teams(ctx context.Context, clinicID int64, p paginatio
 	for i, t := range teams {
 		ids[i] = t.ID
 	}
-	var docs []model.TeamDoctor
-	if len(ids) > 0 {
-		if err := db.Where("team_id IN ?", ids).Order("id").Find(&docs).Error; err != nil {
-			return nil, "", err
-		}
-	}
-	byTeam := map[int64][]model.TeamDoctor{}
-	for _, d := range docs {
-		byTeam[d.TeamID] = append(byTeam[d.TeamID], d)
+	byTeam, err := loadGrouped(db, "team_id", ids, "id", func(d model.TeamDoctor) int64 { return d.TeamID })
+	if err != nil {
+		return nil, "", err
 	}
 	out := make([]TeamView, len(teams))
 	for i, t := range teams {

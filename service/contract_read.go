@@ -83,13 +83,9 @@ func (s *ContractService) views(db *gorm.DB, cs []model.FamilyContract) ([]Contr
 		covBy[r.ContractID] = append(covBy[r.ContractID], ContractMemberView{CareMember: members[r.MemberID],
 			AppliedBy: r.AppliedBy, Covered: r.Active != nil && *r.Active})
 	}
-	var evs []model.ContractEvent
-	if err := db.Where("contract_id IN ?", ids).Order("id").Find(&evs).Error; err != nil {
+	evBy, err := loadGrouped(db, "contract_id", ids, "id", func(e model.ContractEvent) int64 { return e.ContractID })
+	if err != nil {
 		return nil, err
-	}
-	evBy := map[int64][]model.ContractEvent{}
-	for _, e := range evs {
-		evBy[e.ContractID] = append(evBy[e.ContractID], e)
 	}
 	for i, c := range cs {
 		out[i] = ContractView{Contract: c, Team: teamBy[c.TeamID], Members: covBy[c.ID], History: evBy[c.ID]}

@@ -60,21 +60,13 @@ func (s *MedicineService) views(db *gorm.DB, os []model.MedicineOrder) ([]Medici
 	if err != nil {
 		return nil, err
 	}
-	var items []model.MedicineOrderItem
-	if err := db.Where("order_id IN ?", ids).Order("order_id, position").Find(&items).Error; err != nil {
+	itemsBy, err := loadGrouped(db, "order_id", ids, "order_id, position", func(it model.MedicineOrderItem) int64 { return it.OrderID })
+	if err != nil {
 		return nil, err
 	}
-	itemsBy := map[int64][]model.MedicineOrderItem{}
-	for _, it := range items {
-		itemsBy[it.OrderID] = append(itemsBy[it.OrderID], it)
-	}
-	var evs []model.MedicineOrderEvent
-	if err := db.Where("order_id IN ?", ids).Order("id").Find(&evs).Error; err != nil {
+	evBy, err := loadGrouped(db, "order_id", ids, "id", func(e model.MedicineOrderEvent) int64 { return e.OrderID })
+	if err != nil {
 		return nil, err
-	}
-	evBy := map[int64][]model.MedicineOrderEvent{}
-	for _, e := range evs {
-		evBy[e.OrderID] = append(evBy[e.OrderID], e)
 	}
 	for i, o := range os {
 		if err := s.open(&o); err != nil {

@@ -80,3 +80,20 @@ func filterBy(q *gorm.DB, pairs ...any) *gorm.DB {
 	}
 	return q
 }
+
+// loadGrouped reads the rows of T whose col is one of ids, in order, grouped
+// by key: the children (items, history, doctors) of a page of parents.
+func loadGrouped[T any](db *gorm.DB, col string, ids []int64, order string, key func(T) int64) (map[int64][]T, error) {
+	out := map[int64][]T{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []T
+	if err := db.Where(col+" IN ?", ids).Order(order).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[key(r)] = append(out[key(r)], r)
+	}
+	return out, nil
+}
