@@ -76,11 +76,7 @@ type BookingList struct {
 }
 
 func (a *API) toBookingList(rows []service.BookingView, next string) BookingList {
-	out := BookingList{Items: make([]BookingDTO, 0, len(rows)), NextCursor: next}
-	for _, r := range rows {
-		out.Items = append(out.Items, a.toBooking(r))
-	}
-	return out
+	return BookingList{Items: listOf(rows, a.toBooking), NextCursor: next}
 }
 
 // BookingRequest books a session for a family member.

@@ -195,11 +195,7 @@ type PostList struct {
 }
 
 func (a *API) toPostList(ps []service.PostView, next string) PostList {
-	out := PostList{Items: make([]PostDTO, 0, len(ps)), NextCursor: next}
-	for _, p := range ps {
-		out.Items = append(out.Items, a.toPost(p))
-	}
-	return out
+	return PostList{Items: listOf(ps, a.toPost), NextCursor: next}
 }
 
 // listPosts godoc
@@ -340,11 +336,7 @@ type CommentList struct {
 }
 
 func (a *API) toCommentList(cs []service.CommentView, next string) CommentList {
-	out := CommentList{Items: make([]CommentDTO, 0, len(cs)), NextCursor: next}
-	for _, x := range cs {
-		out.Items = append(out.Items, a.toComment(x))
-	}
-	return out
+	return CommentList{Items: listOf(cs, a.toComment), NextCursor: next}
 }
 
 // listComments godoc

@@ -170,11 +170,7 @@ func (a *API) toContract(v service.ContractView) ContractDTO {
 }
 
 func (a *API) toContractList(vs []service.ContractView, next string) ContractList {
-	out := ContractList{Items: make([]ContractDTO, 0, len(vs)), NextCursor: next}
-	for _, v := range vs {
-		out.Items = append(out.Items, a.toContract(v))
-	}
-	return out
+	return ContractList{Items: listOf(vs, a.toContract), NextCursor: next}
 }
 
 // ContractApplyRequest applies for a whole-family contract: several members

@@ -156,11 +156,7 @@ func (a *API) toArticle(v service.ArticleView) ArticleDTO {
 }
 
 func (a *API) toArticleList(views []service.ArticleView, next string) ArticleList {
-	out := ArticleList{Items: make([]ArticleItem, 0, len(views)), NextCursor: next}
-	for _, v := range views {
-		out.Items = append(out.Items, a.toArticleItem(v))
-	}
-	return out
+	return ArticleList{Items: listOf(views, a.toArticleItem), NextCursor: next}
 }
 
 // writeWithETag answers 200 with body and a strong ETag over the body and

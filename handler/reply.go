@@ -44,3 +44,12 @@ func onIDText[R, V, D any](c *gin.Context, status int, act func(context.Context,
 	v, err := act(c.Request.Context(), principal(c), id, text(req))
 	reply(c, status, err, func() any { return conv(v) })
 }
+
+// listOf converts the items of a page (never null in JSON).
+func listOf[V, D any](vs []V, conv func(V) D) []D {
+	out := make([]D, 0, len(vs))
+	for _, v := range vs {
+		out = append(out, conv(v))
+	}
+	return out
+}
