@@ -141,15 +141,27 @@ func (m *Machine) Apply(tx *gorm.DB, at time.Time, st Step) error {
 	for k, v := range st.Set {
 		fields[k] = v
 	}
-	q := tx.Model(m.model()).Where("id = ? AND status = ?", st.ID, st.From)
-	if len(st.Where) > 0 {
-		q = q.Where(st.Where[0], st.Where[1:]...)
+	cond := func(q *gorm.DB) *gorm.DB {
+		q = q.Model(m.model()).Where("id = ? AND status = ?", st.ID, st.From)
+		if len(st.Where) > 0 {
+			q = q.Where(st.Where[0], st.Where[1:]...)
+		}
+		return q
 	}
-	res := q.Updates(fields)
+	res := cond(tx).Updates(fields)
 	if res.Error != nil {
 		return res.Error
 	}
+	var matched int64
 	if res.RowsAffected == 0 {
+		// MySQL counts changed rows: a row that meets the condition but
+		// already held these values (a same-status move within one clock
+		// tick) is still the move.
+		if err := cond(forUpdate(tx)).Count(&matched).Error; err != nil {
+			return err
+		}
+	}
+	if res.RowsAffected == 0 && matched == 0 {
 		var cur struct{ Status string }
 		if err := forUpdate(tx).Model(m.model()).Select("status").Where("id = ?", st.ID).Take(&cur).Error; err != nil {
 			return notFound(err)
