@@ -424,5 +424,5 @@ func (a *API) createSchedule(c *gin.Context) {
 	for _, s := range res.Sessions {
 		out.Sessions = append(out.Sessions, a.toSession(s))
 	}
-	c.JSON(http.StatusCreated, out)
+	created(c, out)
 }
