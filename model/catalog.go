@@ -108,5 +108,13 @@ type Schedule struct {
 }
 
 func catalogModels() []any {
-	return []any{&Clinic{}, &Expert{}, &Service{}, &Session{}, &Schedule{}}
+	return []any{&Clinic{}, &Expert{}, &Service{}, &Session{}, &Schedule{}, &SessionEvent{}}
+}
+
+// SessionEvent is one transition in a session's history (published,
+// cancelled).
+type SessionEvent struct {
+	ID         int64 `gorm:"primaryKey"`
+	SessionID  int64 `gorm:"not null;index"`
+	Transition `gorm:"embedded"`
 }

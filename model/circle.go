@@ -146,8 +146,9 @@ func circleModels() []any {
 	return []any{&Circle{}, &CircleMember{}, &Post{}, &PostComment{}, &PostLike{}, &PostReport{}, &CircleMute{}, &ModerationLog{}, &TextEvent{}}
 }
 
-// TextEvent is one transition in the history of a post or a comment (the
-// author's own changes too; staff actions are also in ModerationLog).
+// TextEvent is one transition in the history of a post, a comment or a
+// report (the author's own changes too; staff actions are also in
+// ModerationLog).
 type TextEvent struct {
 	ID         int64  `gorm:"primaryKey"`
 	TargetType string `gorm:"size:16;not null;index:ix_text_event_target,priority:1"` // post, comment

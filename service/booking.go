@@ -53,6 +53,21 @@ var bookingMachine = &Machine{
 	before: takeOrFreeSeat,
 }
 
+// sessionMachine: staff publish sessions and cancel them (every active
+// booking is cancelled with it, see cancelSession).
+var sessionMachine = &Machine{
+	Name: "session", Table: "sessions",
+	States: []string{model.SessionOpen, model.SessionCancelled},
+	Moves: []Move{
+		{"", model.SessionOpen, []string{SideStaff}},
+		{model.SessionOpen, model.SessionCancelled, []string{SideStaff}},
+	},
+	model: func() any { return &model.Session{} },
+	event: func(st Step, at time.Time) any {
+		return &model.SessionEvent{SessionID: st.ID, Transition: st.record(at)}
+	},
+}
+
 // takeOrFreeSeat changes the session's counters for a booking move: a seat
 // is taken only while booked < capacity (409 session_full otherwise).
 func takeOrFreeSeat(tx *gorm.DB, st Step, at time.Time) error {
@@ -662,15 +677,8 @@ func (s *BookingService) cancelSession(tx *gorm.DB, p Principal, sess model.Sess
 			return err
 		}
 	}
-	res := tx.Model(&model.Session{}).Where("id = ? AND status = ?", sess.ID, model.SessionOpen).
-		Updates(map[string]any{"status": model.SessionCancelled, "cancel_reason": truncate(reason, 255), "booked": 0, "waitlisted": 0, "updated_at": now})
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected == 0 {
-		return ErrSessionCancelled
-	}
-	return nil
+	return sessionMachine.Apply(tx, now, Step{ID: sess.ID, From: sess.Status, To: model.SessionCancelled, By: actorOf(p), Reason: reason,
+		Set: map[string]any{"cancel_reason": truncate(reason, 255), "booked": 0, "waitlisted": 0}})
 }
 
 // SendReminders notifies, once, every confirmed booking whose session is

@@ -424,7 +424,13 @@ func (s *CatalogService) CreateSession(ctx context.Context, p Principal, in NewS
 	row := model.Session{ServiceID: sv.ID, ExpertID: in.ExpertID, ClinicID: sv.ClinicID, Kind: sv.Kind,
 		StartsAt: in.StartsAt.UTC().Truncate(time.Second), EndsAt: in.EndsAt.UTC().Truncate(time.Second),
 		Capacity: in.Capacity, Status: model.SessionOpen}
-	if err := db.Create(&row).Error; err != nil {
+	err = db.Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		return sessionMachine.Start(tx, now, Step{ID: row.ID, To: row.Status, By: actorOf(p)})
+	})
+	if err != nil {
 		if isDuplicate(err) {
 			return SessionView{}, ErrSessionExists
 		}
@@ -498,6 +504,9 @@ func (s *CatalogService) CreateSchedule(ctx context.Context, p Principal, in New
 						skipped++
 						continue
 					}
+					return err
+				}
+				if err := sessionMachine.Start(tx, now, Step{ID: row.ID, To: row.Status, By: actorOf(p)}); err != nil {
 					return err
 				}
 				created = append(created, row)

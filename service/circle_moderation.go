@@ -92,9 +92,15 @@ func (s *CircleService) HidePost(ctx context.Context, p Principal, id int64, rea
 			"moderated_at": now, "check_state": model.PostCheckDone, "next_check_at": nil}); err != nil {
 			return err
 		}
-		if err := tx.Model(&model.PostReport{}).Where("post_id = ? AND status = ?", id, model.ReportOpen).
-			Updates(map[string]any{"status": model.ReportResolved, "resolution": reason, "resolved_by": p.UserID, "resolved_at": now}).Error; err != nil {
+		var reports []model.PostReport
+		if err := forUpdate(tx).Where("post_id = ? AND status = ?", id, model.ReportOpen).Order("id").Find(&reports).Error; err != nil {
 			return err
+		}
+		for _, r := range reports {
+			if err := reportMachine.Apply(tx, now, Step{ID: r.ID, From: r.Status, To: model.ReportResolved, By: actorOf(p), Reason: reason,
+				Set: map[string]any{"resolution": reason, "resolved_by": p.UserID}}); err != nil {
+				return err
+			}
 		}
 		if err := s.audit(tx, p.UserID, ModHidePost, "post", id, reason, "from "+from); err != nil {
 			return err
@@ -328,18 +334,11 @@ func (s *CircleService) DismissReport(ctx context.Context, p Principal, id int64
 		if err := tx.First(&r, id).Error; err != nil {
 			return notFound(err)
 		}
-		res := tx.Model(&model.PostReport{}).Where("id = ? AND status = ?", id, model.ReportOpen).
-			Updates(map[string]any{"status": model.ReportDismissed, "resolution": reason, "resolved_by": p.UserID, "resolved_at": s.clock.Now()})
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return ErrInvalidTransition.With(map[string]any{"status": r.Status})
-		}
-		if err := s.audit(tx, p.UserID, ModDismissReport, "report", id, reason, fmt.Sprintf("post %d", r.PostID)); err != nil {
+		if err := reportMachine.Apply(tx, s.clock.Now(), Step{ID: r.ID, From: r.Status, To: model.ReportDismissed, By: actorOf(p),
+			Reason: reason, Set: map[string]any{"resolution": reason, "resolved_by": p.UserID}, Row: &r}); err != nil {
 			return err
 		}
-		if err := tx.First(&r, id).Error; err != nil {
+		if err := s.audit(tx, p.UserID, ModDismissReport, "report", id, reason, fmt.Sprintf("post %d", r.PostID)); err != nil {
 			return err
 		}
 		vs, err := s.reportViews(tx, p, []model.PostReport{r})

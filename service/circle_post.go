@@ -69,6 +69,21 @@ var commentMachine = &Machine{
 	},
 }
 
+// reportMachine: staff resolve a report by hiding its post, or dismiss it;
+// its history is kept with the texts'.
+var reportMachine = &Machine{
+	Name: "report", Table: "post_reports",
+	States: []string{model.ReportOpen, model.ReportResolved, model.ReportDismissed},
+	Moves: []Move{
+		{"", model.ReportOpen, []string{SideResident, SideStaff}},
+		{model.ReportOpen, model.ReportResolved, []string{SideStaff}},
+		{model.ReportOpen, model.ReportDismissed, []string{SideStaff}},
+	},
+	model: func() any { return &model.PostReport{} },
+	stamp: "resolved_at",
+	event: textEvent("report"),
+}
+
 // countPublished changes a count of published texts for a move (a creation
 // as published counts too).
 func countPublished(tx *gorm.DB, mdl any, id int64, col string, st Step) error {
@@ -563,6 +578,9 @@ func (s *CircleService) Report(ctx context.Context, p Principal, postID int64, r
 			if isDuplicate(err) {
 				return ErrAlreadyReported
 			}
+			return err
+		}
+		if err := reportMachine.Start(tx, r.CreatedAt, Step{ID: r.ID, To: model.ReportOpen, By: actorOf(p)}); err != nil {
 			return err
 		}
 		return tx.Model(&model.Post{}).Where("id = ?", postID).UpdateColumn("report_count", gorm.Expr("report_count + 1")).Error

@@ -56,8 +56,10 @@ type Machine struct {
 	Table  string // the table of the rows
 	States []string
 	Moves  []Move
-	// model is the GORM model of the rows (for tx.Model).
+	// model is the GORM model of the rows (for tx.Model); stamp the column
+	// a move sets to its time (default updated_at).
 	model func() any
+	stamp string
 	// event builds the history row of a step made at `at`.
 	event func(st Step, at time.Time) any
 	// before runs in the transaction ahead of the conditional update, after
@@ -85,7 +87,7 @@ type Step struct {
 
 // Machines lists every state machine; README diagrams are checked against it.
 func Machines() []*Machine {
-	return []*Machine{bookingMachine, contractMachine, medicineMachine, postMachine, commentMachine, articleMachine}
+	return []*Machine{sessionMachine, bookingMachine, contractMachine, medicineMachine, postMachine, commentMachine, reportMachine, articleMachine}
 }
 
 // Allowed reports whether side may move a row from `from` to `to`.
@@ -137,7 +139,11 @@ func (m *Machine) Apply(tx *gorm.DB, at time.Time, st Step) error {
 			return err
 		}
 	}
-	fields := map[string]any{"status": st.To, "updated_at": at}
+	stamp := m.stamp
+	if stamp == "" {
+		stamp = "updated_at"
+	}
+	fields := map[string]any{"status": st.To, stamp: at}
 	for k, v := range st.Set {
 		fields[k] = v
 	}
