@@ -129,10 +129,7 @@ type BookingQuery struct {
 // @Router    /api/v1/bookings [get]
 func (a *API) listBookings(c *gin.Context) {
 	var q BookingQuery
-	if !bindQuery(c, &q) {
-		return
-	}
-	p, okPage := page(c)
+	p, okPage := pageQuery(c, &q)
 	if !okPage {
 		return
 	}
@@ -201,10 +198,7 @@ type StaffBookingQuery struct {
 // @Router    /api/v1/staff/bookings [get]
 func (a *API) staffListBookings(c *gin.Context) {
 	var q StaffBookingQuery
-	if !bindQuery(c, &q) {
-		return
-	}
-	p, okPage := page(c)
+	p, okPage := pageQuery(c, &q)
 	if !okPage {
 		return
 	}

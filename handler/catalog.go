@@ -129,10 +129,7 @@ type ClinicFilterQuery struct {
 // @Router   /api/v1/experts [get]
 func (a *API) listExperts(c *gin.Context) {
 	var q ClinicFilterQuery
-	if !bindQuery(c, &q) {
-		return
-	}
-	p, okPage := page(c)
+	p, okPage := pageQuery(c, &q)
 	if !okPage {
 		return
 	}
@@ -204,10 +201,7 @@ type ServiceQuery struct {
 // @Router   /api/v1/services [get]
 func (a *API) listServices(c *gin.Context) {
 	var q ServiceQuery
-	if !bindQuery(c, &q) {
-		return
-	}
-	p, okPage := page(c)
+	p, okPage := pageQuery(c, &q)
 	if !okPage {
 		return
 	}
@@ -330,10 +324,7 @@ func (a *API) parseWhen(s string, endOfDay bool) (*time.Time, bool) {
 // @Router       /api/v1/sessions [get]
 func (a *API) listSessions(c *gin.Context) {
 	var q SessionQuery
-	if !bindQuery(c, &q) {
-		return
-	}
-	p, okPage := page(c)
+	p, okPage := pageQuery(c, &q)
 	if !okPage {
 		return
 	}

@@ -37,10 +37,7 @@ type StaffPostQuery struct {
 // @Router    /api/v1/staff/posts [get]
 func (a *API) staffPosts(c *gin.Context) {
 	var q StaffPostQuery
-	if !bindQuery(c, &q) {
-		return
-	}
-	p, okPage := page(c)
+	p, okPage := pageQuery(c, &q)
 	if !okPage {
 		return
 	}
@@ -118,10 +115,7 @@ type StaffCommentQuery struct {
 // @Router    /api/v1/staff/comments [get]
 func (a *API) staffComments(c *gin.Context) {
 	var q StaffCommentQuery
-	if !bindQuery(c, &q) {
-		return
-	}
-	p, okPage := page(c)
+	p, okPage := pageQuery(c, &q)
 	if !okPage {
 		return
 	}
@@ -198,10 +192,7 @@ type ReportList struct {
 // @Router    /api/v1/staff/reports [get]
 func (a *API) listReports(c *gin.Context) {
 	var q ReportQuery
-	if !bindQuery(c, &q) {
-		return
-	}
-	p, okPage := page(c)
+	p, okPage := pageQuery(c, &q)
 	if !okPage {
 		return
 	}
@@ -357,10 +348,7 @@ type ModerationLogList struct {
 // @Router    /api/v1/staff/moderation-logs [get]
 func (a *API) moderationLogs(c *gin.Context) {
 	var q ModerationLogQuery
-	if !bindQuery(c, &q) {
-		return
-	}
-	p, okPage := page(c)
+	p, okPage := pageQuery(c, &q)
 	if !okPage {
 		return
 	}

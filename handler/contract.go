@@ -80,10 +80,7 @@ func toDoctorTeam(v service.TeamView) DoctorTeamDTO {
 // @Router   /api/v1/doctor-teams [get]
 func (a *API) listDoctorTeams(c *gin.Context) {
 	var q DoctorTeamQuery
-	if !bindQuery(c, &q) {
-		return
-	}
-	p, okPage := page(c)
+	p, okPage := pageQuery(c, &q)
 	if !okPage {
 		return
 	}
@@ -239,10 +236,7 @@ func (a *API) listContracts(c *gin.Context) { a.contracts(c) }
 // contracts lists the contracts in the caller's scope.
 func (a *API) contracts(c *gin.Context) {
 	var q ContractListQuery
-	if !bindQuery(c, &q) {
-		return
-	}
-	p, okPage := page(c)
+	p, okPage := pageQuery(c, &q)
 	if !okPage {
 		return
 	}

@@ -216,10 +216,7 @@ func etagMatches(header, etag string) bool {
 // @Router    /api/v1/articles [get]
 func (a *API) listArticles(c *gin.Context) {
 	var q ArticleQuery
-	if !bindQuery(c, &q) {
-		return
-	}
-	pg, okPage := page(c)
+	pg, okPage := pageQuery(c, &q)
 	if !okPage {
 		return
 	}
@@ -374,10 +371,7 @@ func (a *API) listFavorites(c *gin.Context) {
 // @Router    /api/v1/staff/articles [get]
 func (a *API) staffListArticles(c *gin.Context) {
 	var q StaffArticleQuery
-	if !bindQuery(c, &q) {
-		return
-	}
-	pg, okPage := page(c)
+	pg, okPage := pageQuery(c, &q)
 	if !okPage {
 		return
 	}

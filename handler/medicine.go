@@ -214,10 +214,7 @@ func (a *API) listMedicineOrders(c *gin.Context) { a.medicineOrders(c) }
 // routes, its clinic's on staff routes); only residents see hand-over codes.
 func (a *API) medicineOrders(c *gin.Context) {
 	var q MedicineListQuery
-	if !bindQuery(c, &q) {
-		return
-	}
-	p, okPage := page(c)
+	p, okPage := pageQuery(c, &q)
 	if !okPage {
 		return
 	}

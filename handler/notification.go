@@ -59,10 +59,7 @@ type NotificationQuery struct {
 // @Router    /api/v1/notifications [get]
 func (a *API) listNotifications(c *gin.Context) {
 	var q NotificationQuery
-	if !bindQuery(c, &q) {
-		return
-	}
-	p, okPage := page(c)
+	p, okPage := pageQuery(c, &q)
 	if !okPage {
 		return
 	}

@@ -3,6 +3,7 @@ package handler
 import (
 	"context"
 
+	"familycare/pagination"
 	"familycare/service"
 
 	"github.com/gin-gonic/gin"
@@ -52,4 +53,12 @@ func listOf[V, D any](vs []V, conv func(V) D) []D {
 		out = append(out, conv(v))
 	}
 	return out
+}
+
+// pageQuery binds a list's query filters into q and reads its page.
+func pageQuery(c *gin.Context, q any) (pagination.Page, bool) {
+	if !bindQuery(c, q) {
+		return pagination.Page{}, false
+	}
+	return page(c)
 }
