@@ -172,12 +172,9 @@ type RoleRequest struct {
 // @Failure   422 {object} ErrorResponse
 // @Router    /api/v1/admin/users/{id}/role [post]
 func (a *API) setRole(c *gin.Context) {
-	id, okID := pathID(c, "id")
-	if !okID {
-		return
-	}
 	var req RoleRequest
-	if !bindJSON(c, &req) {
+	id, okID := pathID(c, "id")
+	if !okID || !bindJSON(c, &req) {
 		return
 	}
 	u, err := a.svc.Auth.SetRole(c.Request.Context(), id, req.Role, req.ClinicID)

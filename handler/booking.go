@@ -345,12 +345,9 @@ type SessionPatch struct {
 // @Failure      422 {object} ErrorResponse
 // @Router       /api/v1/staff/sessions/{id} [patch]
 func (a *API) patchSession(c *gin.Context) {
-	id, okID := pathID(c, "id")
-	if !okID {
-		return
-	}
 	var req SessionPatch
-	if !bindJSON(c, &req) {
+	id, okID := pathID(c, "id")
+	if !okID || !bindJSON(c, &req) {
 		return
 	}
 	if req.Capacity == nil && req.Status == "" {

@@ -252,12 +252,9 @@ type PostRequest struct {
 // @Failure      429 {object} ErrorResponse "rate_limited"
 // @Router       /api/v1/circles/{id}/posts [post]
 func (a *API) createPost(c *gin.Context) {
-	id, okID := pathID(c, "id")
-	if !okID {
-		return
-	}
 	var req PostRequest
-	if !bindJSON(c, &req) {
+	id, okID := pathID(c, "id")
+	if !okID || !bindJSON(c, &req) {
 		return
 	}
 	v, err := a.svc.Circles.CreatePost(c.Request.Context(), principal(c), id,
@@ -490,12 +487,9 @@ func (a *API) toReport(r service.ReportView) ReportDTO {
 // @Failure   422 {object} ErrorResponse
 // @Router    /api/v1/posts/{id}/report [post]
 func (a *API) reportPost(c *gin.Context) {
-	id, okID := pathID(c, "id")
-	if !okID {
-		return
-	}
 	var req ReportRequest
-	if !bindJSON(c, &req) {
+	id, okID := pathID(c, "id")
+	if !okID || !bindJSON(c, &req) {
 		return
 	}
 	r, err := a.svc.Circles.Report(c.Request.Context(), principal(c), id, req.Reason)

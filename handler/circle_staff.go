@@ -264,12 +264,9 @@ func (a *API) toMute(m model.CircleMute) MuteDTO {
 // @Failure   422 {object} ErrorResponse
 // @Router    /api/v1/staff/users/{id}/mute [post]
 func (a *API) muteUser(c *gin.Context) {
-	id, okID := pathID(c, "id")
-	if !okID {
-		return
-	}
 	var req MuteRequest
-	if !bindJSON(c, &req) {
+	id, okID := pathID(c, "id")
+	if !okID || !bindJSON(c, &req) {
 		return
 	}
 	m, err := a.svc.Circles.Mute(c.Request.Context(), principal(c), id, service.MuteInput{Until: req.Until, Reason: req.Reason})

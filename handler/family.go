@@ -178,12 +178,9 @@ func (a *API) getMember(c *gin.Context) {
 // @Failure   422 {object} ErrorResponse
 // @Router    /api/v1/me/members/{id} [patch]
 func (a *API) patchMember(c *gin.Context) {
-	id, okID := pathID(c, "id")
-	if !okID {
-		return
-	}
 	var req MemberRequest
-	if !bindJSON(c, &req) {
+	id, okID := pathID(c, "id")
+	if !okID || !bindJSON(c, &req) {
 		return
 	}
 	m, err := a.svc.Family.UpdateMember(c.Request.Context(), principal(c).UserID, id, req.input())

@@ -420,12 +420,9 @@ func (a *API) createArticle(c *gin.Context) {
 // @Failure   422 {object} ErrorResponse
 // @Router    /api/v1/staff/articles/{id} [patch]
 func (a *API) updateArticle(c *gin.Context) {
-	id, okID := pathID(c, "id")
-	if !okID {
-		return
-	}
 	var req ArticleRequest
-	if !bindJSON(c, &req) {
+	id, okID := pathID(c, "id")
+	if !okID || !bindJSON(c, &req) {
 		return
 	}
 	v, err := a.svc.Guidance.Update(c.Request.Context(), principal(c), id, req.input())

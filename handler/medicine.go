@@ -362,12 +362,9 @@ func (a *API) rejectMedicineOrder(c *gin.Context) {
 // @Failure   422 {object} ErrorResponse
 // @Router    /api/v1/staff/medicine-orders/{id}/dispatch [post]
 func (a *API) dispatchMedicineOrder(c *gin.Context) {
-	id, okID := pathID(c, "id")
-	if !okID {
-		return
-	}
 	var req MedicineDispatchRequest
-	if !bindJSON(c, &req) {
+	id, okID := pathID(c, "id")
+	if !okID || !bindJSON(c, &req) {
 		return
 	}
 	in := service.MedicineDispatchInput{Courier: req.Courier}

@@ -34,12 +34,9 @@ func onID[V, D any](c *gin.Context, status int, act func(context.Context, servic
 // body R (a reason, a comment, a hand-over code).
 func onIDText[R, V, D any](c *gin.Context, status int, act func(context.Context, service.Principal, int64, string) (V, error),
 	text func(R) string, conv func(V) D) {
-	id, okID := pathID(c, "id")
-	if !okID {
-		return
-	}
 	var req R
-	if !bindJSON(c, &req) {
+	id, okID := pathID(c, "id")
+	if !okID || !bindJSON(c, &req) {
 		return
 	}
 	v, err := act(c.Request.Context(), principal(c), id, text(req))
