@@ -112,11 +112,11 @@ func (a *API) toStaffOrder(v service.MedicineOrderView) MedicineOrderDTO {
 }
 
 func (a *API) toMedicineOrderList(vs []service.MedicineOrderView, next string, forResident bool) MedicineOrderList {
-	out := MedicineOrderList{Items: make([]MedicineOrderDTO, 0, len(vs)), NextCursor: next}
-	for _, v := range vs {
-		out.Items = append(out.Items, a.toMedicineOrder(v, forResident))
+	conv := a.toStaffOrder
+	if forResident {
+		conv = a.toResidentOrder
 	}
-	return out
+	return MedicineOrderList{Items: listOf(vs, conv), NextCursor: next}
 }
 
 // MedicineItemRequest is one medicine to deliver.

@@ -355,18 +355,12 @@ func (s *BookingService) views(ctx context.Context, rows []model.Booking) ([]Boo
 	if err != nil {
 		return nil, err
 	}
-	byID := map[int64]SessionView{}
-	for _, v := range sviews {
-		byID[v.ID] = v
-	}
+	byID := indexBy(sviews, func(v SessionView) int64 { return v.ID })
 	var members []model.Member
 	if err := db.Unscoped().Where("id IN ?", memberIDs).Find(&members).Error; err != nil {
 		return nil, err
 	}
-	mByID := map[int64]model.Member{}
-	for _, m := range members {
-		mByID[m.ID] = m
-	}
+	mByID := indexBy(members, func(m model.Member) int64 { return m.ID })
 	positions, err := waitlistPositions(db, rows)
 	if err != nil {
 		return nil, err

@@ -400,11 +400,7 @@ func usersByID(db *gorm.DB, ids []int64) (map[int64]model.User, error) {
 	if err := db.Select("id", "nickname", "avatar_url", "role").Where("id IN ?", ids).Find(&us).Error; err != nil {
 		return nil, err
 	}
-	out := make(map[int64]model.User, len(us))
-	for _, u := range us {
-		out[u.ID] = u
-	}
-	return out, nil
+	return indexBy(us, func(u model.User) int64 { return u.ID }), nil
 }
 
 // CreateComment comments on a published post, after the content checks.

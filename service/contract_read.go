@@ -62,10 +62,7 @@ func (s *ContractService) views(db *gorm.DB, cs []model.FamilyContract) ([]Contr
 	if err := db.Where("id IN ?", teamIDs).Find(&teams).Error; err != nil {
 		return nil, err
 	}
-	teamBy := map[int64]model.DoctorTeam{}
-	for _, t := range teams {
-		teamBy[t.ID] = t
-	}
+	teamBy := indexBy(teams, func(t model.DoctorTeam) int64 { return t.ID })
 	var cov []model.ContractMember
 	if err := db.Where("contract_id IN ?", ids).Order("member_id").Find(&cov).Error; err != nil {
 		return nil, err

@@ -97,3 +97,12 @@ func loadGrouped[T any](db *gorm.DB, col string, ids []int64, order string, key 
 	}
 	return out, nil
 }
+
+// indexBy maps rows by key.
+func indexBy[T any](rows []T, key func(T) int64) map[int64]T {
+	out := make(map[int64]T, len(rows))
+	for _, r := range rows {
+		out[key(r)] = r
+	}
+	return out
+}
