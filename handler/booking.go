@@ -146,11 +146,7 @@ func (a *API) listBookings(c *gin.Context) {
 // @Success   200 {object} BookingDTO
 // @Failure   404 {object} ErrorResponse
 // @Router    /api/v1/bookings/{id} [get]
-func (a *API) getBooking(c *gin.Context) { a.booking(c) }
-
-// booking reads one booking in the caller's scope (its own on resident
-// routes, its clinic's on staff routes).
-func (a *API) booking(c *gin.Context) { onID(c, http.StatusOK, a.svc.Bookings.Get, a.toBooking) }
+func (a *API) getBooking(c *gin.Context) { onID(c, http.StatusOK, a.svc.Bookings.Get, a.toBooking) }
 
 // ReasonRequest carries an optional reason.
 type ReasonRequest struct {
@@ -216,7 +212,9 @@ func (a *API) staffListBookings(c *gin.Context) {
 // @Success   200 {object} BookingDTO
 // @Failure   404 {object} ErrorResponse
 // @Router    /api/v1/staff/bookings/{id} [get]
-func (a *API) staffGetBooking(c *gin.Context) { a.booking(c) }
+func (a *API) staffGetBooking(c *gin.Context) {
+	onID(c, http.StatusOK, a.svc.Bookings.Get, a.toBooking)
+}
 
 // staffTransition serves confirm, reject, check-in and no-show.
 func (a *API) staffTransition(c *gin.Context, act func(ctx context.Context, p service.Principal, id int64, reason string) (service.BookingView, error)) {

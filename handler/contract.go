@@ -254,10 +254,7 @@ func (a *API) contracts(c *gin.Context) {
 // @Failure   401 {object} ErrorResponse
 // @Failure   404 {object} ErrorResponse
 // @Router    /api/v1/family-contracts/{id} [get]
-func (a *API) getContract(c *gin.Context) { a.contract(c) }
-
-// contract reads one contract in the caller's scope.
-func (a *API) contract(c *gin.Context) { onID(c, http.StatusOK, a.svc.Contracts.Get, a.toContract) }
+func (a *API) getContract(c *gin.Context) { onID(c, http.StatusOK, a.svc.Contracts.Get, a.toContract) }
 
 // renewContract godoc
 // @Summary      Renew a contract for the next period (续约)
@@ -291,10 +288,7 @@ func (a *API) renewContract(c *gin.Context) {
 // @Failure      409 {object} ErrorResponse "invalid_transition"
 // @Failure      422 {object} ErrorResponse
 // @Router       /api/v1/family-contracts/{id}/terminate [post]
-func (a *API) terminateContract(c *gin.Context) { a.contractTerminate(c) }
-
-// contractTerminate ends a contract in the caller's scope.
-func (a *API) contractTerminate(c *gin.Context) {
+func (a *API) terminateContract(c *gin.Context) {
 	onIDText(c, http.StatusOK, a.svc.Contracts.Terminate, func(r ContractReasonRequest) string { return r.Reason }, a.toContract)
 }
 
@@ -342,7 +336,9 @@ func (a *API) staffListContracts(c *gin.Context) { a.contracts(c) }
 // @Failure   403 {object} ErrorResponse
 // @Failure   404 {object} ErrorResponse
 // @Router    /api/v1/staff/family-contracts/{id} [get]
-func (a *API) staffGetContract(c *gin.Context) { a.contract(c) }
+func (a *API) staffGetContract(c *gin.Context) {
+	onID(c, http.StatusOK, a.svc.Contracts.Get, a.toContract)
+}
 
 // approveContract godoc
 // @Summary      Approve a pending contract
@@ -395,7 +391,9 @@ func (a *API) rejectContract(c *gin.Context) {
 // @Failure   409 {object} ErrorResponse "invalid_transition"
 // @Failure   422 {object} ErrorResponse
 // @Router    /api/v1/staff/family-contracts/{id}/terminate [post]
-func (a *API) staffTerminateContract(c *gin.Context) { a.contractTerminate(c) }
+func (a *API) staffTerminateContract(c *gin.Context) {
+	onIDText(c, http.StatusOK, a.svc.Contracts.Terminate, func(r ContractReasonRequest) string { return r.Reason }, a.toContract)
+}
 
 // ---- coverage figures ----
 

@@ -108,16 +108,9 @@ func (s *CatalogService) references(ctx context.Context) (*refData, error) {
 	if err := db.Find(&experts).Error; err != nil {
 		return nil, err
 	}
-	r = &refData{loaded: time.Now(), clinics: map[int64]model.Clinic{}, services: map[int64]model.Service{}, experts: map[int64]model.Expert{}}
-	for _, c := range clinics {
-		r.clinics[c.ID] = c
-	}
-	for _, sv := range services {
-		r.services[sv.ID] = sv
-	}
-	for _, e := range experts {
-		r.experts[e.ID] = e
-	}
+	r = &refData{loaded: time.Now(), clinics: indexBy(clinics, func(c model.Clinic) int64 { return c.ID }),
+		services: indexBy(services, func(sv model.Service) int64 { return sv.ID }),
+		experts:  indexBy(experts, func(e model.Expert) int64 { return e.ID })}
 	s.mu.Lock()
 	s.refs = r
 	s.mu.Unlock()
