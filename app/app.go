@@ -117,6 +117,13 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 			return sqlDB.PingContext(ctx)
 		},
 	}
+	store, err := newBlobStore(cfg)
+	if err != nil {
+		return nil, err
+	}
+	svc.Uploads = service.NewUploadService(deps, store, wx, notifications, service.UploadOptions{
+		MaxBytes: cfg.UploadMaxBytes, MaxPixels: cfg.UploadMaxPixels, PublicBaseURL: cfg.UploadPublicURL,
+	})
 	svc.Accounts = service.NewAccountService(deps, svc.Auth, bookings, svc.Circles)
 	a := &App{Config: cfg, DB: db, Log: log, Redis: rdb, Services: svc, Metrics: mx}
 	a.Jobs = []Job{
@@ -152,6 +159,14 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 			_, err := svc.Guidance.Reindex(ctx)
 			return err
 		}},
+		{Name: "upload_media_recheck", Run: func(ctx context.Context) error {
+			_, err := svc.Uploads.RecheckPending(ctx)
+			return err
+		}},
+		{Name: "upload_purge_unattached", Run: func(ctx context.Context) error {
+			_, err := svc.Uploads.PurgeUnattached(ctx)
+			return err
+		}},
 	}
 	a.Engine = handler.New(handler.Options{
 		Log: log, Clock: clock, Loc: deps.Loc, DevLogin: cfg.EnableDevLogin && cfg.Env != config.EnvProd,
@@ -160,6 +175,18 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 		Mount:          mx.Mount(cfg.MetricsToken),
 	}, svc)
 	return a, nil
+}
+
+// newBlobStore builds the upload store UPLOAD_STORE names.
+func newBlobStore(cfg config.Config) (service.BlobStore, error) {
+	if cfg.UploadStore == "s3" {
+		return service.NewS3Store(service.S3Options{
+			Endpoint: cfg.UploadS3Endpoint, Secure: cfg.UploadS3Secure, Region: cfg.UploadS3Region,
+			Bucket: cfg.UploadS3Bucket, AccessKey: cfg.UploadS3AccessKey, SecretKey: cfg.UploadS3SecretKey,
+			Prefix: cfg.UploadS3Prefix, PublicURL: cfg.UploadS3PublicURL, PathStyle: cfg.UploadS3PathStyle,
+		})
+	}
+	return service.NewLocalStore(cfg.UploadDir, "/files/")
 }
 
 // RunJobs runs every job each interval until ctx ends.

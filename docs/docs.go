@@ -5591,6 +5591,93 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/uploads": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "multipart/form-data with ` + "`" + `file` + "`" + ` (JPEG, PNG, WebP or GIF, judged by its bytes, not its name) and ` + "`" + `purpose` + "`" + `. Metadata (EXIF with GPS, XMP, comments) is removed; the EXIF orientation alone is kept. Images residents post for others are checked by WeChat: until the result, only the uploader and staff see them. Attach the id to a post (` + "`" + `upload_ids` + "`" + `), comment, avatar or article cover within a day, or it is deleted.",
+                "consumes": [
+                    "multipart/form-data"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "uploads"
+                ],
+                "summary": "Upload an image (wx.uploadFile)",
+                "parameters": [
+                    {
+                        "type": "file",
+                        "description": "the image",
+                        "name": "file",
+                        "in": "formData",
+                        "required": true
+                    },
+                    {
+                        "enum": [
+                            "post",
+                            "comment",
+                            "consultation",
+                            "avatar",
+                            "article_cover"
+                        ],
+                        "type": "string",
+                        "description": "where it will be used",
+                        "name": "purpose",
+                        "in": "formData",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/handler.UploadDTO"
+                        }
+                    },
+                    "400": {
+                        "description": "not multipart",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    },
+                    "403": {
+                        "description": "article_cover by a resident",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    },
+                    "413": {
+                        "description": "file_too_large",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    },
+                    "415": {
+                        "description": "unsupported_media_type",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    },
+                    "422": {
+                        "description": "invalid_request, image_broken, image_too_many_pixels",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    }
+                }
+            }
+        },
         "/healthz": {
             "get": {
                 "produces": [
@@ -7903,6 +7990,67 @@ const docTemplate = `{
                 "title": {
                     "type": "string",
                     "example": "全科主治医师"
+                }
+            }
+        },
+        "handler.UploadDTO": {
+            "type": "object",
+            "properties": {
+                "check": {
+                    "description": "Check is WeChat's content check: none (not checked: staff uploads,\nconsultation images), pending (seen by the uploader and staff only\nuntil WeChat answers), pass, review (staff decide), risky (removed).",
+                    "type": "string",
+                    "enum": [
+                        "none",
+                        "pending",
+                        "pass",
+                        "review",
+                        "risky"
+                    ],
+                    "example": "pending"
+                },
+                "content_type": {
+                    "type": "string",
+                    "enum": [
+                        "image/jpeg",
+                        "image/png",
+                        "image/webp",
+                        "image/gif"
+                    ],
+                    "example": "image/jpeg"
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "height": {
+                    "type": "integer",
+                    "example": 1440
+                },
+                "id": {
+                    "type": "integer",
+                    "example": 41
+                },
+                "purpose": {
+                    "type": "string",
+                    "enum": [
+                        "post",
+                        "comment",
+                        "consultation",
+                        "avatar",
+                        "article_cover"
+                    ],
+                    "example": "post"
+                },
+                "size": {
+                    "type": "integer",
+                    "example": 183220
+                },
+                "url": {
+                    "type": "string",
+                    "example": "/files/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08.jpg"
+                },
+                "width": {
+                    "type": "integer",
+                    "example": 1080
                 }
             }
         },

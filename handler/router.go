@@ -26,6 +26,7 @@ type Services struct {
 	Guidance      *service.GuidanceService
 	Contracts     *service.ContractService
 	Accounts      *service.AccountService
+	Uploads       *service.UploadService
 	// Ready reports whether the database answers.
 	Ready func(ctx context.Context) error
 }
@@ -70,7 +71,7 @@ func New(opts Options, svc Services) *gin.Engine {
 	r.ContextWithFallback = true
 	r.RemoveExtraSlash = true
 	r.Use(opts.Middleware...)
-	r.Use(requestID(opts.Log), recovery(), accessLog(), limits(opts.RequestTimeout))
+	r.Use(requestID(opts.Log), recovery(), accessLog(), limits(opts.RequestTimeout, uploadMax(svc)))
 	r.NoRoute(func(c *gin.Context) {
 		abortWith(c, http.StatusNotFound, "not_found", "no such route", nil)
 	})
@@ -99,6 +100,7 @@ func New(opts Options, svc Services) *gin.Engine {
 	a.circleRoutes(public, authed, staff)
 	a.guidanceRoutes(public, authed, staff)
 	a.contractRoutes(public, authed, staff)
+	a.uploadRoutes(r, v1, authed)
 	return r
 }
 

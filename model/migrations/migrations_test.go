@@ -134,8 +134,14 @@ func TestMigrations_ConcurrentUp(t *testing.T) {
 	if err := db.sql.QueryRow("SELECT COUNT(*), COUNT(DISTINCT version_id) FROM "+migrations.VersionTable+" WHERE version_id > 0").Scan(&rows, &versions); err != nil {
 		t.Fatal(err)
 	}
-	if rows != versions || int64(versions) != migrations.Latest() {
-		t.Fatalf("goose_db_version has %d rows for %d versions, want one row for each of %d", rows, versions, migrations.Latest())
+	// Versions are not contiguous (each branch numbers within its own
+	// range), so compare with the number of migrations, not the latest.
+	st, err := migrations.GetStatus(ctx, db.sql)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows != versions || versions != len(st.Migrations) {
+		t.Fatalf("goose_db_version has %d rows for %d versions, want one row for each of %d", rows, versions, len(st.Migrations))
 	}
 }
 
