@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"familycare/config"
@@ -124,7 +125,12 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 	svc.Uploads = service.NewUploadService(deps, store, wx, notifications, service.UploadOptions{
 		MaxBytes: cfg.UploadMaxBytes, MaxPixels: cfg.UploadMaxPixels, PublicBaseURL: cfg.UploadPublicURL,
 	})
+	svc.Circles.Uploads = svc.Uploads
+	svc.Family.Uploads = svc.Uploads
+	svc.Guidance.Uploads = svc.Uploads
+	svc.Push = service.NewPushService(deps, svc.Uploads, notifications)
 	svc.Accounts = service.NewAccountService(deps, svc.Auth, bookings, svc.Circles)
+	svc.Accounts.Uploads = svc.Uploads
 	a := &App{Config: cfg, DB: db, Log: log, Redis: rdb, Services: svc, Metrics: mx}
 	a.Jobs = []Job{
 		{Name: "booking_reminders", Run: func(ctx context.Context) error {
@@ -186,7 +192,9 @@ func newBlobStore(cfg config.Config) (service.BlobStore, error) {
 			Prefix: cfg.UploadS3Prefix, PublicURL: cfg.UploadS3PublicURL, PathStyle: cfg.UploadS3PathStyle,
 		})
 	}
-	return service.NewLocalStore(cfg.UploadDir, "/files/")
+	// Absolute URLs when the public origin is known (the mini-program's
+	// <image> needs them), else relative to this API.
+	return service.NewLocalStore(cfg.UploadDir, strings.TrimSuffix(cfg.UploadPublicURL, "/")+"/files/")
 }
 
 // RunJobs runs every job each interval until ctx ends.

@@ -174,11 +174,16 @@ type AuthorDTO struct {
 
 // PostDTO is a circle post.
 type PostDTO struct {
-	ID        int64    `json:"id"`
-	CircleID  int64    `json:"circle_id"`
-	Content   string   `json:"content" example:"孕 20 周，最近总是腿抽筋，大家怎么补钙？"`
+	ID       int64  `json:"id"`
+	CircleID int64  `json:"circle_id"`
+	Content  string `json:"content" example:"孕 20 周，最近总是腿抽筋，大家怎么补钙？"`
+	// ImageURLs (deprecated: read images) are the outside URLs of old
+	// clients followed by the URLs of images.
 	ImageURLs []string `json:"image_urls"`
-	Anonymous bool     `json:"anonymous"`
+	// Images are the attached uploads the caller may see: one waiting for
+	// WeChat's check (check=pending) only its author and staff see.
+	Images    []PostImageDTO `json:"images"`
+	Anonymous bool           `json:"anonymous"`
 	// Author is absent on anonymous posts, except for staff and the author.
 	Author *AuthorDTO `json:"author,omitempty"`
 	// IsMine: the caller wrote it.
@@ -198,12 +203,22 @@ type PostDTO struct {
 	CheckState       string `json:"check_state,omitempty" enums:"recheck,staff"`
 }
 
+// PostImageDTO is an uploaded image on a post.
+type PostImageDTO struct {
+	UploadID int64  `json:"upload_id"`
+	URL      string `json:"url"`
+	Width    int    `json:"width"`
+	Height   int    `json:"height"`
+	Check    string `json:"check" enums:"none,pending,pass,review"`
+}
+
 func (a *API) toPost(p service.PostView) PostDTO {
-	d := PostDTO{ID: p.ID, CircleID: p.CircleID, Content: p.Content, ImageURLs: p.ImageURLs, Anonymous: p.Anonymous,
+	d := PostDTO{ID: p.ID, CircleID: p.CircleID, Content: p.Content, ImageURLs: append([]string{}, p.ImageURLs...), Anonymous: p.Anonymous,
 		IsMine: p.Mine, Status: p.Status, LikeCount: p.LikeCount, CommentCount: p.CommentCount, Liked: p.Liked,
-		CreatedAt: a.timeIn(p.CreatedAt)}
-	if d.ImageURLs == nil {
-		d.ImageURLs = []string{}
+		CreatedAt: a.timeIn(p.CreatedAt), Images: make([]PostImageDTO, 0, len(p.Images))}
+	for _, im := range p.Images {
+		d.Images = append(d.Images, PostImageDTO{UploadID: im.ID, URL: im.URL, Width: im.Width, Height: im.Height, Check: im.CheckState})
+		d.ImageURLs = append(d.ImageURLs, im.URL)
 	}
 	if p.Author != nil {
 		d.Author = &AuthorDTO{ID: p.Author.ID, Nickname: p.Author.Nickname, AvatarURL: p.Author.AvatarURL, Role: p.Author.Role}
@@ -262,8 +277,12 @@ func (a *API) listPosts(c *gin.Context) {
 type PostRequest struct {
 	// 1 to 2000 characters (not bytes).
 	Content string `json:"content" example:"孕 20 周，最近总是腿抽筋，大家怎么补钙？"`
-	// Up to 9 https URLs.
+	// Deprecated (kept for clients released before uploads): up to 9 https
+	// URLs hosted elsewhere. Use upload_ids.
 	ImageURLs []string `json:"image_urls"`
+	// Ids from POST /uploads (purpose post, the caller's own, not yet
+	// attached); at most 9 images in all.
+	UploadIDs []int64 `json:"upload_ids"`
 	// Hide the author from other residents (staff still see it).
 	Anonymous bool `json:"anonymous"`
 }
@@ -282,7 +301,7 @@ type PostRequest struct {
 // @Failure      401 {object} ErrorResponse
 // @Failure      403 {object} ErrorResponse "not_a_member, muted (details.until)"
 // @Failure      404 {object} ErrorResponse
-// @Failure      422 {object} ErrorResponse "invalid_request, content_rejected"
+// @Failure      422 {object} ErrorResponse "invalid_request, content_rejected, upload_not_usable"
 // @Failure      429 {object} ErrorResponse "rate_limited"
 // @Router       /api/v1/circles/{id}/posts [post]
 func (a *API) createPost(c *gin.Context) {
@@ -295,7 +314,7 @@ func (a *API) createPost(c *gin.Context) {
 		return
 	}
 	v, err := a.svc.Circles.CreatePost(c.Request.Context(), principal(c), id,
-		service.PostInput{Content: req.Content, ImageURLs: req.ImageURLs, Anonymous: req.Anonymous})
+		service.PostInput{Content: req.Content, ImageURLs: req.ImageURLs, UploadIDs: req.UploadIDs, Anonymous: req.Anonymous})
 	if err != nil {
 		fail(c, err)
 		return

@@ -27,6 +27,7 @@ type Services struct {
 	Contracts     *service.ContractService
 	Accounts      *service.AccountService
 	Uploads       *service.UploadService
+	Push          *service.PushService
 	// Ready reports whether the database answers.
 	Ready func(ctx context.Context) error
 }
@@ -100,7 +101,8 @@ func New(opts Options, svc Services) *gin.Engine {
 	a.circleRoutes(public, authed, staff)
 	a.guidanceRoutes(public, authed, staff)
 	a.contractRoutes(public, authed, staff)
-	a.uploadRoutes(r, v1, authed)
+	a.uploadRoutes(r, authed, staff)
+	a.pushRoutes(v1)
 	return r
 }
 

@@ -28,11 +28,13 @@ func uploadMax(svc Services) int64 {
 	return svc.Uploads.MaxBytes()
 }
 
-func (a *API) uploadRoutes(r *gin.Engine, v1, authed *gin.RouterGroup) {
+func (a *API) uploadRoutes(r *gin.Engine, authed, staff *gin.RouterGroup) {
 	if a.svc.Uploads == nil {
 		return
 	}
 	authed.POST("/uploads", a.createUpload)
+	staff.GET("/uploads/review", a.listReviewUploads)
+	staff.POST("/uploads/:id/verdict", a.decideUpload)
 	if local, ok := a.svc.Uploads.Store().(*service.LocalStore); ok {
 		r.GET("/files/:name", func(c *gin.Context) { serveLocalFile(c, local) })
 		r.HEAD("/files/:name", func(c *gin.Context) { serveLocalFile(c, local) })
@@ -41,13 +43,13 @@ func (a *API) uploadRoutes(r *gin.Engine, v1, authed *gin.RouterGroup) {
 
 // UploadDTO is an uploaded image.
 type UploadDTO struct {
-	ID          int64     `json:"id" example:"41"`
-	URL         string    `json:"url" example:"/files/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08.jpg"`
-	Purpose     string    `json:"purpose" enums:"post,comment,consultation,avatar,article_cover" example:"post"`
-	ContentType string    `json:"content_type" enums:"image/jpeg,image/png,image/webp,image/gif" example:"image/jpeg"`
-	Size        int64     `json:"size" example:"183220"`
-	Width       int       `json:"width" example:"1080"`
-	Height      int       `json:"height" example:"1440"`
+	ID          int64  `json:"id" example:"41"`
+	URL         string `json:"url" example:"/files/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08.jpg"`
+	Purpose     string `json:"purpose" enums:"post,comment,consultation,avatar,article_cover" example:"post"`
+	ContentType string `json:"content_type" enums:"image/jpeg,image/png,image/webp,image/gif" example:"image/jpeg"`
+	Size        int64  `json:"size" example:"183220"`
+	Width       int    `json:"width" example:"1080"`
+	Height      int    `json:"height" example:"1440"`
 	// Check is WeChat's content check: none (not checked: staff uploads,
 	// consultation images), pending (seen by the uploader and staff only
 	// until WeChat answers), pass, review (staff decide), risky (removed).
@@ -183,4 +185,69 @@ func contentTypeOfKey(name string) string {
 		return service.ImageWebP
 	}
 	return service.ImageGIF
+}
+
+// UploadList is the image moderation queue.
+type UploadList struct {
+	Items []UploadDTO `json:"items"`
+}
+
+// listReviewUploads godoc
+// @Summary   Images WeChat handed to a human (check review), oldest first
+// @Tags      uploads
+// @Produce   json
+// @Security  BearerAuth
+// @Success   200 {object} UploadList
+// @Failure   401 {object} ErrorResponse
+// @Failure   403 {object} ErrorResponse
+// @Router    /api/v1/staff/uploads/review [get]
+func (a *API) listReviewUploads(c *gin.Context) {
+	vs, err := a.svc.Uploads.ReviewQueue(c.Request.Context(), 100)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := UploadList{Items: make([]UploadDTO, 0, len(vs))}
+	for _, v := range vs {
+		out.Items = append(out.Items, toUploadDTO(a, v))
+	}
+	ok(c, out)
+}
+
+// UploadVerdictRequest is staff's decision on an image under review.
+type UploadVerdictRequest struct {
+	Verdict string `json:"verdict" binding:"required,oneof=pass risky" enums:"pass,risky"`
+}
+
+// decideUpload godoc
+// @Summary      Decide an image under review
+// @Description  pass shows it to everyone; risky removes it (file deleted) and tells the uploader.
+// @Tags         uploads
+// @Accept       json
+// @Produce      json
+// @Security     BearerAuth
+// @Param        id   path int                  true "upload id"
+// @Param        body body UploadVerdictRequest true "verdict"
+// @Success      200 {object} UploadDTO
+// @Failure      401 {object} ErrorResponse
+// @Failure      403 {object} ErrorResponse
+// @Failure      404 {object} ErrorResponse
+// @Failure      409 {object} ErrorResponse "invalid_transition: not under review"
+// @Failure      422 {object} ErrorResponse
+// @Router       /api/v1/staff/uploads/{id}/verdict [post]
+func (a *API) decideUpload(c *gin.Context) {
+	id, okID := pathID(c, "id")
+	if !okID {
+		return
+	}
+	var req UploadVerdictRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	v, err := a.svc.Uploads.Decide(c.Request.Context(), id, req.Verdict)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ok(c, toUploadDTO(a, v))
 }

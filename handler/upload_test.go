@@ -2,6 +2,7 @@ package handler_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"hash/crc32"
 	"image"
@@ -14,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"familycare/config"
 	"familycare/model"
@@ -107,12 +109,12 @@ func TestUpload_JPEG_StoredServedAndChecked(t *testing.T) {
 	mom := h.Login("mom-up")
 	var a uploadAnswer
 	upload(t, h, mom, "rash.jpg", testJPEG(t, 64, 48), "post").Expect(201).JSON(&a)
-	if a.ContentType != "image/jpeg" || a.Width != 64 || a.Height != 48 || a.Check != "pending" || !strings.HasPrefix(a.URL, "/files/") {
+	if a.ContentType != "image/jpeg" || a.Width != 64 || a.Height != 48 || a.Check != "pending" || !strings.HasPrefix(a.URL, "https://api.familycare.test/files/") {
 		t.Fatalf("answer %+v", a)
 	}
 	checks := h.WeChat.MediaChecks()
 	if len(checks) != 1 || checks[0].OpenID != "mom-up" || checks[0].Scene != 3 ||
-		checks[0].MediaURL != "https://api.familycare.test"+a.URL {
+		checks[0].MediaURL != a.URL {
 		t.Fatalf("media checks %+v", checks)
 	}
 	res := h.Do("GET", a.URL, nil).Expect(200)
@@ -123,7 +125,8 @@ func TestUpload_JPEG_StoredServedAndChecked(t *testing.T) {
 		t.Fatalf("served %d bytes, answer says %d", len(res.Body), a.Size)
 	}
 	// Content-addressed: the name is the hash of the stored bytes.
-	if _, err := os.Stat(filepath.Join(h.Config.UploadDir, strings.TrimPrefix(a.URL, "/files/")[:2], strings.TrimPrefix(a.URL, "/files/"))); err != nil {
+	name := a.URL[strings.LastIndexByte(a.URL, '/')+1:]
+	if _, err := os.Stat(filepath.Join(h.Config.UploadDir, name[:2], name)); err != nil {
 		t.Fatalf("file not on disk: %v", err)
 	}
 	h.Do("GET", "/files/../../etc/passwd", nil).Expect(404)
@@ -205,5 +208,46 @@ func TestUpload_Refusals(t *testing.T) {
 	h.DB.Model(&model.Upload{}).Count(&n)
 	if n != 1 {
 		t.Fatalf("%d upload rows, want 1 (the mislabelled PNG)", n)
+	}
+}
+
+func TestUpload_Lifecycle_PurgeExportAccountDelete(t *testing.T) {
+	h := testkit.New(t)
+	u := h.Login("life-user")
+	var kept, stray uploadAnswer
+	upload(t, h, u, "a.jpg", testJPEG(t, 20, 10), "consultation").Expect(201).JSON(&kept)
+	if kept.Check != "none" || len(h.WeChat.MediaChecks()) != 0 {
+		t.Fatalf("consultation images are not sent to WeChat: %+v", kept)
+	}
+	upload(t, h, u, "b.png", testPNG(t, 5, 5), "comment").Expect(201).JSON(&stray)
+	// Mark the first attached, as a consultation would.
+	h.DB.Model(&model.Upload{}).Where("id = ?", kept.ID).Updates(map[string]any{"ref_type": "consultation", "ref_id": 7, "attached_at": h.Clock.Now()})
+	h.Clock.Advance(23 * time.Hour)
+	if n, err := h.App.Services.Uploads.PurgeUnattached(context.Background()); err != nil || n != 0 {
+		t.Fatalf("purged %d before a day: %v", n, err)
+	}
+	h.Clock.Advance(2 * time.Hour)
+	if n, err := h.App.Services.Uploads.PurgeUnattached(context.Background()); err != nil || n != 1 {
+		t.Fatalf("purged %d after a day, want 1: %v", n, err)
+	}
+	h.Do("GET", stray.URL, nil).Expect(404)
+	h.Do("GET", kept.URL, nil).Expect(200)
+	var exp struct {
+		Uploads []struct {
+			ID         int64  `json:"id"`
+			URL        string `json:"url"`
+			AttachedTo string `json:"attached_to"`
+		} `json:"uploads"`
+	}
+	h.Do("GET", "/api/v1/me/export", nil, testkit.Token(u.Token)).Expect(200).JSON(&exp)
+	if len(exp.Uploads) != 1 || exp.Uploads[0].ID != kept.ID || exp.Uploads[0].AttachedTo != "consultation:7" {
+		t.Fatalf("export uploads %+v", exp.Uploads)
+	}
+	h.Do("DELETE", "/api/v1/me", nil, testkit.Token(u.Token)).Expect(204)
+	h.Do("GET", kept.URL, nil).Expect(404)
+	var n int64
+	h.DB.Model(&model.Upload{}).Count(&n)
+	if n != 0 {
+		t.Fatalf("%d uploads left after the account was deleted", n)
 	}
 }

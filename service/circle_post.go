@@ -65,8 +65,11 @@ func canSeeText(p Principal, status string, authorID int64) bool {
 
 // PostInput is a post to create.
 type PostInput struct {
-	Content   string
+	Content string
+	// ImageURLs are outside https URLs (deprecated: use UploadIDs).
 	ImageURLs []string
+	// UploadIDs are the caller's uploads of purpose post, in order.
+	UploadIDs []int64
 	Anonymous bool
 }
 
@@ -79,6 +82,9 @@ type PostView struct {
 	Mine   bool
 	// ForStaff: the caller is staff, so moderation fields are shown.
 	ForStaff bool
+	// Images are the attached uploads the caller may see (an image waiting
+	// for WeChat's check is shown to its uploader and staff only).
+	Images []UploadView
 }
 
 // CommentView is a comment as the caller sees it.
@@ -178,6 +184,12 @@ func (s *CircleService) CreatePost(ctx context.Context, p Principal, circleID in
 	if err != nil {
 		return PostView{}, err
 	}
+	if len(images)+len(in.UploadIDs) > maxPostImages {
+		return PostView{}, InvalidField("upload_ids", fmt.Sprintf("must have at most %d images with image_urls", maxPostImages))
+	}
+	if len(in.UploadIDs) > 0 && s.Uploads == nil {
+		return PostView{}, InvalidField("upload_ids", "uploads are not enabled")
+	}
 	db := s.db.WithContext(ctx)
 	var c model.Circle
 	if err := db.First(&c, circleID).Error; err != nil {
@@ -199,6 +211,9 @@ func (s *CircleService) CreatePost(ctx context.Context, p Principal, circleID in
 	}
 	err = db.Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(&post).Error; err != nil {
+			return err
+		}
+		if _, err := Attach(tx, now, p.UserID, model.UploadPost, "post", post.ID, in.UploadIDs); err != nil {
 			return err
 		}
 		if status == model.PostPublished {
@@ -261,8 +276,19 @@ func openPost(db *gorm.DB, p Principal, id int64) (model.Post, error) {
 	return post, err
 }
 
-// DeletePost soft-deletes a post: its author or staff may.
+// DeletePost soft-deletes a post: its author or staff may. Its photos are
+// deleted with it.
 func (s *CircleService) DeletePost(ctx context.Context, p Principal, id int64) error {
+	err := s.deletePost(ctx, p, id)
+	if err == nil && s.Uploads != nil {
+		if err := s.Uploads.DeleteAttached(ctx, "post", id); err != nil {
+			s.log.Warn("photos of a deleted post not deleted", "post_id", id, "err", err.Error())
+		}
+	}
+	return err
+}
+
+func (s *CircleService) deletePost(ctx context.Context, p Principal, id int64) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		post, err := visiblePost(tx, p, id)
 		if err != nil {
@@ -376,8 +402,19 @@ func (s *CircleService) postViews(db *gorm.DB, p Principal, posts []model.Post) 
 			liked[id] = true
 		}
 	}
+	images := map[int64][]model.Upload{}
+	if s.Uploads != nil {
+		if images, err = s.Uploads.attachedIn(db, "post", ids); err != nil {
+			return nil, err
+		}
+	}
 	for _, x := range posts {
 		v := PostView{Post: x, Liked: liked[x.ID], Mine: p.UserID != 0 && x.UserID == p.UserID, ForStaff: p.IsStaff()}
+		for _, u := range images[x.ID] {
+			if VisibleTo(u, p) {
+				v.Images = append(v.Images, UploadView{Upload: u, URL: s.Uploads.URL(u.BlobKey)})
+			}
+		}
 		if !x.Anonymous || v.ForStaff || v.Mine {
 			if u, ok := users[x.UserID]; ok {
 				v.Author = &u

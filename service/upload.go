@@ -283,17 +283,18 @@ func (s *UploadService) RecheckPending(ctx context.Context) (int, error) {
 // uploadRetention is how long an unattached upload is kept.
 const uploadRetention = 24 * time.Hour
 
-// PurgeUnattached deletes uploads never attached within a day, with their
-// files.
+// PurgeUnattached deletes, with their files, uploads never attached within
+// a day and uploads WeChat found risky (their file is deleted when the
+// verdict arrives; this catches a deletion that failed then).
 func (s *UploadService) PurgeUnattached(ctx context.Context) (int, error) {
 	var rows []model.Upload
-	if err := s.db.WithContext(ctx).Where("attached_at IS NULL AND created_at < ?", s.clock.Now().Add(-uploadRetention)).
+	if err := s.db.WithContext(ctx).Where("(attached_at IS NULL OR check_state = ?) AND created_at < ?", model.CheckRisky, s.clock.Now().Add(-uploadRetention)).
 		Order("id").Limit(200).Find(&rows).Error; err != nil {
 		return 0, err
 	}
 	n := 0
 	for _, u := range rows {
-		res := s.db.WithContext(ctx).Where("id = ? AND attached_at IS NULL", u.ID).Delete(&model.Upload{})
+		res := s.db.WithContext(ctx).Where("id = ? AND (attached_at IS NULL OR check_state = ?)", u.ID, model.CheckRisky).Delete(&model.Upload{})
 		if res.Error != nil {
 			return n, res.Error
 		}
@@ -351,15 +352,15 @@ func Attach(tx *gorm.DB, now time.Time, userID int64, purpose, refType string, r
 	return rows, nil
 }
 
-// Attached returns the uploads attached to refType/refIDs, by ref id, in
-// upload order.
-func (s *UploadService) Attached(ctx context.Context, refType string, refIDs []int64) (map[int64][]model.Upload, error) {
+// attachedIn returns the uploads attached to refType/refIDs, by ref id, in
+// upload order, read through db (the caller's context or transaction).
+func (s *UploadService) attachedIn(db *gorm.DB, refType string, refIDs []int64) (map[int64][]model.Upload, error) {
 	out := map[int64][]model.Upload{}
 	if len(refIDs) == 0 {
 		return out, nil
 	}
 	var rows []model.Upload
-	if err := s.db.WithContext(ctx).Where("ref_type = ? AND ref_id IN ?", refType, refIDs).Order("id").Find(&rows).Error; err != nil {
+	if err := db.Where("ref_type = ? AND ref_id IN ?", refType, refIDs).Order("id").Find(&rows).Error; err != nil {
 		return nil, err
 	}
 	for _, u := range rows {
@@ -422,4 +423,92 @@ func (s *UploadService) ListUser(ctx context.Context, userID int64) ([]UploadVie
 		out[i] = UploadView{Upload: u, URL: s.store.URL(u.BlobKey)}
 	}
 	return out, nil
+}
+
+// applyVerdict moves an upload waiting for a check (pending, or review
+// with staff) to state inside tx. Risky: the uploader is told, and the
+// returned func (run after the commit) deletes the file — the same bytes
+// are risky whoever uploaded them.
+func (s *UploadService) applyVerdict(tx *gorm.DB, u model.Upload, state string) (func(), error) {
+	res := tx.Model(&model.Upload{}).Where("id = ? AND check_state IN ?", u.ID, []string{model.CheckPending, model.CheckReview}).
+		Update("check_state", state)
+	if res.Error != nil || res.RowsAffected == 0 {
+		return nil, res.Error
+	}
+	if state == model.CheckPass && u.RefType == RefUserAvatar {
+		return nil, s.useAvatar(tx, u)
+	}
+	if state != model.CheckRisky {
+		return nil, nil
+	}
+	if s.notify != nil {
+		if err := s.notify.Notify(tx, Notice{UserID: u.UserID, Event: EventImageRemoved, Title: "图片未通过审核",
+			Body: "你上传的一张图片不符合平台规范，已被移除。", RefType: u.RefType, RefID: u.RefID}); err != nil {
+			return nil, err
+		}
+	}
+	key := u.BlobKey
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		if err := s.store.Delete(ctx, key); err != nil {
+			s.log.Warn("risky image file not deleted; the purge job retries", "err", err.Error())
+		}
+	}, nil
+}
+
+// ReviewQueue lists the uploads WeChat handed to a human (check review),
+// oldest first: the image moderation queue.
+func (s *UploadService) ReviewQueue(ctx context.Context, limit int) ([]UploadView, error) {
+	var rows []model.Upload
+	if err := s.db.WithContext(ctx).Where("check_state = ?", model.CheckReview).Order("created_at, id").Limit(limit).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]UploadView, len(rows))
+	for i, u := range rows {
+		out[i] = UploadView{Upload: u, URL: s.store.URL(u.BlobKey)}
+	}
+	return out, nil
+}
+
+// Decide is staff's verdict on an upload under review: pass or risky.
+func (s *UploadService) Decide(ctx context.Context, id int64, verdict string) (UploadView, error) {
+	state := map[string]string{"pass": model.CheckPass, "risky": model.CheckRisky}[verdict]
+	if state == "" {
+		return UploadView{}, InvalidField("verdict", "must be pass or risky")
+	}
+	var after func()
+	var u model.Upload
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.First(&u, id).Error; err != nil {
+			return notFound(err)
+		}
+		if u.CheckState != model.CheckReview {
+			return ErrInvalidTransition.With(map[string]any{"check": u.CheckState})
+		}
+		f, err := s.applyVerdict(tx, u, state)
+		after = f
+		return err
+	})
+	if err != nil {
+		return UploadView{}, err
+	}
+	if after != nil {
+		after()
+	}
+	u.CheckState = state
+	return UploadView{Upload: u, URL: s.store.URL(u.BlobKey)}, nil
+}
+
+// RefUserAvatar is the ref type of an avatar upload (ref id: the user).
+const RefUserAvatar = "user_avatar"
+
+// useAvatar makes u the user's avatar and lets the previous avatar upload
+// go (unattached, the purge job deletes it).
+func (s *UploadService) useAvatar(tx *gorm.DB, u model.Upload) error {
+	if err := tx.Model(&model.User{}).Where("id = ?", u.UserID).Update("avatar_url", s.store.URL(u.BlobKey)).Error; err != nil {
+		return err
+	}
+	return tx.Model(&model.Upload{}).Where("ref_type = ? AND ref_id = ? AND id <> ?", RefUserAvatar, u.UserID, u.ID).
+		Updates(map[string]any{"ref_type": "", "ref_id": 0, "attached_at": nil}).Error
 }
