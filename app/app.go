@@ -82,6 +82,18 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 	if err != nil {
 		return nil, err
 	}
+	_, problems, warnings := service.ParseSubscribeTemplates(cfg)
+	for _, w := range warnings {
+		log.Warn("subscribe template", "warning", w.Error())
+	}
+	if len(problems) > 0 {
+		if cfg.Env == config.EnvProd {
+			return nil, fmt.Errorf("config: subscribe templates: %w", errors.Join(problems...))
+		}
+		for _, p := range problems {
+			log.Warn("subscribe template left out (refused in prod)", "problem", p.Error())
+		}
+	}
 	deps := service.Deps{DB: db, Clock: clock, Loc: cfg.Location(), Log: log, Config: cfg, Redis: rdb, PII: box}
 	wx := service.NewWeChatClient(service.WeChatOptions{
 		AppID: cfg.WeChatAppID, Secret: cfg.WeChatSecret, Timeout: cfg.WeChatTimeout,

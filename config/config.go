@@ -96,10 +96,26 @@ type Config struct {
 	UploadS3PublicURL string `yaml:"upload_s3_public_url"`
 	UploadS3PathStyle bool   `yaml:"upload_s3_path_style"`
 
+	// WeChatSubscribe configures subscribe-message templates per
+	// notification event with the template's own data keys (README
+	// "Subscribe-message templates"; deploy/wechat-subscribe.example.yaml).
+	WeChatSubscribe map[string]SubscribeTemplate `yaml:"wechat_subscribe"`
+
 	// WeChat message push (消息推送): the token and EncodingAESKey set in
 	// the mini-program's admin console.
 	WeChatPushToken  string `yaml:"wechat_push_token"`
 	WeChatPushAESKey string `yaml:"wechat_push_aes_key"`
+}
+
+// SubscribeTemplate is one event's subscribe-message template: its id, the
+// page the message opens ({id} is the object's id), the scenes whose
+// wx.requestSubscribeMessage asks for it, and each data key of the template
+// mapped to a field of the event (thing1: service, time2: starts_at …).
+type SubscribeTemplate struct {
+	TemplateID string            `yaml:"template_id"`
+	Page       string            `yaml:"page"`
+	Scenes     []string          `yaml:"scenes"`
+	Data       map[string]string `yaml:"data"`
 }
 
 // Default returns the configuration used when nothing is set: a dev server on

@@ -5703,6 +5703,32 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/subscribe-templates": {
+            "get": {
+                "description": "For wx.requestSubscribeMessage: each scene (after_booking, after_contract_apply …, as configured) lists up to 3 template ids. Report what the user accepted with POST /me/subscriptions.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "notifications"
+                ],
+                "summary": "Template ids to ask for, per scene",
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "type": "object",
+                            "additionalProperties": {
+                                "type": "array",
+                                "items": {
+                                    "type": "string"
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/uploads": {
             "post": {
                 "security": [

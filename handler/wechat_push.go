@@ -7,6 +7,9 @@ import (
 )
 
 func (a *API) pushRoutes(v1 *gin.RouterGroup) {
+	if a.svc.Notifications != nil {
+		v1.GET("/subscribe-templates", a.subscribeTemplates)
+	}
 	if a.svc.Push == nil {
 		return
 	}
@@ -58,4 +61,16 @@ func (a *API) receivePush(c *gin.Context) {
 		return
 	}
 	c.String(http.StatusOK, "success")
+}
+
+// subscribeTemplates godoc
+// @Summary      Template ids to ask for, per scene
+// @Description  For wx.requestSubscribeMessage: each scene (after_booking, after_contract_apply …, as configured) lists up to 3 template ids. Report what the user accepted with POST /me/subscriptions.
+// @Tags         notifications
+// @Produce      json
+// @Success      200 {object} map[string][]string
+// @Router       /api/v1/subscribe-templates [get]
+func (a *API) subscribeTemplates(c *gin.Context) {
+	c.Header("Cache-Control", "public, max-age=300")
+	ok(c, a.svc.Notifications.SubscribeScenes())
 }

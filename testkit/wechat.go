@@ -10,9 +10,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 )
 
 // FakeWeChat answers the WeChat API calls familycare makes: access token,
@@ -44,6 +46,57 @@ type FakeWeChat struct {
 	traces atomic.Int64
 	// stableForced counts stable_token calls with force_refresh.
 	stableForced int
+	// templates are the subscribe templates the fake knows, by id: their
+	// data keys. A send to a known template with other keys, or a value
+	// breaking its key type's rule, is refused with 47003 as WeChat does.
+	templates map[string][]string
+}
+
+// SetTemplate declares a subscribe template and its data keys (thing1,
+// time2 …); sends to it are then checked key by key.
+func (f *FakeWeChat) SetTemplate(id string, keys ...string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.templates == nil {
+		f.templates = map[string][]string{}
+	}
+	f.templates[id] = keys
+}
+
+var (
+	fakeTimeRe  = regexp.MustCompile(`^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$|^\d{2}:\d{2}$|^\d{4}年\d{1,2}月\d{1,2}日( \d{2}:\d{2})?$`)
+	fakeDateRe  = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$|^\d{4}年\d{1,2}月\d{1,2}日$`)
+	fakeNumRe   = regexp.MustCompile(`^\d[\d.]{0,31}$`)
+	fakeCharRe  = regexp.MustCompile(`^[\x21-\x7e]{1,32}$`)
+	fakeKeyRe   = regexp.MustCompile(`^([a-z_]+?)\d+$`)
+	fakeHanOnly = regexp.MustCompile(`^\p{Han}{1,5}$`)
+)
+
+// templateValueOK applies WeChat's rule for a key type to a value.
+func templateValueOK(key, v string) bool {
+	m := fakeKeyRe.FindStringSubmatch(key)
+	if m == nil || v == "" {
+		return false
+	}
+	switch m[1] {
+	case "thing":
+		return utf8.RuneCountInString(v) <= 20
+	case "time":
+		return fakeTimeRe.MatchString(v)
+	case "date":
+		return fakeDateRe.MatchString(v)
+	case "number":
+		return fakeNumRe.MatchString(v)
+	case "character_string":
+		return fakeCharRe.MatchString(v)
+	case "phrase":
+		return fakeHanOnly.MatchString(v)
+	case "name":
+		return utf8.RuneCountInString(v) <= 20
+	case "phone_number":
+		return len(v) <= 17
+	}
+	return false
 }
 
 // MediaCheck is one mediaCheckAsync request the fake received.
@@ -225,6 +278,24 @@ func (f *FakeWeChat) serve(w http.ResponseWriter, r *http.Request) {
 		if subErr != 0 {
 			writeJSON(w, errBody(subErr, "subscribe failed"))
 			return
+		}
+		f.mu.Lock()
+		keys, known := f.templates[fmt.Sprint(body["template_id"])]
+		f.mu.Unlock()
+		if known {
+			data, _ := body["data"].(map[string]any)
+			if len(data) != len(keys) {
+				writeJSON(w, errBody(47003, "argument invalid! data.keys do not match the template"))
+				return
+			}
+			for _, k := range keys {
+				item, _ := data[k].(map[string]any)
+				v, _ := item["value"].(string)
+				if !templateValueOK(k, v) {
+					writeJSON(w, errBody(47003, "argument invalid! data."+k+".value invalid"))
+					return
+				}
+			}
 		}
 		f.mu.Lock()
 		f.sent = append(f.sent, body)
