@@ -124,14 +124,16 @@ func NewWeChatClient(o WeChatOptions, log *slog.Logger) *WeChatClient {
 	wc := wechat.NewWechat()
 	wc.SetCache(c)
 	wc.SetHTTPClient(&http.Client{Timeout: o.Timeout, Transport: o.Transport})
-	mp := wc.GetMiniProgram(&miniConfig.Config{AppID: o.AppID, AppSecret: o.Secret, Cache: c})
+	// The stable access token: callers sharing the app id no longer
+	// invalidate each other's tokens (wechat_token.go).
+	mp := wc.GetMiniProgram(&miniConfig.Config{AppID: o.AppID, AppSecret: o.Secret, Cache: c, UseStableAK: true})
 	w := &WeChatClient{
 		mp: mp, cache: c, cacheKy: sdkTokenKey(o.AppID),
 		state: o.MiniprogramState, timeout: o.Timeout, log: log,
 	}
 	if o.Redis != nil {
-		// Replicas share one token, refreshed by one of them at a time.
-		tok := newRedisAccessToken(o.Redis, o.RedisPrefix, o.AppID, o.Secret, o.Timeout, log)
+		// Replicas share one stable token through Redis.
+		tok := newRedisAccessToken(o.Redis, o.RedisPrefix, o.AppID, o.Secret, log)
 		mp.SetAccessTokenContextHandle(tok)
 		w.cache, w.cacheKy = tok, wxTokenKey(o.AppID)
 	}

@@ -166,6 +166,9 @@ func (f *FakeWeChat) Checked() []string {
 	return append([]string(nil), f.checks...)
 }
 
+// TokensIssued counts the distinct access tokens the fake has issued.
+func (f *FakeWeChat) TokensIssued() int64 { return f.tokens.Load() }
+
 // MediaChecks returns the mediaCheckAsync requests so far.
 func (f *FakeWeChat) MediaChecks() []MediaCheck {
 	f.mu.Lock()
