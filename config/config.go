@@ -366,6 +366,13 @@ func (c Config) Validate() error {
 		if c.EnableDevLogin {
 			errs = append(errs, errors.New("ENABLE_DEV_LOGIN must not be set in prod"))
 		}
+		// Image checks come back by message push, in safe mode.
+		if c.WeChatPushToken == "" || c.WeChatPushAESKey == "" {
+			errs = append(errs, errors.New("WECHAT_PUSH_TOKEN and WECHAT_PUSH_AES_KEY are required in prod (message push, safe mode)"))
+		}
+		if c.UploadStore == "local" && !strings.HasPrefix(c.UploadPublicURL, "https://") {
+			errs = append(errs, errors.New("UPLOAD_PUBLIC_URL (https origin of this API) is required in prod with the local upload store"))
+		}
 	} else if c.JWTSecret == "" {
 		errs = append(errs, errors.New("JWT_SECRET is empty"))
 	}
