@@ -5725,6 +5725,12 @@ const docTemplate = `{
                                 }
                             }
                         }
+                    },
+                    "401": {
+                        "description": "a token was sent and is not valid",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
                     }
                 }
             }
@@ -6560,6 +6566,13 @@ const docTemplate = `{
                 "id": {
                     "type": "integer"
                 },
+                "images": {
+                    "description": "Images are the attached uploads the caller may see (one waiting for\nWeChat's check only its author and staff see).",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/handler.PostImageDTO"
+                    }
+                },
                 "is_mine": {
                     "type": "boolean"
                 },
@@ -6602,6 +6615,13 @@ const docTemplate = `{
                     "description": "1 to 2000 characters.",
                     "type": "string",
                     "example": "可以多喝牛奶，也问问产检医生要不要补钙片。"
+                },
+                "upload_ids": {
+                    "description": "Ids from POST /uploads (purpose comment, the caller's own), at most 3.",
+                    "type": "array",
+                    "items": {
+                        "type": "integer"
+                    }
                 }
             }
         },

@@ -383,11 +383,17 @@ type CommentDTO struct {
 	CreatedAt        time.Time `json:"created_at"`
 	ModerationReason string    `json:"moderation_reason,omitempty"`
 	CheckState       string    `json:"check_state,omitempty" enums:"recheck,staff"`
+	// Images are the attached uploads the caller may see (one waiting for
+	// WeChat's check only its author and staff see).
+	Images []PostImageDTO `json:"images"`
 }
 
 func (a *API) toComment(v service.CommentView) CommentDTO {
 	d := CommentDTO{ID: v.ID, PostID: v.PostID, Content: v.Content, ByPostAuthor: v.ByPostAuthor, IsMine: v.Mine,
-		Status: v.Status, CreatedAt: a.timeIn(v.CreatedAt)}
+		Status: v.Status, CreatedAt: a.timeIn(v.CreatedAt), Images: make([]PostImageDTO, 0, len(v.Images))}
+	for _, im := range v.Images {
+		d.Images = append(d.Images, PostImageDTO{UploadID: im.ID, URL: im.URL, Width: im.Width, Height: im.Height, Check: im.CheckState})
+	}
 	if v.Author != nil {
 		d.Author = &AuthorDTO{ID: v.Author.ID, Nickname: v.Author.Nickname, AvatarURL: v.Author.AvatarURL, Role: v.Author.Role}
 	}
@@ -445,6 +451,8 @@ func (a *API) listComments(c *gin.Context) {
 type CommentRequest struct {
 	// 1 to 2000 characters.
 	Content string `json:"content" example:"可以多喝牛奶，也问问产检医生要不要补钙片。"`
+	// Ids from POST /uploads (purpose comment, the caller's own), at most 3.
+	UploadIDs []int64 `json:"upload_ids"`
 }
 
 // createComment godoc
@@ -474,7 +482,7 @@ func (a *API) createComment(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	v, err := a.svc.Circles.CreateComment(c.Request.Context(), principal(c), id, req.Content)
+	v, err := a.svc.Circles.CreateComment(c.Request.Context(), principal(c), id, req.Content, req.UploadIDs)
 	if err != nil {
 		fail(c, err)
 		return

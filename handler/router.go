@@ -102,7 +102,7 @@ func New(opts Options, svc Services) *gin.Engine {
 	a.guidanceRoutes(public, authed, staff)
 	a.contractRoutes(public, authed, staff)
 	a.uploadRoutes(r, authed, staff)
-	a.pushRoutes(v1)
+	a.pushRoutes(v1, public)
 	return r
 }
 

@@ -6,9 +6,9 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-func (a *API) pushRoutes(v1 *gin.RouterGroup) {
+func (a *API) pushRoutes(v1, public *gin.RouterGroup) {
 	if a.svc.Notifications != nil {
-		v1.GET("/subscribe-templates", a.subscribeTemplates)
+		public.GET("/subscribe-templates", a.subscribeTemplates)
 	}
 	if a.svc.Push == nil {
 		return
@@ -69,6 +69,7 @@ func (a *API) receivePush(c *gin.Context) {
 // @Tags         notifications
 // @Produce      json
 // @Success      200 {object} map[string][]string
+// @Failure      401 {object} ErrorResponse "a token was sent and is not valid"
 // @Router       /api/v1/subscribe-templates [get]
 func (a *API) subscribeTemplates(c *gin.Context) {
 	c.Header("Cache-Control", "public, max-age=300")

@@ -255,3 +255,49 @@ func TestUpload_ArticleCoverByStaff(t *testing.T) {
 		t.Fatalf("cover not attached: %+v", up)
 	}
 }
+
+func TestUpload_CommentImages(t *testing.T) {
+	h := testkit.New(t)
+	h.Seed()
+	circles := circleIDs(t, h)
+	mom := circleMember(t, h, "mom-comment", circles["baoma"])
+	other := circleMember(t, h, "other-comment", circles["baoma"])
+	post := h.Do("POST", "/api/v1/circles/"+circles["baoma"]+"/posts", map[string]any{"content": "宝宝湿疹怎么办"}, testkit.Token(mom.Token)).Expect(201).Map()
+	pid := itoa(int64(post["id"].(float64)))
+	var a, b uploadAnswer
+	upload(t, h, other, "rash.jpg", testJPEG(t, 20, 20), "comment").Expect(201).JSON(&a)
+	upload(t, h, other, "post.jpg", testJPEG(t, 21, 20), "post").Expect(201).JSON(&b)
+	// An upload made for a post cannot go on a comment.
+	h.Do("POST", "/api/v1/posts/"+pid+"/comments", map[string]any{"content": "看图", "upload_ids": []int64{b.ID}},
+		testkit.Token(other.Token)).ExpectError(422, "upload_not_usable")
+	h.Do("POST", "/api/v1/posts/"+pid+"/comments", map[string]any{"content": "我家的也这样", "upload_ids": []int64{a.ID}},
+		testkit.Token(other.Token)).Expect(201)
+	images := func(tok string) int {
+		var list struct {
+			Items []struct {
+				Images []any `json:"images"`
+			} `json:"items"`
+		}
+		h.Do("GET", "/api/v1/posts/"+pid+"/comments", nil, testkit.Token(tok)).Expect(200).JSON(&list)
+		return len(list.Items[0].Images)
+	}
+	if images(mom.Token) != 0 || images(other.Token) != 1 {
+		t.Fatal("a pending comment image is shown to its uploader only")
+	}
+	var check testkit.MediaCheck
+	for _, c := range h.WeChat.MediaChecks() {
+		if c.MediaURL == a.URL {
+			check = c
+		}
+	}
+	if check.Scene != 2 {
+		t.Fatalf("comment image checked with scene %d, want 2", check.Scene)
+	}
+	pushEvent(t, h, mediaCheckEvent(h, check.TraceID, "pass")).Expect(200)
+	if images(mom.Token) != 1 {
+		t.Fatal("a passed comment image is shown to everyone")
+	}
+	// Deleting the post deletes its comments' photos.
+	h.Do("DELETE", "/api/v1/posts/"+pid, nil, testkit.Token(mom.Token)).Expect(204)
+	h.Do("GET", a.URL, nil).Expect(404)
+}

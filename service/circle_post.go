@@ -17,11 +17,13 @@ import (
 
 // Limits of circle texts.
 const (
-	maxTextChars   = 2000
-	maxPostImages  = 9
-	maxImageURLLen = 512
-	maxReasonChars = 500
-	rateWindow     = time.Hour
+	maxTextChars  = 2000
+	maxPostImages = 9
+	// maxCommentImages is how many uploads a comment may carry.
+	maxCommentImages = 3
+	maxImageURLLen   = 512
+	maxReasonChars   = 500
+	rateWindow       = time.Hour
 )
 
 // textTransitions is the state machine of posts and comments.
@@ -95,6 +97,8 @@ type CommentView struct {
 	ByPostAuthor bool
 	Mine         bool
 	ForStaff     bool
+	// Images are the attached uploads the caller may see.
+	Images []UploadView
 }
 
 func checkText(field, text string) (string, error) {
@@ -281,8 +285,17 @@ func openPost(db *gorm.DB, p Principal, id int64) (model.Post, error) {
 func (s *CircleService) DeletePost(ctx context.Context, p Principal, id int64) error {
 	err := s.deletePost(ctx, p, id)
 	if err == nil && s.Uploads != nil {
-		if err := s.Uploads.DeleteAttached(ctx, "post", id); err != nil {
-			s.log.Warn("photos of a deleted post not deleted", "post_id", id, "err", err.Error())
+		// The post's photos and those of its comments.
+		var commentIDs []int64
+		derr := s.db.WithContext(ctx).Model(&model.PostComment{}).Where("post_id = ?", id).Pluck("id", &commentIDs).Error
+		if derr == nil {
+			derr = s.Uploads.DeleteAttached(ctx, "post", []int64{id})
+		}
+		if derr == nil {
+			derr = s.Uploads.DeleteAttached(ctx, "comment", commentIDs)
+		}
+		if derr != nil {
+			s.log.Warn("photos of a deleted post not deleted", "post_id", id, "err", derr.Error())
 		}
 	}
 	return err
@@ -438,10 +451,17 @@ func usersByID(db *gorm.DB, ids []int64) (map[int64]model.User, error) {
 }
 
 // CreateComment comments on a published post, after the content checks.
-func (s *CircleService) CreateComment(ctx context.Context, p Principal, postID int64, text string) (CommentView, error) {
+// uploadIDs are the caller's uploads of purpose comment (at most 3).
+func (s *CircleService) CreateComment(ctx context.Context, p Principal, postID int64, text string, uploadIDs []int64) (CommentView, error) {
 	content, err := checkText("content", text)
 	if err != nil {
 		return CommentView{}, err
+	}
+	if len(uploadIDs) > maxCommentImages {
+		return CommentView{}, InvalidField("upload_ids", fmt.Sprintf("must have at most %d items", maxCommentImages))
+	}
+	if len(uploadIDs) > 0 && s.Uploads == nil {
+		return CommentView{}, InvalidField("upload_ids", "uploads are not enabled")
 	}
 	db := s.db.WithContext(ctx)
 	post, err := openPost(db, p, postID)
@@ -464,6 +484,9 @@ func (s *CircleService) CreateComment(ctx context.Context, p Principal, postID i
 	}
 	err = db.Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(&c).Error; err != nil {
+			return err
+		}
+		if _, err := Attach(tx, now, p.UserID, model.UploadComment, "comment", c.ID, uploadIDs); err != nil {
 			return err
 		}
 		if status == model.PostPublished {
@@ -526,9 +549,24 @@ func (s *CircleService) commentViews(db *gorm.DB, p Principal, post model.Post, 
 	if err != nil {
 		return nil, err
 	}
+	images := map[int64][]model.Upload{}
+	if s.Uploads != nil {
+		ids := make([]int64, len(cs))
+		for i, c := range cs {
+			ids[i] = c.ID
+		}
+		if images, err = s.Uploads.attachedIn(db, "comment", ids); err != nil {
+			return nil, err
+		}
+	}
 	for _, c := range cs {
 		v := CommentView{PostComment: c, ByPostAuthor: c.UserID == post.UserID, Mine: p.UserID != 0 && c.UserID == p.UserID,
 			ForStaff: p.IsStaff()}
+		for _, u := range images[c.ID] {
+			if VisibleTo(u, p) {
+				v.Images = append(v.Images, UploadView{Upload: u, URL: s.Uploads.URL(u.BlobKey)})
+			}
+		}
 		if !(post.Anonymous && v.ByPostAuthor) || v.ForStaff || v.Mine {
 			if u, ok := users[c.UserID]; ok {
 				v.Author = &u

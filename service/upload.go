@@ -382,11 +382,14 @@ func VisibleTo(u model.Upload, viewer Principal) bool {
 	return false
 }
 
-// DeleteAttached deletes the uploads attached to refType/refID and their
+// DeleteAttached deletes the uploads attached to refType/refIDs and their
 // files (a deleted post takes its photos with it).
-func (s *UploadService) DeleteAttached(ctx context.Context, refType string, refID int64) error {
+func (s *UploadService) DeleteAttached(ctx context.Context, refType string, refIDs []int64) error {
+	if len(refIDs) == 0 {
+		return nil
+	}
 	var rows []model.Upload
-	if err := s.db.WithContext(ctx).Where("ref_type = ? AND ref_id = ?", refType, refID).Find(&rows).Error; err != nil {
+	if err := s.db.WithContext(ctx).Where("ref_type = ? AND ref_id IN ?", refType, refIDs).Find(&rows).Error; err != nil {
 		return err
 	}
 	return s.deleteRows(ctx, rows)
