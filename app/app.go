@@ -185,6 +185,10 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 			_, err := svc.Uploads.PurgeUnattached(ctx)
 			return err
 		}},
+		{Name: "wechat_push_events_purge", Run: func(ctx context.Context) error {
+			_, err := svc.Push.Purge(ctx)
+			return err
+		}},
 	}
 	a.Engine = handler.New(handler.Options{
 		Log: log, Clock: clock, Loc: deps.Loc, DevLogin: cfg.EnableDevLogin && cfg.Env != config.EnvProd,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/url"
 	"testing"
+	"time"
 
 	"familycare/config"
 	"familycare/model"
@@ -95,6 +96,15 @@ func TestPush_RetriedEventChangesNothing(t *testing.T) {
 	h.DB.Model(&model.PushEvent{}).Count(&events)
 	if q.Remaining != 1 || events != 1 {
 		t.Fatalf("after 3 deliveries of one event: remaining %d, %d events stored; want 1 and 1", q.Remaining, events)
+	}
+	// Keys are kept a week, then purged.
+	h.Clock.Advance(6 * 24 * time.Hour)
+	if n, err := h.App.Services.Push.Purge(context.Background()); err != nil || n != 0 {
+		t.Fatalf("purged %d within the week: %v", n, err)
+	}
+	h.Clock.Advance(2 * 24 * time.Hour)
+	if n, err := h.App.Services.Push.Purge(context.Background()); err != nil || n != 1 {
+		t.Fatalf("purged %d after the week, want 1: %v", n, err)
 	}
 	// A risky verdict delivered twice notifies once.
 	var a uploadAnswer

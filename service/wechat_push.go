@@ -334,3 +334,13 @@ func upsertQuota(tx *gorm.DB, userID int64, tpl string, now time.Time, accept bo
 	}
 	return tx.Create(&model.SubscriptionQuota{UserID: userID, TemplateID: tpl, Remaining: remaining}).Error
 }
+
+// pushEventRetention is how long a push event's key is kept: WeChat retries
+// a delivery within seconds, so a week is ample.
+const pushEventRetention = 7 * 24 * time.Hour
+
+// Purge deletes the keys of old push events.
+func (s *PushService) Purge(ctx context.Context) (int64, error) {
+	res := s.db.WithContext(ctx).Where("created_at < ?", s.clock.Now().Add(-pushEventRetention)).Delete(&model.PushEvent{})
+	return res.RowsAffected, res.Error
+}
