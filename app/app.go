@@ -134,7 +134,14 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 	if err != nil {
 		return nil, err
 	}
-	svc.Uploads = service.NewUploadService(deps, store, wx, notifications, service.UploadOptions{
+	// Without a WeChat app (dev on a laptop) images cannot be checked:
+	// they are shown as they are rather than waiting forever.
+	var mediaChecker service.MediaChecker = wx
+	if cfg.WeChatAppID == "" && cfg.Env != config.EnvProd {
+		log.Warn("WECHAT_APPID is not set: uploaded images are not sent to WeChat's content check (dev only)")
+		mediaChecker = nil
+	}
+	svc.Uploads = service.NewUploadService(deps, store, mediaChecker, notifications, service.UploadOptions{
 		MaxBytes: cfg.UploadMaxBytes, MaxPixels: cfg.UploadMaxPixels, PublicBaseURL: cfg.UploadPublicURL,
 	})
 	svc.Circles.Uploads = svc.Uploads
