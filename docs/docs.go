@@ -5887,7 +5887,8 @@ const docTemplate = `{
             "post": {
                 "description": "wxa_media_check (image check results), subscribe_msg_popup_event, subscribe_msg_change_event, subscribe_msg_sent_event; JSON or XML, plain or safe mode (encrypt_type=aes with msg_signature). The same event delivered twice changes nothing. Answers \"success\".",
                 "consumes": [
-                    "application/json"
+                    "application/json",
+                    "text/xml"
                 ],
                 "produces": [
                     "text/plain",

@@ -43,7 +43,7 @@ func (a *API) verifyPush(c *gin.Context) {
 // @Summary      WeChat message push: events
 // @Description  wxa_media_check (image check results), subscribe_msg_popup_event, subscribe_msg_change_event, subscribe_msg_sent_event; JSON or XML, plain or safe mode (encrypt_type=aes with msg_signature). The same event delivered twice changes nothing. Answers "success".
 // @Tags         wechat
-// @Accept       json
+// @Accept       json,xml
 // @Produce      plain,json
 // @Param        signature     query string true  "sha1 signature"
 // @Param        timestamp     query string true  "timestamp"

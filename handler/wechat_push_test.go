@@ -311,3 +311,23 @@ func TestUpload_CommentImages(t *testing.T) {
 	h.Do("DELETE", "/api/v1/posts/"+pid, nil, testkit.Token(mom.Token)).Expect(204)
 	h.Do("GET", a.URL, nil).Expect(404)
 }
+
+// TestPush_XMLSafeMode: the XML data format in safe mode works as JSON does.
+func TestPush_XMLSafeMode(t *testing.T) {
+	h := testkit.New(t)
+	u := h.Login("xml-user")
+	var a uploadAnswer
+	upload(t, h, u, "x.jpg", testJPEG(t, 12, 12), "post").Expect(201).JSON(&a)
+	trace := h.WeChat.MediaChecks()[0].TraceID
+	payload := "<xml><ToUserName><![CDATA[gh_fake]]></ToUserName><FromUserName><![CDATA[system]]></FromUserName>" +
+		"<CreateTime>1700000000</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[wxa_media_check]]></Event>" +
+		"<appid><![CDATA[" + h.Config.WeChatAppID + "]]></appid><trace_id><![CDATA[" + trace + "]]></trace_id><version>2</version>" +
+		"<result><suggest><![CDATA[pass]]></suggest><label>100</label></result></xml>"
+	q, body := testkit.PushRequestXML(h.Config.WeChatPushToken, h.Config.WeChatPushAESKey, h.Config.WeChatAppID, 1700000000, payload, true)
+	h.Do("POST", "/api/v1/wechat/push?"+q, body, testkit.Header("Content-Type", "text/xml")).Expect(200)
+	var up model.Upload
+	h.DB.First(&up, a.ID)
+	if up.CheckState != model.CheckPass {
+		t.Fatalf("check %s after an XML pass verdict", up.CheckState)
+	}
+}

@@ -51,3 +51,25 @@ func PushRequest(token, aesKey, appID string, ts int64, payload any, encrypted b
 	body, _ := json.Marshal(map[string]string{"ToUserName": "gh_fake", "Encrypt": string(enc)})
 	return q.Encode(), body
 }
+
+// PushRequestXML is PushRequest for the XML data format: payload is the
+// <xml>…</xml> message; in safe mode the body is
+// <xml><ToUserName/><Encrypt/></xml>.
+func PushRequestXML(token, aesKey, appID string, ts int64, payload string, encrypted bool) (string, []byte) {
+	timestamp := strconv.FormatInt(ts, 10)
+	nonce := fmt.Sprintf("x%d", pushNonce.Add(1))
+	q := url.Values{}
+	q.Set("timestamp", timestamp)
+	q.Set("nonce", nonce)
+	q.Set("signature", PushSignature(token, timestamp, nonce))
+	if !encrypted {
+		return q.Encode(), []byte(payload)
+	}
+	enc, err := util.EncryptMsg([]byte("fedcba9876543210"), []byte(payload), appID, aesKey)
+	if err != nil {
+		panic(err)
+	}
+	q.Set("encrypt_type", "aes")
+	q.Set("msg_signature", PushSignature(token, timestamp, nonce, string(enc)))
+	return q.Encode(), []byte("<xml><ToUserName><![CDATA[gh_fake]]></ToUserName><Encrypt><![CDATA[" + string(enc) + "]]></Encrypt></xml>")
+}
