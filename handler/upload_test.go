@@ -192,6 +192,10 @@ func TestUpload_Refusals(t *testing.T) {
 	// Too big: 413 in the envelope.
 	big := append(testJPEG(t, 8, 8), make([]byte, 300<<10)...)
 	upload(t, h, u, "big.jpg", big, "post").ExpectError(http.StatusRequestEntityTooLarge, "file_too_large")
+	// Just over the cap (within the multipart slack): the bounded reader
+	// stops at the cap.
+	over := append(testJPEG(t, 8, 8), make([]byte, 200<<10)...)
+	upload(t, h, u, "over.jpg", over, "post").ExpectError(http.StatusRequestEntityTooLarge, "file_too_large")
 	// A decompression bomb: a tiny PNG header claiming 20000 x 20000.
 	bomb := testPNG(t, 1, 1)
 	binary.BigEndian.PutUint32(bomb[16:], 20000)

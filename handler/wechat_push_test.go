@@ -3,6 +3,7 @@ package handler_test
 import (
 	"context"
 	"net/url"
+	"sync"
 	"testing"
 	"time"
 
@@ -329,5 +330,43 @@ func TestPush_XMLSafeMode(t *testing.T) {
 	h.DB.First(&up, a.ID)
 	if up.CheckState != model.CheckPass {
 		t.Fatalf("check %s after an XML pass verdict", up.CheckState)
+	}
+}
+
+// TestPush_ConcurrentRetriesApplyOnce: WeChat's retry can arrive while the
+// first delivery is still being applied; the event still counts once.
+func TestPush_ConcurrentRetriesApplyOnce(t *testing.T) {
+	h := testkit.New(t)
+	u := h.Login("race-user")
+	h.Do("POST", "/api/v1/me/subscriptions", map[string]any{"template_ids": []string{"TPL-RACE"}}, testkit.Token(u.Token)).Expect(200)
+	h.Do("POST", "/api/v1/me/subscriptions", map[string]any{"template_ids": []string{"TPL-RACE"}}, testkit.Token(u.Token)).Expect(200)
+	q, body := testkit.PushRequest(h.Config.WeChatPushToken, h.Config.WeChatPushAESKey, h.Config.WeChatAppID, h.Clock.Now().Unix(),
+		map[string]any{"ToUserName": "gh_fake", "FromUserName": u.OpenID, "CreateTime": h.Clock.Now().Unix(), "MsgType": "event",
+			"Event": "subscribe_msg_sent_event", "List": map[string]any{"TemplateId": "TPL-RACE", "MsgID": "1", "ErrorCode": "43101", "ErrorStatus": "fail"}}, true)
+	const n = 6
+	var wg sync.WaitGroup
+	status := make([]int, n)
+	start := make(chan struct{})
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			status[i] = testkit.Do(t, h.App.Engine, "POST", "/api/v1/wechat/push?"+q, body).Status
+		}()
+	}
+	close(start)
+	wg.Wait()
+	for i, s := range status {
+		if s != 200 {
+			t.Fatalf("delivery %d answered %d", i, s)
+		}
+	}
+	var events int64
+	h.DB.Model(&model.PushEvent{}).Count(&events)
+	var quota model.SubscriptionQuota
+	h.DB.Where("user_id = ? AND template_id = ?", u.ID, "TPL-RACE").First(&quota)
+	if events != 1 || quota.Remaining != 0 {
+		t.Fatalf("%d events stored, remaining %d; want 1 and 0 (a failed delivery clears the acceptance)", events, quota.Remaining)
 	}
 }
