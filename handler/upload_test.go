@@ -255,3 +255,27 @@ func TestUpload_Lifecycle_PurgeExportAccountDelete(t *testing.T) {
 		t.Fatalf("%d uploads left after the account was deleted", n)
 	}
 }
+
+// TestUpload_CheckResentWhenWeChatWasDown: the upload succeeds while WeChat
+// is down; the image stays pending and the recheck job sends it later.
+func TestUpload_CheckResentWhenWeChatWasDown(t *testing.T) {
+	h := testkit.New(t)
+	u := h.Login("down-user")
+	h.WeChat.SetDown(true)
+	var a uploadAnswer
+	upload(t, h, u, "x.jpg", testJPEG(t, 10, 10), "post").Expect(201).JSON(&a)
+	if a.Check != "pending" {
+		t.Fatalf("check %s", a.Check)
+	}
+	h.WeChat.SetDown(false)
+	if n, err := h.App.Services.Uploads.RecheckPending(context.Background()); err != nil || n != 0 {
+		t.Fatalf("resent %d within the first minute: %v", n, err)
+	}
+	h.Clock.Advance(2 * time.Minute)
+	if n, err := h.App.Services.Uploads.RecheckPending(context.Background()); err != nil || n != 1 {
+		t.Fatalf("resent %d, want 1: %v", n, err)
+	}
+	if n, _ := h.App.Services.Uploads.RecheckPending(context.Background()); n != 0 || len(h.WeChat.MediaChecks()) != 1 {
+		t.Fatalf("sent again: %d, fake got %d", n, len(h.WeChat.MediaChecks()))
+	}
+}
