@@ -17,6 +17,9 @@ import (
 // body cap).
 const uploadRoute = "/api/v1/uploads"
 
+// uploadReadTime is how long an upload's body may take to arrive.
+const uploadReadTime = 3 * time.Minute
+
 // multipartSlack is room for the multipart framing and the purpose field
 // around the file.
 const multipartSlack = 64 << 10
