@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"familycare/config"
@@ -81,6 +82,18 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 	if err != nil {
 		return nil, err
 	}
+	_, problems, warnings := service.ParseSubscribeTemplates(cfg)
+	for _, w := range warnings {
+		log.Warn("subscribe template", "warning", w.Error())
+	}
+	if len(problems) > 0 {
+		if cfg.Env == config.EnvProd {
+			return nil, fmt.Errorf("config: subscribe templates: %w", errors.Join(problems...))
+		}
+		for _, p := range problems {
+			log.Warn("subscribe template left out (refused in prod)", "problem", p.Error())
+		}
+	}
 	deps := service.Deps{DB: db, Clock: clock, Loc: cfg.Location(), Log: log, Config: cfg, Redis: rdb, PII: box}
 	wx := service.NewWeChatClient(service.WeChatOptions{
 		AppID: cfg.WeChatAppID, Secret: cfg.WeChatSecret, Timeout: cfg.WeChatTimeout,
@@ -118,7 +131,26 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 			return sqlDB.PingContext(ctx)
 		},
 	}
+	store, err := newBlobStore(cfg)
+	if err != nil {
+		return nil, err
+	}
+	// Without a WeChat app (dev on a laptop) images cannot be checked:
+	// they are shown as they are rather than waiting forever.
+	var mediaChecker service.MediaChecker = wx
+	if cfg.WeChatAppID == "" && cfg.Env != config.EnvProd {
+		log.Warn("WECHAT_APPID is not set: uploaded images are not sent to WeChat's content check (dev only)")
+		mediaChecker = nil
+	}
+	svc.Uploads = service.NewUploadService(deps, store, mediaChecker, notifications, service.UploadOptions{
+		MaxBytes: cfg.UploadMaxBytes, MaxPixels: cfg.UploadMaxPixels, PublicBaseURL: cfg.UploadPublicURL,
+	})
+	svc.Circles.Uploads = svc.Uploads
+	svc.Family.Uploads = svc.Uploads
+	svc.Guidance.Uploads = svc.Uploads
+	svc.Push = service.NewPushService(deps, svc.Uploads, notifications)
 	svc.Accounts = service.NewAccountService(deps, svc.Auth, bookings, svc.Circles)
+	svc.Accounts.Uploads = svc.Uploads
 	a := &App{Config: cfg, DB: db, Log: log, Redis: rdb, Services: svc, Metrics: mx}
 	a.Jobs = []Job{
 		{Name: "booking_reminders", Run: func(ctx context.Context) error {
@@ -153,6 +185,18 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 			_, err := svc.Guidance.Reindex(ctx)
 			return err
 		}},
+		{Name: "upload_media_recheck", Run: func(ctx context.Context) error {
+			_, err := svc.Uploads.RecheckPending(ctx)
+			return err
+		}},
+		{Name: "upload_purge_unattached", Run: func(ctx context.Context) error {
+			_, err := svc.Uploads.PurgeUnattached(ctx)
+			return err
+		}},
+		{Name: "wechat_push_events_purge", Run: func(ctx context.Context) error {
+			_, err := svc.Push.Purge(ctx)
+			return err
+		}},
 	}
 	a.Engine = handler.New(handler.Options{
 		Log: log, Clock: clock, Loc: deps.Loc, DevLogin: cfg.EnableDevLogin && cfg.Env != config.EnvProd,
@@ -161,6 +205,20 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 		Mount:          mx.Mount(cfg.MetricsToken),
 	}, svc)
 	return a, nil
+}
+
+// newBlobStore builds the upload store UPLOAD_STORE names.
+func newBlobStore(cfg config.Config) (service.BlobStore, error) {
+	if cfg.UploadStore == "s3" {
+		return service.NewS3Store(service.S3Options{
+			Endpoint: cfg.UploadS3Endpoint, Secure: cfg.UploadS3Secure, Region: cfg.UploadS3Region,
+			Bucket: cfg.UploadS3Bucket, AccessKey: cfg.UploadS3AccessKey, SecretKey: cfg.UploadS3SecretKey,
+			Prefix: cfg.UploadS3Prefix, PublicURL: cfg.UploadS3PublicURL, PathStyle: cfg.UploadS3PathStyle,
+		})
+	}
+	// Absolute URLs when the public origin is known (the mini-program's
+	// <image> needs them), else relative to this API.
+	return service.NewLocalStore(cfg.UploadDir, strings.TrimSuffix(cfg.UploadPublicURL, "/")+"/files/")
 }
 
 // RunJobs runs every job each interval until ctx ends.

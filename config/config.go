@@ -76,6 +76,46 @@ type Config struct {
 	DataEncryptionKeyID string        `yaml:"data_encryption_key_id"`
 	// MetricsToken, when set, is the bearer token GET /metrics requires.
 	MetricsToken string `yaml:"metrics_token"`
+
+	// Uploads (README "Photos and files").
+	UploadMaxBytes  int64  `yaml:"upload_max_bytes"`
+	UploadMaxPixels int64  `yaml:"upload_max_pixels"`
+	UploadStore     string `yaml:"upload_store"` // local | s3
+	UploadDir       string `yaml:"upload_dir"`
+	// UploadPublicURL is the public https origin of this API (for local
+	// files), e.g. https://api.example.com: WeChat's media check fetches
+	// images from it.
+	UploadPublicURL   string `yaml:"upload_public_url"`
+	UploadS3Endpoint  string `yaml:"upload_s3_endpoint"`
+	UploadS3Secure    bool   `yaml:"upload_s3_secure"`
+	UploadS3Region    string `yaml:"upload_s3_region"`
+	UploadS3Bucket    string `yaml:"upload_s3_bucket"`
+	UploadS3AccessKey string `yaml:"upload_s3_access_key"`
+	UploadS3SecretKey string `yaml:"upload_s3_secret_key"`
+	UploadS3Prefix    string `yaml:"upload_s3_prefix"`
+	UploadS3PublicURL string `yaml:"upload_s3_public_url"`
+	UploadS3PathStyle bool   `yaml:"upload_s3_path_style"`
+
+	// WeChatSubscribe configures subscribe-message templates per
+	// notification event with the template's own data keys (README
+	// "Subscribe-message templates"; deploy/wechat-subscribe.example.yaml).
+	WeChatSubscribe map[string]SubscribeTemplate `yaml:"wechat_subscribe"`
+
+	// WeChat message push (消息推送): the token and EncodingAESKey set in
+	// the mini-program's admin console.
+	WeChatPushToken  string `yaml:"wechat_push_token"`
+	WeChatPushAESKey string `yaml:"wechat_push_aes_key"`
+}
+
+// SubscribeTemplate is one event's subscribe-message template: its id, the
+// page the message opens ({id} is the object's id), the scenes whose
+// wx.requestSubscribeMessage asks for it, and each data key of the template
+// mapped to a field of the event (thing1: service, time2: starts_at …).
+type SubscribeTemplate struct {
+	TemplateID string            `yaml:"template_id"`
+	Page       string            `yaml:"page"`
+	Scenes     []string          `yaml:"scenes"`
+	Data       map[string]string `yaml:"data"`
 }
 
 // Default returns the configuration used when nothing is set: a dev server on
@@ -107,6 +147,11 @@ func Default() Config {
 		IdempotencyTTL:   24 * time.Hour,
 		PostRateLimit:    10,
 		CommentRateLimit: 60,
+		UploadMaxBytes:   10 << 20,
+		UploadMaxPixels:  50_000_000,
+		UploadStore:      "local",
+		UploadDir:        "uploads",
+		UploadS3Secure:   true,
 	}
 }
 
@@ -161,6 +206,17 @@ func dur(p func(*Config) *time.Duration) func(*Config, string) error {
 func integer(p func(*Config) *int) func(*Config, string) error {
 	return func(c *Config, v string) error {
 		n, err := strconv.Atoi(v)
+		if err != nil {
+			return err
+		}
+		*p(c) = n
+		return nil
+	}
+}
+
+func int64v(p func(*Config) *int64) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
 			return err
 		}
@@ -228,6 +284,22 @@ var envVars = []envVar{
 	{"DATA_ENCRYPTION_KEYS", str(func(c *Config) *string { return &c.DataEncryptionKeys }), "id:base64key,... for PII at rest"},
 	{"DATA_ENCRYPTION_KEY_ID", str(func(c *Config) *string { return &c.DataEncryptionKeyID }), "key id used for new writes"},
 	{"METRICS_TOKEN", str(func(c *Config) *string { return &c.MetricsToken }), "bearer token GET /metrics requires (empty: open)"},
+	{"UPLOAD_MAX_BYTES", int64v(func(c *Config) *int64 { return &c.UploadMaxBytes }), "largest upload in bytes (413 above)"},
+	{"UPLOAD_MAX_PIXELS", int64v(func(c *Config) *int64 { return &c.UploadMaxPixels }), "largest width x height of an uploaded image"},
+	{"UPLOAD_STORE", str(func(c *Config) *string { return &c.UploadStore }), "local | s3"},
+	{"UPLOAD_DIR", str(func(c *Config) *string { return &c.UploadDir }), "directory of the local store"},
+	{"UPLOAD_PUBLIC_URL", str(func(c *Config) *string { return &c.UploadPublicURL }), "public https origin of this API (local files, for WeChat's media check)"},
+	{"UPLOAD_S3_ENDPOINT", str(func(c *Config) *string { return &c.UploadS3Endpoint }), "S3 endpoint host[:port]"},
+	{"UPLOAD_S3_SECURE", boolean(func(c *Config) *bool { return &c.UploadS3Secure }), "https to the S3 endpoint"},
+	{"UPLOAD_S3_REGION", str(func(c *Config) *string { return &c.UploadS3Region }), "S3 region"},
+	{"UPLOAD_S3_BUCKET", str(func(c *Config) *string { return &c.UploadS3Bucket }), "S3 bucket"},
+	{"UPLOAD_S3_ACCESS_KEY", str(func(c *Config) *string { return &c.UploadS3AccessKey }), "S3 access key"},
+	{"UPLOAD_S3_SECRET_KEY", str(func(c *Config) *string { return &c.UploadS3SecretKey }), "S3 secret key"},
+	{"UPLOAD_S3_PREFIX", str(func(c *Config) *string { return &c.UploadS3Prefix }), "object key prefix"},
+	{"UPLOAD_S3_PUBLIC_URL", str(func(c *Config) *string { return &c.UploadS3PublicURL }), "public URL objects are loaded from (CDN or bucket)"},
+	{"UPLOAD_S3_PATH_STYLE", boolean(func(c *Config) *bool { return &c.UploadS3PathStyle }), "path-style S3 requests (MinIO)"},
+	{"WECHAT_PUSH_TOKEN", str(func(c *Config) *string { return &c.WeChatPushToken }), "message push Token (mini-program console)"},
+	{"WECHAT_PUSH_AES_KEY", str(func(c *Config) *string { return &c.WeChatPushAESKey }), "message push EncodingAESKey (safe mode)"},
 }
 
 func applyEnv(cfg *Config, getenv func(string) string) error {
@@ -294,8 +366,30 @@ func (c Config) Validate() error {
 		if c.EnableDevLogin {
 			errs = append(errs, errors.New("ENABLE_DEV_LOGIN must not be set in prod"))
 		}
+		// Image checks come back by message push, in safe mode.
+		if c.WeChatPushToken == "" || c.WeChatPushAESKey == "" {
+			errs = append(errs, errors.New("WECHAT_PUSH_TOKEN and WECHAT_PUSH_AES_KEY are required in prod (message push, safe mode)"))
+		}
+		if c.UploadStore == "local" && !strings.HasPrefix(c.UploadPublicURL, "https://") {
+			errs = append(errs, errors.New("UPLOAD_PUBLIC_URL (https origin of this API) is required in prod with the local upload store"))
+		}
 	} else if c.JWTSecret == "" {
 		errs = append(errs, errors.New("JWT_SECRET is empty"))
+	}
+	switch c.UploadStore {
+	case "local":
+	case "s3":
+		if c.UploadS3Endpoint == "" || c.UploadS3Bucket == "" || c.UploadS3PublicURL == "" {
+			errs = append(errs, errors.New("UPLOAD_STORE=s3 needs UPLOAD_S3_ENDPOINT, UPLOAD_S3_BUCKET and UPLOAD_S3_PUBLIC_URL"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("UPLOAD_STORE must be local or s3, not %q", c.UploadStore))
+	}
+	if c.UploadMaxBytes <= 0 || c.UploadMaxPixels <= 0 {
+		errs = append(errs, errors.New("UPLOAD_MAX_BYTES and UPLOAD_MAX_PIXELS must be positive"))
+	}
+	if c.WeChatPushAESKey != "" && len(c.WeChatPushAESKey) != 43 {
+		errs = append(errs, errors.New("WECHAT_PUSH_AES_KEY must be the 43-character EncodingAESKey"))
 	}
 	if c.DataEncryptionKeys != "" {
 		if _, err := pii.New(c.DataEncryptionKeys, c.DataEncryptionKeyID); err != nil {

@@ -25,7 +25,8 @@ func TestLoad_DefaultsAreADevServerOnSQLite(t *testing.T) {
 
 func TestLoad_ProdRefusesUnsafeSettings(t *testing.T) {
 	base := map[string]string{"APP_ENV": "prod", "JWT_SECRET": strings.Repeat("s", 40), "WECHAT_APPID": "wx1",
-		"WECHAT_SECRET": "x", "DATA_ENCRYPTION_KEYS": goodKeys}
+		"WECHAT_SECRET": "x", "DATA_ENCRYPTION_KEYS": goodKeys,
+		"WECHAT_PUSH_TOKEN": "push-token", "WECHAT_PUSH_AES_KEY": strings.Repeat("k", 43), "UPLOAD_PUBLIC_URL": "https://api.example.com"}
 	if _, err := Load(env(base)); err != nil {
 		t.Fatalf("a complete prod config must load: %v", err)
 	}
@@ -36,6 +37,11 @@ func TestLoad_ProdRefusesUnsafeSettings(t *testing.T) {
 		"WECHAT_APPID":         {"WECHAT_APPID": ""},
 		"DATA_ENCRYPTION_KEYS": {"DATA_ENCRYPTION_KEYS": ""},
 		"ENABLE_DEV_LOGIN":     {"ENABLE_DEV_LOGIN": "true"},
+		"WECHAT_PUSH_TOKEN":    {"WECHAT_PUSH_TOKEN": ""},
+		"UPLOAD_PUBLIC_URL":    {"UPLOAD_PUBLIC_URL": "http://api.example.com"},
+		"UPLOAD_S3_ENDPOINT":   {"UPLOAD_STORE": "s3"},
+		"UPLOAD_STORE must be": {"UPLOAD_STORE": "ftp"},
+		"EncodingAESKey":       {"WECHAT_PUSH_AES_KEY": "short"},
 	}
 	for want, change := range cases {
 		m := map[string]string{}

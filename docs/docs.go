@@ -939,7 +939,7 @@ const docTemplate = `{
                         }
                     },
                     "422": {
-                        "description": "invalid_request, content_rejected",
+                        "description": "invalid_request, content_rejected, upload_not_usable",
                         "schema": {
                             "$ref": "#/definitions/handler.ErrorResponse"
                         }
@@ -5462,6 +5462,118 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/staff/uploads/review": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "uploads"
+                ],
+                "summary": "Images WeChat handed to a human (check review), oldest first",
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/handler.UploadList"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/staff/uploads/{id}/verdict": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "pass shows it to everyone; risky removes it (file deleted) and tells the uploader.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "uploads"
+                ],
+                "summary": "Decide an image under review",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "upload id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "verdict",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/handler.UploadVerdictRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/handler.UploadDTO"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    },
+                    "409": {
+                        "description": "invalid_transition: not under review",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/staff/users/{id}/mute": {
             "post": {
                 "security": [
@@ -5584,6 +5696,264 @@ const docTemplate = `{
                     },
                     "422": {
                         "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/subscribe-templates": {
+            "get": {
+                "description": "For wx.requestSubscribeMessage: each scene (after_booking, after_contract_apply …, as configured) lists up to 3 template ids. Report what the user accepted with POST /me/subscriptions.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "notifications"
+                ],
+                "summary": "Template ids to ask for, per scene",
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "type": "object",
+                            "additionalProperties": {
+                                "type": "array",
+                                "items": {
+                                    "type": "string"
+                                }
+                            }
+                        }
+                    },
+                    "401": {
+                        "description": "a token was sent and is not valid",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/uploads": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "multipart/form-data with ` + "`" + `file` + "`" + ` (JPEG, PNG, WebP or GIF, judged by its bytes, not its name) and ` + "`" + `purpose` + "`" + `. Metadata (EXIF with GPS, XMP, comments) is removed; the EXIF orientation alone is kept. Images residents post for others are checked by WeChat: until the result, only the uploader and staff see them. Attach the id to a post (` + "`" + `upload_ids` + "`" + `), comment, avatar or article cover within a day, or it is deleted.",
+                "consumes": [
+                    "multipart/form-data"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "uploads"
+                ],
+                "summary": "Upload an image (wx.uploadFile)",
+                "parameters": [
+                    {
+                        "type": "file",
+                        "description": "the image",
+                        "name": "file",
+                        "in": "formData",
+                        "required": true
+                    },
+                    {
+                        "enum": [
+                            "post",
+                            "comment",
+                            "consultation",
+                            "avatar",
+                            "article_cover"
+                        ],
+                        "type": "string",
+                        "description": "where it will be used",
+                        "name": "purpose",
+                        "in": "formData",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/handler.UploadDTO"
+                        }
+                    },
+                    "400": {
+                        "description": "not multipart",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    },
+                    "403": {
+                        "description": "article_cover by a resident",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    },
+                    "413": {
+                        "description": "file_too_large",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    },
+                    "415": {
+                        "description": "unsupported_media_type",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    },
+                    "422": {
+                        "description": "invalid_request, image_broken, image_too_many_pixels",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/wechat/push": {
+            "get": {
+                "description": "WeChat calls this when the push URL is saved in the mini-program console; the answer is echostr when the signature (sha1 of the sorted Token, timestamp, nonce) is right.",
+                "produces": [
+                    "text/plain",
+                    "application/json"
+                ],
+                "tags": [
+                    "wechat"
+                ],
+                "summary": "WeChat message push: URL verification",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "sha1 signature",
+                        "name": "signature",
+                        "in": "query",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "timestamp",
+                        "name": "timestamp",
+                        "in": "query",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "nonce",
+                        "name": "nonce",
+                        "in": "query",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "string to echo",
+                        "name": "echostr",
+                        "in": "query",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "echostr",
+                        "schema": {
+                            "type": "string"
+                        }
+                    },
+                    "401": {
+                        "description": "bad_signature",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    },
+                    "404": {
+                        "description": "push not configured",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "description": "wxa_media_check (image check results), subscribe_msg_popup_event, subscribe_msg_change_event, subscribe_msg_sent_event; JSON or XML, plain or safe mode (encrypt_type=aes with msg_signature). The same event delivered twice changes nothing. Answers \"success\".",
+                "consumes": [
+                    "application/json",
+                    "text/xml"
+                ],
+                "produces": [
+                    "text/plain",
+                    "application/json"
+                ],
+                "tags": [
+                    "wechat"
+                ],
+                "summary": "WeChat message push: events",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "sha1 signature",
+                        "name": "signature",
+                        "in": "query",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "timestamp",
+                        "name": "timestamp",
+                        "in": "query",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "nonce",
+                        "name": "nonce",
+                        "in": "query",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "aes in safe mode",
+                        "name": "encrypt_type",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "signature over the encrypted body (safe mode)",
+                        "name": "msg_signature",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "success",
+                        "schema": {
+                            "type": "string"
+                        }
+                    },
+                    "401": {
+                        "description": "bad_signature",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    },
+                    "404": {
+                        "description": "push not configured",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    },
+                    "422": {
+                        "description": "bad_push_body",
                         "schema": {
                             "$ref": "#/definitions/handler.ErrorResponse"
                         }
@@ -5814,6 +6184,11 @@ const docTemplate = `{
                         "elderly"
                     ],
                     "example": "nutrition"
+                },
+                "cover_upload_id": {
+                    "description": "An upload of purpose article_cover (replaces cover_url).",
+                    "type": "integer",
+                    "minimum": 1
                 },
                 "cover_url": {
                     "type": "string",
@@ -6192,6 +6567,13 @@ const docTemplate = `{
                 "id": {
                     "type": "integer"
                 },
+                "images": {
+                    "description": "Images are the attached uploads the caller may see (one waiting for\nWeChat's check only its author and staff see).",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/handler.PostImageDTO"
+                    }
+                },
                 "is_mine": {
                     "type": "boolean"
                 },
@@ -6234,6 +6616,13 @@ const docTemplate = `{
                     "description": "1 to 2000 characters.",
                     "type": "string",
                     "example": "可以多喝牛奶，也问问产检医生要不要补钙片。"
+                },
+                "upload_ids": {
+                    "description": "Ids from POST /uploads (purpose comment, the caller's own), at most 3.",
+                    "type": "array",
+                    "items": {
+                        "type": "integer"
+                    }
                 }
             }
         },
@@ -7299,9 +7688,17 @@ const docTemplate = `{
                     "type": "integer"
                 },
                 "image_urls": {
+                    "description": "ImageURLs (deprecated: read images) are the outside URLs of old\nclients followed by the URLs of images.",
                     "type": "array",
                     "items": {
                         "type": "string"
+                    }
+                },
+                "images": {
+                    "description": "Images are the attached uploads the caller may see: one waiting for\nWeChat's check (check=pending) only its author and staff see.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/handler.PostImageDTO"
                     }
                 },
                 "is_mine": {
@@ -7335,6 +7732,32 @@ const docTemplate = `{
                 }
             }
         },
+        "handler.PostImageDTO": {
+            "type": "object",
+            "properties": {
+                "check": {
+                    "type": "string",
+                    "enum": [
+                        "none",
+                        "pending",
+                        "pass",
+                        "review"
+                    ]
+                },
+                "height": {
+                    "type": "integer"
+                },
+                "upload_id": {
+                    "type": "integer"
+                },
+                "url": {
+                    "type": "string"
+                },
+                "width": {
+                    "type": "integer"
+                }
+            }
+        },
         "handler.PostList": {
             "type": "object",
             "properties": {
@@ -7362,10 +7785,17 @@ const docTemplate = `{
                     "example": "孕 20 周，最近总是腿抽筋，大家怎么补钙？"
                 },
                 "image_urls": {
-                    "description": "Up to 9 https URLs.",
+                    "description": "Deprecated (kept for clients released before uploads): up to 9 https\nURLs hosted elsewhere. Use upload_ids.",
                     "type": "array",
                     "items": {
                         "type": "string"
+                    }
+                },
+                "upload_ids": {
+                    "description": "Ids from POST /uploads (purpose post, the caller's own, not yet\nattached); at most 9 images in all.",
+                    "type": "array",
+                    "items": {
+                        "type": "integer"
                     }
                 }
             }
@@ -7373,6 +7803,11 @@ const docTemplate = `{
         "handler.ProfileRequest": {
             "type": "object",
             "properties": {
+                "avatar_upload_id": {
+                    "description": "An upload of purpose avatar: it becomes avatar_url once WeChat's\nimage check passes it.",
+                    "type": "integer",
+                    "minimum": 1
+                },
                 "avatar_url": {
                     "type": "string",
                     "maxLength": 512
@@ -7907,6 +8342,93 @@ const docTemplate = `{
                 }
             }
         },
+        "handler.UploadDTO": {
+            "type": "object",
+            "properties": {
+                "check": {
+                    "description": "Check is WeChat's content check: none (not checked: staff uploads,\nconsultation images), pending (seen by the uploader and staff only\nuntil WeChat answers), pass, review (staff decide), risky (removed).",
+                    "type": "string",
+                    "enum": [
+                        "none",
+                        "pending",
+                        "pass",
+                        "review",
+                        "risky"
+                    ],
+                    "example": "pending"
+                },
+                "content_type": {
+                    "type": "string",
+                    "enum": [
+                        "image/jpeg",
+                        "image/png",
+                        "image/webp",
+                        "image/gif"
+                    ],
+                    "example": "image/jpeg"
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "height": {
+                    "type": "integer",
+                    "example": 1440
+                },
+                "id": {
+                    "type": "integer",
+                    "example": 41
+                },
+                "purpose": {
+                    "type": "string",
+                    "enum": [
+                        "post",
+                        "comment",
+                        "consultation",
+                        "avatar",
+                        "article_cover"
+                    ],
+                    "example": "post"
+                },
+                "size": {
+                    "type": "integer",
+                    "example": 183220
+                },
+                "url": {
+                    "type": "string",
+                    "example": "/files/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08.jpg"
+                },
+                "width": {
+                    "type": "integer",
+                    "example": 1080
+                }
+            }
+        },
+        "handler.UploadList": {
+            "type": "object",
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/handler.UploadDTO"
+                    }
+                }
+            }
+        },
+        "handler.UploadVerdictRequest": {
+            "type": "object",
+            "required": [
+                "verdict"
+            ],
+            "properties": {
+                "verdict": {
+                    "type": "string",
+                    "enum": [
+                        "pass",
+                        "risky"
+                    ]
+                }
+            }
+        },
         "handler.UserDTO": {
             "type": "object",
             "properties": {
@@ -7991,6 +8513,12 @@ const docTemplate = `{
                     "type": "array",
                     "items": {
                         "$ref": "#/definitions/service.ExportText"
+                    }
+                },
+                "uploads": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/service.ExportUpload"
                     }
                 },
                 "user": {
@@ -8112,6 +8640,33 @@ const docTemplate = `{
                     "type": "string"
                 },
                 "text": {
+                    "type": "string"
+                }
+            }
+        },
+        "service.ExportUpload": {
+            "type": "object",
+            "properties": {
+                "attached_to": {
+                    "type": "string",
+                    "example": "post:12"
+                },
+                "content_type": {
+                    "type": "string"
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "id": {
+                    "type": "integer"
+                },
+                "purpose": {
+                    "type": "string"
+                },
+                "size": {
+                    "type": "integer"
+                },
+                "url": {
                     "type": "string"
                 }
             }

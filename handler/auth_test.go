@@ -147,8 +147,8 @@ func TestBindPhone_Masked(t *testing.T) {
 	if strings.Contains(h.Log.String(), "13812341234") {
 		t.Fatal("the phone number must never be logged")
 	}
-	// The access token is fetched once and cached.
-	if n := h.WeChat.Calls("/cgi-bin/token"); n != 1 {
+	// The stable access token is fetched once and cached.
+	if n := h.WeChat.Calls("/cgi-bin/stable_token"); n != 1 {
 		t.Fatalf("access token fetched %d times, want 1", n)
 	}
 }

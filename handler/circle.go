@@ -148,11 +148,16 @@ type AuthorDTO struct {
 
 // PostDTO is a circle post.
 type PostDTO struct {
-	ID        int64    `json:"id"`
-	CircleID  int64    `json:"circle_id"`
-	Content   string   `json:"content" example:"孕 20 周，最近总是腿抽筋，大家怎么补钙？"`
+	ID       int64  `json:"id"`
+	CircleID int64  `json:"circle_id"`
+	Content  string `json:"content" example:"孕 20 周，最近总是腿抽筋，大家怎么补钙？"`
+	// ImageURLs (deprecated: read images) are the outside URLs of old
+	// clients followed by the URLs of images.
 	ImageURLs []string `json:"image_urls"`
-	Anonymous bool     `json:"anonymous"`
+	// Images are the attached uploads the caller may see: one waiting for
+	// WeChat's check (check=pending) only its author and staff see.
+	Images    []PostImageDTO `json:"images"`
+	Anonymous bool           `json:"anonymous"`
 	// Author is absent on anonymous posts, except for staff and the author.
 	Author *AuthorDTO `json:"author,omitempty"`
 	// IsMine: the caller wrote it.
@@ -172,12 +177,22 @@ type PostDTO struct {
 	CheckState       string `json:"check_state,omitempty" enums:"recheck,staff"`
 }
 
+// PostImageDTO is an uploaded image on a post.
+type PostImageDTO struct {
+	UploadID int64  `json:"upload_id"`
+	URL      string `json:"url"`
+	Width    int    `json:"width"`
+	Height   int    `json:"height"`
+	Check    string `json:"check" enums:"none,pending,pass,review"`
+}
+
 func (a *API) toPost(p service.PostView) PostDTO {
-	d := PostDTO{ID: p.ID, CircleID: p.CircleID, Content: p.Content, ImageURLs: p.ImageURLs, Anonymous: p.Anonymous,
+	d := PostDTO{ID: p.ID, CircleID: p.CircleID, Content: p.Content, ImageURLs: append([]string{}, p.ImageURLs...), Anonymous: p.Anonymous,
 		IsMine: p.Mine, Status: p.Status, LikeCount: p.LikeCount, CommentCount: p.CommentCount, Liked: p.Liked,
-		CreatedAt: a.timeIn(p.CreatedAt)}
-	if d.ImageURLs == nil {
-		d.ImageURLs = []string{}
+		CreatedAt: a.timeIn(p.CreatedAt), Images: make([]PostImageDTO, 0, len(p.Images))}
+	for _, im := range p.Images {
+		d.Images = append(d.Images, PostImageDTO{UploadID: im.ID, URL: im.URL, Width: im.Width, Height: im.Height, Check: im.CheckState})
+		d.ImageURLs = append(d.ImageURLs, im.URL)
 	}
 	if p.Author != nil {
 		d.Author = &AuthorDTO{ID: p.Author.ID, Nickname: p.Author.Nickname, AvatarURL: p.Author.AvatarURL, Role: p.Author.Role}
@@ -228,8 +243,12 @@ func (a *API) listPosts(c *gin.Context) {
 type PostRequest struct {
 	// 1 to 2000 characters (not bytes).
 	Content string `json:"content" example:"孕 20 周，最近总是腿抽筋，大家怎么补钙？"`
-	// Up to 9 https URLs.
+	// Deprecated (kept for clients released before uploads): up to 9 https
+	// URLs hosted elsewhere. Use upload_ids.
 	ImageURLs []string `json:"image_urls"`
+	// Ids from POST /uploads (purpose post, the caller's own, not yet
+	// attached); at most 9 images in all.
+	UploadIDs []int64 `json:"upload_ids"`
 	// Hide the author from other residents (staff still see it).
 	Anonymous bool `json:"anonymous"`
 }
@@ -248,7 +267,7 @@ type PostRequest struct {
 // @Failure      401 {object} ErrorResponse
 // @Failure      403 {object} ErrorResponse "not_a_member, muted (details.until)"
 // @Failure      404 {object} ErrorResponse
-// @Failure      422 {object} ErrorResponse "invalid_request, content_rejected"
+// @Failure      422 {object} ErrorResponse "invalid_request, content_rejected, upload_not_usable"
 // @Failure      429 {object} ErrorResponse "rate_limited"
 // @Router       /api/v1/circles/{id}/posts [post]
 func (a *API) createPost(c *gin.Context) {
@@ -258,7 +277,7 @@ func (a *API) createPost(c *gin.Context) {
 		return
 	}
 	v, err := a.svc.Circles.CreatePost(c.Request.Context(), principal(c), id,
-		service.PostInput{Content: req.Content, ImageURLs: req.ImageURLs, Anonymous: req.Anonymous})
+		service.PostInput{Content: req.Content, ImageURLs: req.ImageURLs, UploadIDs: req.UploadIDs, Anonymous: req.Anonymous})
 	reply(c, http.StatusCreated, err, func() any { return a.toPost(v) })
 }
 
@@ -312,11 +331,17 @@ type CommentDTO struct {
 	CreatedAt        time.Time `json:"created_at"`
 	ModerationReason string    `json:"moderation_reason,omitempty"`
 	CheckState       string    `json:"check_state,omitempty" enums:"recheck,staff"`
+	// Images are the attached uploads the caller may see (one waiting for
+	// WeChat's check only its author and staff see).
+	Images []PostImageDTO `json:"images"`
 }
 
 func (a *API) toComment(v service.CommentView) CommentDTO {
 	d := CommentDTO{ID: v.ID, PostID: v.PostID, Content: v.Content, ByPostAuthor: v.ByPostAuthor, IsMine: v.Mine,
-		Status: v.Status, CreatedAt: a.timeIn(v.CreatedAt)}
+		Status: v.Status, CreatedAt: a.timeIn(v.CreatedAt), Images: make([]PostImageDTO, 0, len(v.Images))}
+	for _, im := range v.Images {
+		d.Images = append(d.Images, PostImageDTO{UploadID: im.ID, URL: im.URL, Width: im.Width, Height: im.Height, Check: im.CheckState})
+	}
 	if v.Author != nil {
 		d.Author = &AuthorDTO{ID: v.Author.ID, Nickname: v.Author.Nickname, AvatarURL: v.Author.AvatarURL, Role: v.Author.Role}
 	}
@@ -366,6 +391,8 @@ func (a *API) listComments(c *gin.Context) {
 type CommentRequest struct {
 	// 1 to 2000 characters.
 	Content string `json:"content" example:"可以多喝牛奶，也问问产检医生要不要补钙片。"`
+	// Ids from POST /uploads (purpose comment, the caller's own), at most 3.
+	UploadIDs []int64 `json:"upload_ids"`
 }
 
 // createComment godoc
@@ -387,7 +414,16 @@ type CommentRequest struct {
 // @Failure      429 {object} ErrorResponse "rate_limited"
 // @Router       /api/v1/posts/{id}/comments [post]
 func (a *API) createComment(c *gin.Context) {
-	onIDText(c, http.StatusCreated, a.svc.Circles.CreateComment, func(r CommentRequest) string { return r.Content }, a.toComment)
+	id, okID := pathID(c, "id")
+	if !okID {
+		return
+	}
+	var req CommentRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	v, err := a.svc.Circles.CreateComment(c.Request.Context(), principal(c), id, req.Content, req.UploadIDs)
+	reply(c, http.StatusCreated, err, func() any { return a.toComment(v) })
 }
 
 // LikeDTO is the caller's like of a post.

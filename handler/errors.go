@@ -49,6 +49,10 @@ func statusOf(k service.Kind) int {
 		return http.StatusBadGateway
 	case service.KindUnavailable:
 		return http.StatusServiceUnavailable
+	case service.KindTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case service.KindUnsupported:
+		return http.StatusUnsupportedMediaType
 	}
 	return http.StatusInternalServerError
 }

@@ -40,6 +40,9 @@ type ProfileRequest struct {
 	Nickname  *string `json:"nickname" binding:"omitempty,max=64"`
 	RealName  *string `json:"real_name" binding:"omitempty,max=64"`
 	AvatarURL *string `json:"avatar_url" binding:"omitempty,max=512,url,startswith=https://"`
+	// An upload of purpose avatar: it becomes avatar_url once WeChat's
+	// image check passes it.
+	AvatarUploadID *int64 `json:"avatar_upload_id" binding:"omitempty,min=1"`
 }
 
 // patchMe godoc
@@ -58,7 +61,7 @@ func (a *API) patchMe(c *gin.Context) {
 		return
 	}
 	u, err := a.svc.Family.UpdateProfile(c.Request.Context(), principal(c).UserID,
-		service.ProfileUpdate{Nickname: req.Nickname, RealName: req.RealName, AvatarURL: req.AvatarURL})
+		service.ProfileUpdate{Nickname: req.Nickname, RealName: req.RealName, AvatarURL: req.AvatarURL, AvatarUploadID: req.AvatarUploadID})
 	reply(c, http.StatusOK, err, func() any { return a.toUser(u) })
 }
 

@@ -124,11 +124,13 @@ type ArticleRequest struct {
 	Category *string   `json:"category" binding:"omitempty,oneof=tcm nutrition parenting elderly" example:"nutrition"`
 	Stages   *[]string `json:"stages" binding:"omitempty,min=1,max=8,dive,oneof=preconception pregnancy postpartum infant_0_6m infant_6_12m toddler_1_3y child_3_6y elderly" example:"infant_6_12m"`
 	CoverURL *string   `json:"cover_url" binding:"omitempty,max=512" example:"https://img.example.com/fushi.jpg"`
+	// An upload of purpose article_cover (replaces cover_url).
+	CoverUploadID *int64 `json:"cover_upload_id" binding:"omitempty,min=1"`
 }
 
 func (r ArticleRequest) input() service.ArticleInput {
 	return service.ArticleInput{Title: r.Title, Summary: r.Summary, Body: r.Body, Category: r.Category,
-		Stages: r.Stages, CoverURL: r.CoverURL}
+		Stages: r.Stages, CoverURL: r.CoverURL, CoverUploadID: r.CoverUploadID}
 }
 
 func (q ArticleQuery) filter() service.ArticleFilter {

@@ -117,15 +117,33 @@ func recovery() gin.HandlerFunc {
 }
 
 // limits bounds the body size and gives every request a deadline.
-func limits(timeout time.Duration) gin.HandlerFunc {
+// The upload route takes bodies up to the upload cap (plus the multipart
+// framing); its handler reads them as a stream.
+func limits(timeout time.Duration, uploadMax int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if c.Request.ContentLength > MaxBodyBytes {
-			abortWith(c, http.StatusRequestEntityTooLarge, "body_too_large", "the request body is larger than 1 MiB", nil)
-			return
+		deadline := timeout
+		if c.FullPath() == uploadRoute && uploadMax > 0 {
+			limit := uploadMax + multipartSlack
+			if c.Request.ContentLength > limit {
+				fail(c, service.ErrFileTooLarge.With(map[string]any{"max_bytes": uploadMax}))
+				return
+			}
+			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
+			// A 10 MB photo over a slow mobile link takes longer than the
+			// server's read timeout allows other requests.
+			rc := http.NewResponseController(c.Writer)
+			_ = rc.SetReadDeadline(time.Now().Add(uploadReadTime))
+			deadline += uploadReadTime
+			_ = rc.SetWriteDeadline(time.Now().Add(deadline + 5*time.Second))
+		} else {
+			if c.Request.ContentLength > MaxBodyBytes {
+				abortWith(c, http.StatusRequestEntityTooLarge, "body_too_large", "the request body is larger than 1 MiB", nil)
+				return
+			}
+			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, MaxBodyBytes)
 		}
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, MaxBodyBytes)
 		if timeout > 0 {
-			ctx, cancel := context.WithTimeout(c.Request.Context(), timeout)
+			ctx, cancel := context.WithTimeout(c.Request.Context(), deadline)
 			defer cancel()
 			c.Request = c.Request.WithContext(ctx)
 		}

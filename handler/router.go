@@ -27,6 +27,8 @@ type Services struct {
 	Contracts     *service.ContractService
 	Medicine      *service.MedicineService
 	Accounts      *service.AccountService
+	Uploads       *service.UploadService
+	Push          *service.PushService
 	// Ready reports whether the database answers.
 	Ready func(ctx context.Context) error
 }
@@ -71,7 +73,7 @@ func New(opts Options, svc Services) *gin.Engine {
 	r.ContextWithFallback = true
 	r.RemoveExtraSlash = true
 	r.Use(opts.Middleware...)
-	r.Use(requestID(opts.Log), recovery(), accessLog(), limits(opts.RequestTimeout))
+	r.Use(requestID(opts.Log), recovery(), accessLog(), limits(opts.RequestTimeout, uploadMax(svc)))
 	r.NoRoute(func(c *gin.Context) {
 		abortWith(c, http.StatusNotFound, "not_found", "no such route", nil)
 	})
@@ -101,6 +103,8 @@ func New(opts Options, svc Services) *gin.Engine {
 	a.guidanceRoutes(public, authed, staff)
 	a.contractRoutes(public, authed, staff)
 	a.medicineRoutes(authed, staff)
+	a.uploadRoutes(r, authed, staff)
+	a.pushRoutes(v1, public)
 	return r
 }
 

@@ -74,22 +74,27 @@ func secBody(m map[string]any) func(*secWorld) map[string]any {
 }
 
 const (
-	whyModeration = "circles belong to no clinic: every staff member moderates every circle (handler/circle_staff.go)"
-	whyCircle     = "circles are open to every signed-in user; join, leave and posting act on the caller's own membership"
-	whyCatalogue  = "the catalogue (clinics, experts, services, sessions, doctor teams) is public"
+	whyModeration      = "circles belong to no clinic: every staff member moderates every circle (handler/circle_staff.go)"
+	whyCircle          = "circles are open to every signed-in user; join, leave and posting act on the caller's own membership"
+	whyImageModeration = "images, like circles, belong to no clinic: every staff member decides the images WeChat hands to a human"
+	whyCatalogue       = "the catalogue (clinics, experts, services, sessions, doctor teams) is public"
 )
 
 var secRoutes = map[string]secRoute{
 	// Auth and profile.
-	"POST /api/v1/auth/wechat/login": {class: secPublic, signIn: true, why: "signing in", body: secBody(map[string]any{"code": "code-sec"})},
-	"POST /api/v1/auth/dev/login":    {class: secPublic, signIn: true, why: "signing in (dev only)", body: secBody(map[string]any{"openid": "sec-dev", "role": "resident"})},
-	"POST /api/v1/auth/refresh":      {class: secSelf},
-	"POST /api/v1/me/phone":          {class: secSelf, body: secBody(map[string]any{"code": "phone-13800000000"})},
-	"GET /api/v1/me":                 {class: secSelf},
-	"GET /api/v1/me/export":          {class: secSelf},
-	"DELETE /api/v1/me":              {class: secSelf},
-	"PATCH /api/v1/me":               {class: secSelf, optional: true, body: secBody(map[string]any{"nickname": "小雨妈妈", "real_name": "王芳", "avatar_url": "https://img.example.com/a.png"})},
-	"GET /api/v1/me/members":         {class: secSelf},
+	"POST /api/v1/auth/wechat/login":  {class: secPublic, signIn: true, why: "signing in", body: secBody(map[string]any{"code": "code-sec"})},
+	"POST /api/v1/auth/dev/login":     {class: secPublic, signIn: true, why: "signing in (dev only)", body: secBody(map[string]any{"openid": "sec-dev", "role": "resident"})},
+	"POST /api/v1/auth/refresh":       {class: secSelf},
+	"POST /api/v1/me/phone":           {class: secSelf, body: secBody(map[string]any{"code": "phone-13800000000"})},
+	"GET /api/v1/me":                  {class: secSelf},
+	"GET /api/v1/me/export":           {class: secSelf},
+	"POST /api/v1/uploads":            {class: secSelf, why: "an upload belongs to its uploader; multipart, so the JSON probes get 400 bad_multipart"},
+	"GET /api/v1/subscribe-templates": {class: secPublic, why: "template ids are public configuration"},
+	"GET /api/v1/wechat/push":         {class: secPublic, signIn: true, why: "WeChat's message push: authenticated by its signature (TestPush_*), not a token"},
+	"POST /api/v1/wechat/push":        {class: secPublic, signIn: true, why: "WeChat's message push: authenticated by its signature (TestPush_*), not a token"},
+	"DELETE /api/v1/me":               {class: secSelf},
+	"PATCH /api/v1/me":                {class: secSelf, optional: true, body: secBody(map[string]any{"nickname": "小雨妈妈", "real_name": "王芳", "avatar_url": "https://img.example.com/a.png"})},
+	"GET /api/v1/me/members":          {class: secSelf},
 	"POST /api/v1/me/members": {class: secSelf, body: secBody(map[string]any{"name": "小宝", "relation": "child", "gender": "female",
 		"birth_date": "2024-05-01", "chronic_conditions": []string{"哮喘"}})},
 	"GET /api/v1/me/members/:id":          {class: secOwned, fixture: "member"},
@@ -155,6 +160,8 @@ var secRoutes = map[string]secRoute{
 	"GET /api/v1/staff/comments":             {class: secNetwork, why: whyModeration},
 	"POST /api/v1/staff/comments/:id/hide":   {class: secNetwork, fixture: "comment", why: whyModeration, body: secBody(map[string]any{"reason": "广告"})},
 	"POST /api/v1/staff/comments/:id/unhide": {class: secNetwork, fixture: "comment", why: whyModeration, optional: true, body: secBody(map[string]any{"reason": "误判"})},
+	"GET /api/v1/staff/uploads/review":       {class: secNetwork, why: whyImageModeration},
+	"POST /api/v1/staff/uploads/:id/verdict": {class: secNetwork, fixture: "upload", why: whyImageModeration, body: secBody(map[string]any{"verdict": "pass"})},
 	"GET /api/v1/staff/reports":              {class: secNetwork, why: whyModeration},
 	"POST /api/v1/staff/reports/:id/dismiss": {class: secNetwork, fixture: "report", why: whyModeration, optional: true, body: secBody(map[string]any{"reason": "没问题"})},
 	"POST /api/v1/staff/users/:id/mute":      {class: secNetwork, fixture: "userB", why: whyModeration, body: secBody(map[string]any{"until": "2026-12-31", "reason": "刷屏"})},

@@ -107,6 +107,10 @@ func newSecWorld(t *testing.T) *secWorld {
 	h.Do("POST", ctPath("/api/v1/circles/%d/join", circle), nil, A).Expect(200)
 	w.ids["post"] = ctID(h.Do("POST", ctPath("/api/v1/circles/%d/posts", circle), map[string]any{"content": "大家好，公开的帖子"}, A).Expect(201).Map())
 	w.ids["comment"] = ctID(h.Do("POST", ctPath("/api/v1/posts/%d/comments", w.ids["post"]), map[string]any{"content": "公开的评论"}, A).Expect(201).Map())
+	reviewUpload := &model.Upload{UserID: w.owner.ID, Purpose: model.UploadPost, BlobKey: strings.Repeat("ab", 32) + ".jpg",
+		ContentType: "image/jpeg", Size: 1, Width: 1, Height: 1, CheckState: model.CheckReview, CreatedAt: h.Clock.Now()}
+	h.Create(reviewUpload)
+	w.ids["upload"] = reviewUpload.ID
 	w.ids["report"] = ctID(h.Do("POST", ctPath("/api/v1/posts/%d/report", w.ids["post"]), map[string]any{"reason": "广告"}, testkit.Token(w.other.Token)).Expect(201).Map())
 	h.WeChat.SetVerdict("review")
 	pending := h.Do("POST", ctPath("/api/v1/circles/%d/posts", circle), map[string]any{"content": "等审核" + secMarker}, A).Expect(201).Map()

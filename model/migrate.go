@@ -13,6 +13,7 @@ func All() []any {
 	for _, area := range [][]any{
 		userModels(), catalogModels(), bookingModels(), notificationModels(),
 		circleModels(), guidanceModels(), contractModels(), medicineModels(),
+		uploadModels(),
 	} {
 		all = append(all, area...)
 	}

@@ -28,6 +28,9 @@ type AccountService struct {
 	bookings *BookingService
 	circles  *CircleService
 	auth     *AuthService
+	// Uploads, when set: the export lists the user's files and deleting
+	// the account deletes them.
+	Uploads *UploadService
 }
 
 // NewAccountService builds the account service.
@@ -46,6 +49,18 @@ type AccountExport struct {
 	Posts          []ExportText    `json:"posts"`
 	Comments       []ExportText    `json:"comments"`
 	Notifications  []ExportText    `json:"notifications"`
+	Uploads        []ExportUpload  `json:"uploads"`
+}
+
+// ExportUpload is an uploaded image in an export.
+type ExportUpload struct {
+	ID          int64     `json:"id"`
+	URL         string    `json:"url"`
+	Purpose     string    `json:"purpose"`
+	ContentType string    `json:"content_type"`
+	Size        int64     `json:"size"`
+	AttachedTo  string    `json:"attached_to,omitempty" example:"post:12"`
+	CreatedAt   time.Time `json:"created_at"`
 }
 
 // ExportUser is the profile part of an export.
@@ -123,7 +138,7 @@ func (s *AccountService) Export(ctx context.Context, userID int64) (AccountExpor
 	out := AccountExport{ExportedAt: s.clock.Now(), User: ExportUser{ID: u.ID, OpenID: u.OpenID, Nickname: u.Nickname,
 		RealName: u.RealName, Phone: u.Phone, Role: u.Role, CreatedAt: u.CreatedAt},
 		Members: []ExportMember{}, Bookings: []ExportBooking{}, Contracts: []ExportRecord{}, MedicineOrders: []ExportOrder{},
-		Posts: []ExportText{}, Comments: []ExportText{}, Notifications: []ExportText{}}
+		Posts: []ExportText{}, Comments: []ExportText{}, Notifications: []ExportText{}, Uploads: []ExportUpload{}}
 	var members []model.Member
 	if err := db.Where("user_id = ?", userID).Order("id").Find(&members).Error; err != nil {
 		return out, err
@@ -184,6 +199,19 @@ func (s *AccountService) Export(ctx context.Context, userID int64) (AccountExpor
 	for _, n := range notes {
 		out.Notifications = append(out.Notifications, ExportText{ID: n.ID, Text: n.Title + "：" + n.Body, CreatedAt: n.CreatedAt})
 	}
+	if s.Uploads != nil {
+		ups, err := s.Uploads.ListUser(ctx, userID)
+		if err != nil {
+			return out, err
+		}
+		for _, u := range ups {
+			e := ExportUpload{ID: u.ID, URL: u.URL, Purpose: u.Purpose, ContentType: u.ContentType, Size: u.Size, CreatedAt: u.CreatedAt}
+			if u.RefType != "" {
+				e.AttachedTo = fmt.Sprintf("%s:%d", u.RefType, u.RefID)
+			}
+			out.Uploads = append(out.Uploads, e)
+		}
+	}
 	return out, nil
 }
 
@@ -221,6 +249,21 @@ func (s *AccountService) Delete(ctx context.Context, userID int64) error {
 	// The account's tokens stop working at once here, within seconds on
 	// other replicas.
 	defer s.auth.Forget(userID)
+	if err := s.deleteAccountRows(ctx, db, userID, now); err != nil {
+		return err
+	}
+	// The files go after the rows are anonymised (a failure here leaves
+	// files, never a half-deleted account); a retry of the delete finds
+	// them again.
+	if s.Uploads != nil {
+		if err := s.Uploads.DeleteUser(ctx, userID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *AccountService) deleteAccountRows(ctx context.Context, db *gorm.DB, userID int64, now time.Time) error {
 	return withRetry(ctx, func() error {
 		return db.Transaction(func(tx *gorm.DB) error {
 			if err := s.deleteTexts(tx, userID); err != nil {

@@ -52,6 +52,8 @@ type CircleService struct {
 	limiter      *rateLimiter
 	postLimit    int
 	commentLimit int
+	// Uploads, when set, holds the photos attached to posts (upload_ids).
+	Uploads *UploadService
 }
 
 // NewCircleService builds the service; checker is the WeChat client.

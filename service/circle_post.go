@@ -17,11 +17,13 @@ import (
 
 // Limits of circle texts.
 const (
-	maxTextChars   = 2000
-	maxPostImages  = 9
-	maxImageURLLen = 512
-	maxReasonChars = 500
-	rateWindow     = time.Hour
+	maxTextChars  = 2000
+	maxPostImages = 9
+	// maxCommentImages is how many uploads a comment may carry.
+	maxCommentImages = 3
+	maxImageURLLen   = 512
+	maxReasonChars   = 500
+	rateWindow       = time.Hour
 )
 
 // textMoves are the moves of posts and comments: the author publishes (or
@@ -119,8 +121,11 @@ func canSeeText(p Principal, status string, authorID int64) bool {
 
 // PostInput is a post to create.
 type PostInput struct {
-	Content   string
+	Content string
+	// ImageURLs are outside https URLs (deprecated: use UploadIDs).
 	ImageURLs []string
+	// UploadIDs are the caller's uploads of purpose post, in order.
+	UploadIDs []int64
 	Anonymous bool
 }
 
@@ -133,6 +138,9 @@ type PostView struct {
 	Mine   bool
 	// ForStaff: the caller is staff, so moderation fields are shown.
 	ForStaff bool
+	// Images are the attached uploads the caller may see (an image waiting
+	// for WeChat's check is shown to its uploader and staff only).
+	Images []UploadView
 }
 
 // CommentView is a comment as the caller sees it.
@@ -143,6 +151,8 @@ type CommentView struct {
 	ByPostAuthor bool
 	Mine         bool
 	ForStaff     bool
+	// Images are the attached uploads the caller may see.
+	Images []UploadView
 }
 
 func checkText(field, text string) (string, error) {
@@ -232,6 +242,12 @@ func (s *CircleService) CreatePost(ctx context.Context, p Principal, circleID in
 	if err != nil {
 		return PostView{}, err
 	}
+	if len(images)+len(in.UploadIDs) > maxPostImages {
+		return PostView{}, InvalidField("upload_ids", fmt.Sprintf("must have at most %d images with image_urls", maxPostImages))
+	}
+	if len(in.UploadIDs) > 0 && s.Uploads == nil {
+		return PostView{}, InvalidField("upload_ids", "uploads are not enabled")
+	}
 	db := s.db.WithContext(ctx)
 	var c model.Circle
 	if err := db.First(&c, circleID).Error; err != nil {
@@ -253,6 +269,9 @@ func (s *CircleService) CreatePost(ctx context.Context, p Principal, circleID in
 	}
 	err = db.Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(&post).Error; err != nil {
+			return err
+		}
+		if _, err := Attach(tx, now, p.UserID, model.UploadPost, "post", post.ID, in.UploadIDs); err != nil {
 			return err
 		}
 		st := Step{ID: post.ID, To: status, By: actorOf(p), Row: &post}
@@ -316,8 +335,28 @@ func openPost(db *gorm.DB, p Principal, id int64) (model.Post, error) {
 	return post, err
 }
 
-// DeletePost soft-deletes a post: its author or staff may.
+// DeletePost soft-deletes a post: its author or staff may. Its photos are
+// deleted with it.
 func (s *CircleService) DeletePost(ctx context.Context, p Principal, id int64) error {
+	err := s.deletePost(ctx, p, id)
+	if err == nil && s.Uploads != nil {
+		// The post's photos and those of its comments.
+		var commentIDs []int64
+		derr := s.db.WithContext(ctx).Model(&model.PostComment{}).Where("post_id = ?", id).Pluck("id", &commentIDs).Error
+		if derr == nil {
+			derr = s.Uploads.DeleteAttached(ctx, "post", []int64{id})
+		}
+		if derr == nil {
+			derr = s.Uploads.DeleteAttached(ctx, "comment", commentIDs)
+		}
+		if derr != nil {
+			s.log.Warn("photos of a deleted post not deleted", "post_id", id, "err", derr.Error())
+		}
+	}
+	return err
+}
+
+func (s *CircleService) deletePost(ctx context.Context, p Principal, id int64) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		post, err := visiblePost(tx, p, id)
 		if err != nil {
@@ -383,8 +422,19 @@ func (s *CircleService) postViews(db *gorm.DB, p Principal, posts []model.Post) 
 			liked[id] = true
 		}
 	}
+	images := map[int64][]model.Upload{}
+	if s.Uploads != nil {
+		if images, err = s.Uploads.attachedIn(db, "post", ids); err != nil {
+			return nil, err
+		}
+	}
 	for _, x := range posts {
 		v := PostView{Post: x, Liked: liked[x.ID], Mine: p.UserID != 0 && x.UserID == p.UserID, ForStaff: p.IsStaff()}
+		for _, u := range images[x.ID] {
+			if VisibleTo(u, p) {
+				v.Images = append(v.Images, UploadView{Upload: u, URL: s.Uploads.URL(u.BlobKey)})
+			}
+		}
 		if !x.Anonymous || v.ForStaff || v.Mine {
 			if u, ok := users[x.UserID]; ok {
 				v.Author = &u
@@ -404,10 +454,17 @@ func usersByID(db *gorm.DB, ids []int64) (map[int64]model.User, error) {
 }
 
 // CreateComment comments on a published post, after the content checks.
-func (s *CircleService) CreateComment(ctx context.Context, p Principal, postID int64, text string) (CommentView, error) {
+// uploadIDs are the caller's uploads of purpose comment (at most 3).
+func (s *CircleService) CreateComment(ctx context.Context, p Principal, postID int64, text string, uploadIDs []int64) (CommentView, error) {
 	content, err := checkText("content", text)
 	if err != nil {
 		return CommentView{}, err
+	}
+	if len(uploadIDs) > maxCommentImages {
+		return CommentView{}, InvalidField("upload_ids", fmt.Sprintf("must have at most %d items", maxCommentImages))
+	}
+	if len(uploadIDs) > 0 && s.Uploads == nil {
+		return CommentView{}, InvalidField("upload_ids", "uploads are not enabled")
 	}
 	db := s.db.WithContext(ctx)
 	post, err := openPost(db, p, postID)
@@ -430,6 +487,9 @@ func (s *CircleService) CreateComment(ctx context.Context, p Principal, postID i
 	}
 	err = db.Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(&c).Error; err != nil {
+			return err
+		}
+		if _, err := Attach(tx, now, p.UserID, model.UploadComment, "comment", c.ID, uploadIDs); err != nil {
 			return err
 		}
 		st := Step{ID: c.ID, To: status, By: actorOf(p), Row: &c}
@@ -493,9 +553,24 @@ func (s *CircleService) commentViews(db *gorm.DB, p Principal, post model.Post, 
 	if err != nil {
 		return nil, err
 	}
+	images := map[int64][]model.Upload{}
+	if s.Uploads != nil {
+		ids := make([]int64, len(cs))
+		for i, c := range cs {
+			ids[i] = c.ID
+		}
+		if images, err = s.Uploads.attachedIn(db, "comment", ids); err != nil {
+			return nil, err
+		}
+	}
 	for _, c := range cs {
 		v := CommentView{PostComment: c, ByPostAuthor: c.UserID == post.UserID, Mine: p.UserID != 0 && c.UserID == p.UserID,
 			ForStaff: p.IsStaff()}
+		for _, u := range images[c.ID] {
+			if VisibleTo(u, p) {
+				v.Images = append(v.Images, UploadView{Upload: u, URL: s.Uploads.URL(u.BlobKey)})
+			}
+		}
 		if !(post.Anonymous && v.ByPostAuthor) || v.ForStaff || v.Mine {
 			if u, ok := users[c.UserID]; ok {
 				v.Author = &u

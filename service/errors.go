@@ -25,6 +25,8 @@ const (
 	KindTooMany                      // 429
 	KindUpstream                     // 502: WeChat failed
 	KindUnavailable                  // 503: our database is down
+	KindTooLarge                     // 413: an upload over the size cap
+	KindUnsupported                  // 415: a file type we do not take
 )
 
 // Error is a business error with a stable API code.

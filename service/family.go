@@ -23,6 +23,8 @@ type FamilyService struct {
 	loc   *time.Location
 	pii   *pii.Box
 	log   *slog.Logger
+	// Uploads, when set, lets avatars be uploads (AvatarUploadID).
+	Uploads *UploadService
 }
 
 // NewFamilyService builds the family service.
@@ -33,6 +35,10 @@ func NewFamilyService(deps Deps) *FamilyService {
 // ProfileUpdate holds the profile fields a user may change (nil: unchanged).
 type ProfileUpdate struct {
 	Nickname, RealName, AvatarURL *string
+	// AvatarUploadID is an upload of purpose avatar by the caller. It
+	// becomes avatar_url once WeChat passed it (at once if it needs no
+	// check); a risky one never does.
+	AvatarUploadID *int64
 }
 
 // Me returns the caller.
@@ -56,10 +62,28 @@ func (s *FamilyService) UpdateProfile(ctx context.Context, userID int64, in Prof
 	if in.AvatarURL != nil {
 		fields["avatar_url"] = *in.AvatarURL
 	}
-	if len(fields) > 0 {
-		if err := s.db.WithContext(ctx).Model(&model.User{}).Where("id = ?", userID).Updates(fields).Error; err != nil {
-			return model.User{}, err
+	if in.AvatarUploadID != nil && s.Uploads == nil {
+		return model.User{}, InvalidField("avatar_upload_id", "uploads are not enabled")
+	}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if in.AvatarUploadID != nil {
+			ups, err := Attach(tx, s.clock.Now(), userID, model.UploadAvatar, RefUserAvatar, userID, []int64{*in.AvatarUploadID})
+			if err != nil {
+				return err
+			}
+			if ups[0].CheckState == model.CheckNone || ups[0].CheckState == model.CheckPass {
+				if err := s.Uploads.useAvatar(tx, ups[0]); err != nil {
+					return err
+				}
+			}
 		}
+		if len(fields) > 0 {
+			return tx.Model(&model.User{}).Where("id = ?", userID).Updates(fields).Error
+		}
+		return nil
+	})
+	if err != nil {
+		return model.User{}, err
 	}
 	return s.Me(ctx, userID)
 }

@@ -57,6 +57,9 @@ type GuidanceService struct {
 
 	modeMu sync.Mutex
 	mode   *searchMode
+
+	// Uploads, when set, lets covers be uploads (CoverUploadID).
+	Uploads *UploadService
 }
 
 // NewGuidanceService builds the service.
@@ -70,6 +73,27 @@ func NewGuidanceService(deps Deps) *GuidanceService {
 type ArticleInput struct {
 	Title, Summary, Body, Category, CoverURL *string
 	Stages                                   *[]string
+	// CoverUploadID is an upload of purpose article_cover by the caller;
+	// it replaces CoverURL.
+	CoverUploadID *int64
+}
+
+// attachCover attaches the caller's cover upload to the article and returns
+// its URL.
+func (s *GuidanceService) attachCover(tx *gorm.DB, p Principal, articleID, uploadID int64) (string, error) {
+	if s.Uploads == nil {
+		return "", InvalidField("cover_upload_id", "uploads are not enabled")
+	}
+	// A new cover replaces the old one, whose file goes with it.
+	if err := tx.Model(&model.Upload{}).Where("ref_type = ? AND ref_id = ?", "article", articleID).
+		Updates(map[string]any{"ref_type": "", "ref_id": 0, "attached_at": nil}).Error; err != nil {
+		return "", err
+	}
+	ups, err := Attach(tx, s.clock.Now(), p.UserID, model.UploadArticleCover, "article", articleID, []int64{uploadID})
+	if err != nil {
+		return "", err
+	}
+	return s.Uploads.URL(ups[0].BlobKey), nil
 }
 
 // ArticleFilter narrows an article list. Status is for staff lists only.
@@ -455,6 +479,16 @@ func (s *GuidanceService) Create(ctx context.Context, p Principal, in ArticleInp
 		if err := tx.Create(&a).Error; err != nil {
 			return err
 		}
+		if in.CoverUploadID != nil {
+			cover, err := s.attachCover(tx, p, a.ID, *in.CoverUploadID)
+			if err != nil {
+				return err
+			}
+			a.CoverURL = cover
+			if err := tx.Model(&model.Article{ID: a.ID}).Update("cover_url", cover).Error; err != nil {
+				return err
+			}
+		}
 		if err := articleMachine.Start(tx, now, Step{ID: a.ID, To: model.ArticleDraft, By: actorOf(p)}); err != nil {
 			return err
 		}
@@ -485,8 +519,19 @@ func (s *GuidanceService) Update(ctx context.Context, p Principal, id int64, in 
 			return ErrNotFound
 		}
 		cols, err := s.apply(&a, in, false)
-		if err != nil || len(cols) == 0 {
+		if err != nil {
 			return err
+		}
+		if in.CoverUploadID != nil {
+			cover, err := s.attachCover(tx, p, a.ID, *in.CoverUploadID)
+			if err != nil {
+				return err
+			}
+			a.CoverURL = cover
+			cols = append(cols, "cover_url")
+		}
+		if len(cols) == 0 {
+			return nil
 		}
 		a.UpdatedAt = s.clock.Now()
 		a.IndexVersion = articleIndexVersion

@@ -45,17 +45,22 @@ type NotificationService struct {
 	db        *gorm.DB
 	clock     Clock
 	sender    SubscribeSender
-	templates map[string]string
+	templates SubscribeTemplates
 	loc       *time.Location
 	log       *slog.Logger
 }
 
-// NewNotificationService builds the service; templates maps events to
-// template ids.
+// NewNotificationService builds the service with the subscribe templates
+// of the configuration (validated at start-up by app.New).
 func NewNotificationService(deps Deps, sender SubscribeSender) *NotificationService {
+	templates, _, _ := ParseSubscribeTemplates(deps.Config)
 	return &NotificationService{db: deps.DB, clock: deps.Clock, sender: sender,
-		templates: deps.Config.WeChatTemplates, loc: deps.Loc, log: deps.Log}
+		templates: templates, loc: deps.Loc, log: deps.Log}
 }
+
+// SubscribeScenes maps each scene to the template ids the mini-program
+// passes to wx.requestSubscribeMessage there.
+func (s *NotificationService) SubscribeScenes() map[string][]string { return s.templates.Scenes() }
 
 // Notify records a notification inside the caller's transaction, so it exists
 // exactly when the change it reports does. The push happens later, in the
@@ -63,7 +68,7 @@ func NewNotificationService(deps Deps, sender SubscribeSender) *NotificationServ
 func (s *NotificationService) Notify(tx *gorm.DB, n Notice) error {
 	row := model.Notification{UserID: n.UserID, Event: n.Event, Title: truncate(n.Title, 128),
 		Body: truncate(n.Body, 512), RefType: n.RefType, RefID: n.RefID, PushStatus: model.PushNone}
-	if s.templates[n.Event] != "" {
+	if _, ok := s.templates[n.Event]; ok {
 		now := s.clock.Now()
 		row.PushStatus = model.PushPending
 		row.PushNextAt = &now
@@ -175,10 +180,15 @@ func (s *NotificationService) pushOne(ctx context.Context, n model.Notification,
 	if res.Error != nil || res.RowsAffected == 0 {
 		return false, res.Error
 	}
-	tpl := s.templates[n.Event]
+	t := s.templates[n.Event]
+	tpl := t.TemplateID
 	finish := func(status, msg string, next *time.Time) error {
 		return db.Model(&model.Notification{}).Where("id = ?", n.ID).
 			Updates(map[string]any{"push_status": status, "push_error": truncate(msg, 255), "push_next_at": next}).Error
+	}
+	data, page, err := s.render(ctx, n, t)
+	if err != nil {
+		return false, err
 	}
 	// Consume one acceptance; none left means WeChat would refuse (43101).
 	q := db.Model(&model.SubscriptionQuota{}).Where("user_id = ? AND template_id = ? AND remaining > 0", n.UserID, tpl).
@@ -193,14 +203,7 @@ func (s *NotificationService) pushOne(ctx context.Context, n model.Notification,
 	if err := db.Select("id", "open_id").First(&u, n.UserID).Error; err != nil {
 		return false, notFound(err)
 	}
-	err := s.sender.SendSubscribe(ctx, SubscribeMessage{
-		ToOpenID: u.OpenID, TemplateID: tpl, Page: "pages/notifications/index",
-		Data: map[string]string{
-			"thing1": truncate(n.Title, 20),
-			"thing2": truncate(n.Body, 20),
-			"time3":  n.CreatedAt.In(s.loc).Format("2006-01-02 15:04"),
-		},
-	})
+	err = s.sender.SendSubscribe(ctx, SubscribeMessage{ToOpenID: u.OpenID, TemplateID: tpl, Page: page, Data: data})
 	if err == nil {
 		return true, finish(model.PushSent, "", nil)
 	}

@@ -69,6 +69,8 @@ type TextScene int
 const (
 	SceneComment TextScene = TextScene(security.MsgSceneComment)
 	SceneForum   TextScene = TextScene(security.MsgSceneForum)
+	// SceneProfile is 资料 (scene 1): avatars.
+	SceneProfile TextScene = TextScene(security.MsgSceneMaterial)
 )
 
 // WeChatClient talks to the WeChat mini-program API through
@@ -122,14 +124,16 @@ func NewWeChatClient(o WeChatOptions, log *slog.Logger) *WeChatClient {
 	wc := wechat.NewWechat()
 	wc.SetCache(c)
 	wc.SetHTTPClient(&http.Client{Timeout: o.Timeout, Transport: o.Transport})
-	mp := wc.GetMiniProgram(&miniConfig.Config{AppID: o.AppID, AppSecret: o.Secret, Cache: c})
+	// The stable access token: callers sharing the app id no longer
+	// invalidate each other's tokens (wechat_token.go).
+	mp := wc.GetMiniProgram(&miniConfig.Config{AppID: o.AppID, AppSecret: o.Secret, Cache: c, UseStableAK: true})
 	w := &WeChatClient{
 		mp: mp, cache: c, cacheKy: sdkTokenKey(o.AppID),
 		state: o.MiniprogramState, timeout: o.Timeout, log: log,
 	}
 	if o.Redis != nil {
-		// Replicas share one token, refreshed by one of them at a time.
-		tok := newRedisAccessToken(o.Redis, o.RedisPrefix, o.AppID, o.Secret, o.Timeout, log)
+		// Replicas share one stable token through Redis.
+		tok := newRedisAccessToken(o.Redis, o.RedisPrefix, o.AppID, o.Secret, log)
 		mp.SetAccessTokenContextHandle(tok)
 		w.cache, w.cacheKy = tok, wxTokenKey(o.AppID)
 	}
@@ -219,6 +223,27 @@ func (w *WeChatClient) CheckText(ctx context.Context, openID string, scene TextS
 		return verdict, nil
 	}
 	return "", ErrWeChatUnavailable.Wrap(fmt.Errorf("msg_sec_check: unknown suggest %q", verdict))
+}
+
+// CheckMediaAsync sends an image to WeChat's asynchronous content check
+// (mediaCheckAsync v2, media_type 2); WeChat fetches mediaURL itself and
+// pushes the verdict to /wechat/push with the returned trace id.
+func (w *WeChatClient) CheckMediaAsync(ctx context.Context, openID string, scene TextScene, mediaURL string) (string, error) {
+	var trace string
+	err := w.withToken(ctx, "media_check_async", func(ctx context.Context) error {
+		t, err := w.mp.GetSecurity().MediaCheckAsyncContext(ctx, &security.MediaCheckAsyncRequest{
+			MediaURL: mediaURL, MediaType: 2, OpenID: openID, Scene: uint8(scene),
+		})
+		trace = t
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	if trace == "" {
+		return "", ErrWeChatUnavailable.Wrap(errors.New("media_check_async: empty trace_id"))
+	}
+	return trace, nil
 }
 
 // withToken runs call with a deadline; when WeChat says the cached access

@@ -86,6 +86,10 @@ func New(t testing.TB, opts ...Option) *Harness {
 	cfg.EnableJobs = false
 	cfg.RequestTimeout = 30 * time.Second
 	cfg.JWTTTL = 400 * 24 * time.Hour // tests move the clock by weeks
+	cfg.UploadDir = t.TempDir()
+	cfg.UploadPublicURL = "https://api.familycare.test"
+	cfg.WeChatPushToken = "push-token-for-tests"
+	cfg.WeChatPushAESKey = FakePushAESKey
 	for _, o := range opts {
 		o(&cfg)
 	}

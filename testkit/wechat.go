@@ -1,6 +1,7 @@
 package testkit
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,9 +10,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 )
 
 // FakeWeChat answers the WeChat API calls familycare makes: access token,
@@ -38,6 +41,70 @@ type FakeWeChat struct {
 	checks     []string
 	tokens     atomic.Int64
 	calls      map[string]int
+	// media are the mediaCheckAsync requests; traces counts trace ids.
+	media  []MediaCheck
+	traces atomic.Int64
+	// stableForced counts stable_token calls with force_refresh.
+	stableForced int
+	// templates are the subscribe templates the fake knows, by id: their
+	// data keys. A send to a known template with other keys, or a value
+	// breaking its key type's rule, is refused with 47003 as WeChat does.
+	templates map[string][]string
+}
+
+// SetTemplate declares a subscribe template and its data keys (thing1,
+// time2 …); sends to it are then checked key by key.
+func (f *FakeWeChat) SetTemplate(id string, keys ...string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.templates == nil {
+		f.templates = map[string][]string{}
+	}
+	f.templates[id] = keys
+}
+
+var (
+	fakeTimeRe  = regexp.MustCompile(`^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$|^\d{2}:\d{2}$|^\d{4}年\d{1,2}月\d{1,2}日( \d{2}:\d{2})?$`)
+	fakeDateRe  = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$|^\d{4}年\d{1,2}月\d{1,2}日$`)
+	fakeNumRe   = regexp.MustCompile(`^\d[\d.]{0,31}$`)
+	fakeCharRe  = regexp.MustCompile(`^[\x21-\x7e]{1,32}$`)
+	fakeKeyRe   = regexp.MustCompile(`^([a-z_]+?)\d+$`)
+	fakeHanOnly = regexp.MustCompile(`^\p{Han}{1,5}$`)
+)
+
+// templateValueOK applies WeChat's rule for a key type to a value.
+func templateValueOK(key, v string) bool {
+	m := fakeKeyRe.FindStringSubmatch(key)
+	if m == nil || v == "" {
+		return false
+	}
+	switch m[1] {
+	case "thing":
+		return utf8.RuneCountInString(v) <= 20
+	case "time":
+		return fakeTimeRe.MatchString(v)
+	case "date":
+		return fakeDateRe.MatchString(v)
+	case "number":
+		return fakeNumRe.MatchString(v)
+	case "character_string":
+		return fakeCharRe.MatchString(v)
+	case "phrase":
+		return fakeHanOnly.MatchString(v)
+	case "name":
+		return utf8.RuneCountInString(v) <= 20
+	case "phone_number":
+		return len(v) <= 17
+	}
+	return false
+}
+
+// MediaCheck is one mediaCheckAsync request the fake received.
+type MediaCheck struct {
+	TraceID  string
+	MediaURL string
+	OpenID   string
+	Scene    int
 }
 
 var (
@@ -99,6 +166,16 @@ func (f *FakeWeChat) Checked() []string {
 	return append([]string(nil), f.checks...)
 }
 
+// TokensIssued counts the distinct access tokens the fake has issued.
+func (f *FakeWeChat) TokensIssued() int64 { return f.tokens.Load() }
+
+// MediaChecks returns the mediaCheckAsync requests so far.
+func (f *FakeWeChat) MediaChecks() []MediaCheck {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]MediaCheck(nil), f.media...)
+}
+
 // Calls counts the calls to a path such as /cgi-bin/token.
 func (f *FakeWeChat) Calls(path string) int {
 	f.mu.Lock()
@@ -121,7 +198,7 @@ func (f *FakeWeChat) serve(w http.ResponseWriter, r *http.Request) {
 	loginErr, phoneErr, verdict, subErr, risky := f.loginErr, f.phoneErr, f.verdict, f.subErr, f.riskyWords
 	f.mu.Unlock()
 	q := r.URL.Query()
-	if r.URL.Path != "/cgi-bin/token" && r.URL.Path != "/sns/jscode2session" &&
+	if r.URL.Path != "/cgi-bin/token" && r.URL.Path != "/sns/jscode2session" && r.URL.Path != "/cgi-bin/stable_token" &&
 		!strings.HasPrefix(q.Get("access_token"), "AT_"+f.AppID+"_") {
 		writeJSON(w, errBody(40001, "invalid credential, access_token is invalid"))
 		return
@@ -134,6 +211,38 @@ func (f *FakeWeChat) serve(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/cgi-bin/token":
 		writeJSON(w, map[string]any{"access_token": fmt.Sprintf("AT_%s_%d", f.AppID, f.tokens.Add(1)), "expires_in": 7200})
+	case "/cgi-bin/stable_token":
+		// getStableAccessToken: the same token for every caller until it
+		// expires (or force_refresh), so callers never invalidate each other.
+		if body["grant_type"] != "client_credential" || body["appid"] != f.AppID || body["secret"] == "" {
+			writeJSON(w, errBody(40013, "invalid appid"))
+			return
+		}
+		f.mu.Lock()
+		if force, _ := body["force_refresh"].(bool); force {
+			f.stableForced++
+			f.tokens.Add(1)
+		}
+		if f.tokens.Load() == 0 {
+			f.tokens.Add(1)
+		}
+		f.mu.Unlock()
+		writeJSON(w, map[string]any{"access_token": fmt.Sprintf("AT_%s_%d", f.AppID, f.tokens.Load()), "expires_in": 7200})
+	case "/wxa/media_check_async":
+		url, _ := body["media_url"].(string)
+		openid, _ := body["openid"].(string)
+		scene, _ := body["scene"].(float64)
+		mt, _ := body["media_type"].(float64)
+		ver, _ := body["version"].(float64)
+		if url == "" || openid == "" || mt != 2 || ver != 2 || scene < 1 || scene > 4 {
+			writeJSON(w, errBody(40003, "invalid media_check_async request"))
+			return
+		}
+		trace := fmt.Sprintf("trace-%s-%d", f.AppID, f.traces.Add(1))
+		f.mu.Lock()
+		f.media = append(f.media, MediaCheck{TraceID: trace, MediaURL: url, OpenID: openid, Scene: int(scene)})
+		f.mu.Unlock()
+		writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok", "trace_id": trace})
 	case "/sns/jscode2session":
 		code := q.Get("js_code")
 		switch {
@@ -174,6 +283,24 @@ func (f *FakeWeChat) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		f.mu.Lock()
+		keys, known := f.templates[fmt.Sprint(body["template_id"])]
+		f.mu.Unlock()
+		if known {
+			data, _ := body["data"].(map[string]any)
+			if len(data) != len(keys) {
+				writeJSON(w, errBody(47003, "argument invalid! data.keys do not match the template"))
+				return
+			}
+			for _, k := range keys {
+				item, _ := data[k].(map[string]any)
+				v, _ := item["value"].(string)
+				if !templateValueOK(k, v) {
+					writeJSON(w, errBody(47003, "argument invalid! data."+k+".value invalid"))
+					return
+				}
+			}
+		}
+		f.mu.Lock()
 		f.sent = append(f.sent, body)
 		f.mu.Unlock()
 		writeJSON(w, errBody(0, "ok"))
@@ -191,6 +318,21 @@ type Transport struct{}
 func (Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	q := req.URL.Query()
 	appid := q.Get("appid")
+	if appid == "" && req.URL.Path == "/cgi-bin/stable_token" && req.Body != nil {
+		// getStableAccessToken carries the app id in its JSON body.
+		raw, err := io.ReadAll(req.Body)
+		if err != nil {
+			return nil, err
+		}
+		var b struct {
+			AppID string `json:"appid"`
+		}
+		_ = json.Unmarshal(raw, &b)
+		appid = b.AppID
+		req = req.Clone(req.Context())
+		req.Body = io.NopCloser(bytes.NewReader(raw))
+		req.ContentLength = int64(len(raw))
+	}
 	if appid == "" {
 		if at := q.Get("access_token"); strings.HasPrefix(at, "AT_") {
 			appid, _, _ = strings.Cut(strings.TrimPrefix(at, "AT_"), "_")
