@@ -250,6 +250,10 @@ func newProvider(ctx context.Context, db *sql.DB) (*goose.Provider, error) {
 		goose.WithGoMigrations(goMigrations...),
 		goose.WithDisableGlobalRegistry(true),
 		goose.WithLocker(locker),
+		// Areas are built on parallel branches, each with its own range of
+		// version numbers; a database migrated by a build that had a higher
+		// number first still takes a lower one merged later.
+		goose.WithAllowOutofOrder(true),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
