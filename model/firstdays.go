@@ -1,0 +1,51 @@
+package model
+
+import "time"
+
+// VaccinationDose is one dose given to a person (a child of the first 1000
+// days), recorded by staff at the counter or from the paper 接种证. A dose of
+// a vaccine is recorded once per person: the unique key refuses a second.
+// PersonID holds members.id until persons replace members (same ids).
+type VaccinationDose struct {
+	ID           int64     `gorm:"primaryKey"`
+	PersonID     int64     `gorm:"not null;uniqueIndex:ux_vacc_dose,priority:1"`
+	Vaccine      string    `gorm:"size:32;not null;uniqueIndex:ux_vacc_dose,priority:2"`
+	Dose         int       `gorm:"not null;uniqueIndex:ux_vacc_dose,priority:3"`
+	GivenAt      time.Time `gorm:"not null"`
+	Lot          string    `gorm:"size:64;not null;default:''"`
+	Manufacturer string    `gorm:"size:128;not null;default:''"`
+	Site         string    `gorm:"size:32;not null;default:''"`
+	ClinicID     int64     `gorm:"not null;default:0;index"`
+	BookingID    int64     `gorm:"not null;default:0"`
+	RecordedBy   int64     `gorm:"not null"`
+	CreatedAt    time.Time
+}
+
+// GrowthMeasurement is one weight/length/head measurement of a child.
+// SelfReported marks what a parent entered (not measured by staff).
+type GrowthMeasurement struct {
+	ID           int64     `gorm:"primaryKey"`
+	PersonID     int64     `gorm:"not null;index:ix_growth_person,priority:1"`
+	MeasuredAt   time.Time `gorm:"not null;index:ix_growth_person,priority:2"`
+	WeightKg     *float64
+	LengthCm     *float64
+	HeadCm       *float64
+	SelfReported bool  `gorm:"not null;default:false"`
+	ClinicID     int64 `gorm:"not null;default:0"`
+	RecordedBy   int64 `gorm:"not null"`
+	CreatedAt    time.Time
+}
+
+// CareReminder is the claim of one reminder (a dose coming due, a dose
+// overdue, a check-up due): its unique key makes each reminder be sent once,
+// whichever replica's job gets there first.
+type CareReminder struct {
+	ID        int64  `gorm:"primaryKey"`
+	ClaimKey  string `gorm:"size:128;not null;uniqueIndex"`
+	PersonID  int64  `gorm:"not null;index"`
+	CreatedAt time.Time
+}
+
+func firstDaysModels() []any {
+	return []any{&VaccinationDose{}, &GrowthMeasurement{}, &CareReminder{}}
+}
