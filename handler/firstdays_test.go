@@ -279,7 +279,7 @@ func TestFirstDays_RemindersOnceAcrossReplicas(t *testing.T) {
 		t.Fatalf("sent %v, %d notifications", counts, n)
 	}
 	var soon int64
-	h.DB.Model(&model.Notification{}).Where("user_id = ? AND event = ?", mom.ID, "vaccine_due_soon").Count(&soon)
+	h.DB.Model(&model.Notification{}).Where("user_id = ? AND event = ?", mom.ID, "vaccine_due").Count(&soon)
 	if soon != 2 {
 		t.Fatalf("%d due-soon reminders, want 2 (MMR 1, JE-L 1)", soon)
 	}

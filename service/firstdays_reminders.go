@@ -12,7 +12,7 @@ import (
 // Vaccination reminder events (subscribe templates may be configured for
 // them like any other event).
 const (
-	EventVaccineDueSoon = "vaccine_due_soon"
+	EventVaccineDueSoon = "vaccine_due"
 	EventVaccineOverdue = "vaccine_overdue"
 )
 
