@@ -6914,6 +6914,13 @@ const docTemplate = `{
                 "note": {
                     "type": "string"
                 },
+                "planned_vaccines": {
+                    "description": "PlannedVaccines are the doses the family plans at a vaccination session.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/handler.PlannedVaccineDTO"
+                    }
+                },
                 "position": {
                     "type": "integer",
                     "example": 3
@@ -7018,6 +7025,14 @@ const docTemplate = `{
                 "note": {
                     "type": "string",
                     "maxLength": 255
+                },
+                "planned_vaccines": {
+                    "description": "PlannedVaccines: the doses to get at a vaccination session (e.g. the\nnext due doses of GET /persons/{id}/vaccinations); 422 on other sessions.",
+                    "type": "array",
+                    "maxItems": 8,
+                    "items": {
+                        "$ref": "#/definitions/handler.PlannedVaccineDTO"
+                    }
                 },
                 "session_id": {
                     "type": "integer",
@@ -8750,6 +8765,27 @@ const docTemplate = `{
                 "code": {
                     "type": "string",
                     "maxLength": 128
+                }
+            }
+        },
+        "handler.PlannedVaccineDTO": {
+            "type": "object",
+            "required": [
+                "dose",
+                "vaccine"
+            ],
+            "properties": {
+                "dose": {
+                    "type": "integer",
+                    "maximum": 10,
+                    "minimum": 1,
+                    "example": 1
+                },
+                "vaccine": {
+                    "type": "string",
+                    "maxLength": 32,
+                    "minLength": 1,
+                    "example": "MMR"
                 }
             }
         },

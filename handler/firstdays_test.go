@@ -288,3 +288,46 @@ func TestFirstDays_RemindersOnceAcrossReplicas(t *testing.T) {
 		t.Fatalf("second run sent %v", again)
 	}
 }
+
+// TestFirstDays_BookNextDoses: a family books the due doses into a
+// vaccination session; the booking and the clinic's queue carry them; other
+// sessions refuse planned vaccines with nothing written.
+func TestFirstDays_BookNextDoses(t *testing.T) {
+	h := testkit.New(t)
+	h.Seed()
+	mom := h.Login("mom")
+	child := fdChild(h, mom, "小满", "female", 8, 0)
+	var vacc, other model.Session
+	h.DB.Where("kind = ? AND starts_at > ?", model.ServiceVaccination, testkit.Start.Add(48*time.Hour)).Order("starts_at").First(&vacc)
+	h.DB.Where("kind <> ? AND starts_at > ?", model.ServiceVaccination, testkit.Start.Add(48*time.Hour)).Order("starts_at").First(&other)
+	planned := []map[string]any{{"vaccine": "MMR", "dose": 1}, {"vaccine": "JE-L", "dose": 1}}
+
+	var before int64
+	h.DB.Model(&model.Booking{}).Count(&before)
+	h.Do("POST", "/api/v1/bookings", map[string]any{"session_id": other.ID, "member_id": child, "planned_vaccines": planned},
+		testkit.Token(mom.Token)).ExpectError(422, "invalid_request")
+	h.Do("POST", "/api/v1/bookings", map[string]any{"session_id": vacc.ID, "member_id": child,
+		"planned_vaccines": []map[string]any{{"vaccine": "MMR", "dose": 0}}}, testkit.Token(mom.Token)).Expect(422)
+	var after int64
+	h.DB.Model(&model.Booking{}).Count(&after)
+	if after != before {
+		t.Fatalf("refused bookings wrote %d rows", after-before)
+	}
+
+	b := h.Do("POST", "/api/v1/bookings", map[string]any{"session_id": vacc.ID, "member_id": child, "planned_vaccines": planned},
+		testkit.Token(mom.Token)).Expect(201).Map()
+	if pv := b["planned_vaccines"].([]any); len(pv) != 2 || pv[0].(map[string]any)["vaccine"] != "MMR" {
+		t.Fatalf("booking = %v", b)
+	}
+	nurse := h.Staff("nurse-vacc", vacc.ClinicID)
+	var queue struct {
+		Items []map[string]any `json:"items"`
+	}
+	h.Do("GET", ctPath("/api/v1/staff/bookings?session_id=%d", vacc.ID), nil, testkit.Token(nurse.Token)).Expect(200).JSON(&queue)
+	if len(queue.Items) != 1 || len(queue.Items[0]["planned_vaccines"].([]any)) != 2 {
+		t.Fatalf("queue = %v", queue.Items)
+	}
+	// The booking gives the clinic reach: the nurse records the planned dose.
+	h.Do("POST", ctPath("/api/v1/staff/persons/%d/vaccinations", child), map[string]any{"vaccine": "MMR", "dose": 1,
+		"given_at": "2026-11-23T09:00:00+08:00", "booking_id": ctID(b)}, testkit.Token(nurse.Token)).Expect(201)
+}

@@ -46,6 +46,15 @@ type CareReminder struct {
 	CreatedAt time.Time
 }
 
+// BookingPlannedDose is a vaccine dose a family plans to get at a booked
+// vaccination session (the clinic sees them in its queue).
+type BookingPlannedDose struct {
+	ID        int64  `gorm:"primaryKey"`
+	BookingID int64  `gorm:"not null;uniqueIndex:ux_booking_planned,priority:1"`
+	Vaccine   string `gorm:"size:32;not null;uniqueIndex:ux_booking_planned,priority:2"`
+	Dose      int    `gorm:"not null;uniqueIndex:ux_booking_planned,priority:3"`
+}
+
 func firstDaysModels() []any {
-	return []any{&VaccinationDose{}, &GrowthMeasurement{}, &CareReminder{}}
+	return []any{&VaccinationDose{}, &GrowthMeasurement{}, &CareReminder{}, &BookingPlannedDose{}}
 }

@@ -1,6 +1,6 @@
 -- The first 1000 days (issue 16): vaccination doses given (one row per
 -- person, vaccine and dose: the unique key refuses a dose recorded twice),
--- growth measurements, and the claims of reminders (the unique claim key
+-- growth measurements, the doses planned for a vaccination booking, and the claims of reminders (the unique claim key
 -- makes each reminder go out once across replicas). person_id holds
 -- members.id until persons replace members (persons keep the same ids).
 
@@ -48,7 +48,17 @@ CREATE TABLE IF NOT EXISTS `care_reminders` (
   KEY `idx_care_reminders_person_id` (`person_id`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
+CREATE TABLE IF NOT EXISTS `booking_planned_doses` (
+  `id` bigint(20) NOT NULL AUTO_INCREMENT,
+  `booking_id` bigint(20) NOT NULL,
+  `vaccine` varchar(32) NOT NULL,
+  `dose` bigint(20) NOT NULL,
+  PRIMARY KEY (`id`),
+  UNIQUE KEY `ux_booking_planned` (`booking_id`,`vaccine`,`dose`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
 -- +goose Down
+DROP TABLE IF EXISTS `booking_planned_doses`;
 DROP TABLE IF EXISTS `care_reminders`;
 DROP TABLE IF EXISTS `growth_measurements`;
 DROP TABLE IF EXISTS `vaccination_doses`;
