@@ -78,6 +78,64 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/admin/vaccines": {
+            "post": {
+                "security": [
+                    {
+                        "Bearer": []
+                    }
+                ],
+                "description": "By code (not a programme code); doses numbered from 1 with minimum age and interval.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "first-1000-days"
+                ],
+                "summary": "Add or change a 自费 vaccine (admins)",
+                "operationId": "saveCustomVaccine",
+                "parameters": [
+                    {
+                        "description": "the vaccine",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/handler.CustomVaccineDTO"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/handler.CustomVaccineDTO"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/articles": {
             "get": {
                 "description": "Newest first; with q, articles whose title holds the words come first. q is one or more\nwords separated by spaces, each matched as a Chinese substring of the title, summary or\nbody (all words must occur). Answers carry an ETag; send it back in If-None-Match for a 304.",
@@ -6473,6 +6531,27 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/vaccines": {
+            "get": {
+                "description": "Admin-maintained data: a child's plan shows a 自费 vaccine's later doses once a first dose is recorded.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "first-1000-days"
+                ],
+                "summary": "The 自费 (non-programme) vaccines the network offers",
+                "operationId": "listCustomVaccines",
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/handler.CustomVaccineList"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/wechat/push": {
             "get": {
                 "description": "WeChat calls this when the push URL is saved in the mini-program console; the answer is echostr when the signature (sha1 of the sorted Token, timestamp, nonce) is right.",
@@ -7582,6 +7661,75 @@ const docTemplate = `{
                 "sd_neg3": {
                     "type": "number",
                     "example": 6.2
+                }
+            }
+        },
+        "handler.CustomDoseDTO": {
+            "type": "object",
+            "required": [
+                "dose"
+            ],
+            "properties": {
+                "age_months": {
+                    "description": "AgeMonths is the minimum age.",
+                    "type": "integer",
+                    "maximum": 216,
+                    "minimum": 0,
+                    "example": 6
+                },
+                "dose": {
+                    "type": "integer",
+                    "maximum": 10,
+                    "minimum": 1,
+                    "example": 1
+                },
+                "interval_days": {
+                    "description": "IntervalDays is the minimum interval after the previous dose.",
+                    "type": "integer",
+                    "maximum": 3650,
+                    "minimum": 0,
+                    "example": 28
+                }
+            }
+        },
+        "handler.CustomVaccineDTO": {
+            "type": "object",
+            "required": [
+                "code",
+                "doses",
+                "name"
+            ],
+            "properties": {
+                "code": {
+                    "type": "string",
+                    "maxLength": 32,
+                    "minLength": 1,
+                    "example": "EV71"
+                },
+                "doses": {
+                    "type": "array",
+                    "maxItems": 10,
+                    "minItems": 1,
+                    "items": {
+                        "$ref": "#/definitions/handler.CustomDoseDTO"
+                    }
+                },
+                "name": {
+                    "type": "string",
+                    "maxLength": 64,
+                    "minLength": 1,
+                    "example": "肠道病毒71型灭活疫苗"
+                }
+            }
+        },
+        "handler.CustomVaccineList": {
+            "type": "object",
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/handler.CustomVaccineDTO"
+                    }
                 }
             }
         },

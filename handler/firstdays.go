@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"familycare/model"
 	"familycare/service"
 
 	"github.com/gin-gonic/gin"
@@ -13,8 +14,10 @@ import (
 // The first 1000 days: vaccination plans and doses, check-up plans, growth,
 // growth standards and what is next. A person id is a member id until
 // households and persons land (persons keep the members' ids).
-func (a *API) firstDaysRoutes(public, authed, staff *gin.RouterGroup) {
+func (a *API) firstDaysRoutes(public, authed, staff, admin *gin.RouterGroup) {
 	public.GET("/growth-standards", a.growthStandards)
+	public.GET("/vaccines", a.listCustomVaccines)
+	admin.POST("/vaccines", a.saveCustomVaccine)
 
 	authed.GET("/persons/:id/vaccinations", a.personVaccinations)
 	authed.GET("/persons/:id/checkups", a.personCheckups)
@@ -483,4 +486,71 @@ func (a *API) personNext(c *gin.Context) {
 func (a *API) familyNext(c *gin.Context) {
 	v, err := a.svc.FirstDays.FamilyNext(c.Request.Context(), principal(c))
 	reply(c, http.StatusOK, err, func() any { return FamilyNextDTO{Persons: listOf(v, a.toPersonNext)} })
+}
+
+// CustomDoseDTO is one dose of a 自费 vaccine.
+type CustomDoseDTO struct {
+	Dose int `json:"dose" binding:"required,min=1,max=10" example:"1"`
+	// AgeMonths is the minimum age.
+	AgeMonths int `json:"age_months" binding:"min=0,max=216" example:"6"`
+	// IntervalDays is the minimum interval after the previous dose.
+	IntervalDays int `json:"interval_days" binding:"min=0,max=3650" example:"28"`
+}
+
+// CustomVaccineDTO is a non-programme (自费) vaccine.
+type CustomVaccineDTO struct {
+	Code  string          `json:"code" binding:"required,min=1,max=32" example:"EV71"`
+	Name  string          `json:"name" binding:"required,min=1,max=64" example:"肠道病毒71型灭活疫苗"`
+	Doses []CustomDoseDTO `json:"doses" binding:"required,min=1,max=10,dive"`
+}
+
+// CustomVaccineList lists the 自费 vaccines.
+type CustomVaccineList struct {
+	Items []CustomVaccineDTO `json:"items"`
+}
+
+func toCustomVaccine(v model.CustomVaccine) CustomVaccineDTO {
+	return CustomVaccineDTO{Code: v.Code, Name: v.Name, Doses: listOf(v.Doses, func(d model.CustomDose) CustomDoseDTO {
+		return CustomDoseDTO{Dose: d.Dose, AgeMonths: d.AgeMonths, IntervalDays: d.IntervalDays}
+	})}
+}
+
+// listCustomVaccines godoc
+// @Summary      The 自费 (non-programme) vaccines the network offers
+// @Description  Admin-maintained data: a child's plan shows a 自费 vaccine's later doses once a first dose is recorded.
+// @ID           listCustomVaccines
+// @Tags         first-1000-days
+// @Produce      json
+// @Success      200 {object} CustomVaccineList
+// @Router       /api/v1/vaccines [get]
+func (a *API) listCustomVaccines(c *gin.Context) {
+	vs, err := a.svc.FirstDays.CustomVaccines(c.Request.Context())
+	reply(c, http.StatusOK, err, func() any { return CustomVaccineList{Items: listOf(vs, toCustomVaccine)} })
+}
+
+// saveCustomVaccine godoc
+// @Summary      Add or change a 自费 vaccine (admins)
+// @Description  By code (not a programme code); doses numbered from 1 with minimum age and interval.
+// @ID           saveCustomVaccine
+// @Tags         first-1000-days
+// @Accept       json
+// @Produce      json
+// @Security     Bearer
+// @Param        body body CustomVaccineDTO true "the vaccine"
+// @Success      200 {object} CustomVaccineDTO
+// @Failure      401 {object} ErrorResponse
+// @Failure      403 {object} ErrorResponse
+// @Failure      422 {object} ErrorResponse
+// @Router       /api/v1/admin/vaccines [post]
+func (a *API) saveCustomVaccine(c *gin.Context) {
+	var req CustomVaccineDTO
+	if !bindJSON(c, &req) {
+		return
+	}
+	in := service.CustomVaccineInput{Code: req.Code, Name: req.Name}
+	for _, d := range req.Doses {
+		in.Doses = append(in.Doses, model.CustomDose{Dose: d.Dose, AgeMonths: d.AgeMonths, IntervalDays: d.IntervalDays})
+	}
+	v, err := a.svc.FirstDays.SaveCustomVaccine(c.Request.Context(), in)
+	reply(c, http.StatusOK, err, func() any { return toCustomVaccine(v) })
 }

@@ -331,3 +331,49 @@ func TestFirstDays_BookNextDoses(t *testing.T) {
 	h.Do("POST", ctPath("/api/v1/staff/persons/%d/vaccinations", child), map[string]any{"vaccine": "MMR", "dose": 1,
 		"given_at": "2026-11-23T09:00:00+08:00", "booking_id": ctID(b)}, testkit.Token(nurse.Token)).Expect(201)
 }
+
+// TestFirstDays_CustomVaccine: an admin adds a 自费 vaccine as data; once a
+// first dose is recorded the plan shows the next one with its interval, and
+// a second dose too soon is refused.
+func TestFirstDays_CustomVaccine(t *testing.T) {
+	h := testkit.New(t)
+	fdClinics(h)
+	admin := h.Admin("admin")
+	mom := h.Login("mom")
+	nurse := h.Staff("nurse-7", 7)
+	ev71 := map[string]any{"code": "EV71", "name": "肠道病毒71型灭活疫苗",
+		"doses": []map[string]any{{"dose": 1, "age_months": 6}, {"dose": 2, "age_months": 6, "interval_days": 30}}}
+	h.Do("POST", "/api/v1/admin/vaccines", ev71, testkit.Token(mom.Token)).Expect(403)
+	h.Do("POST", "/api/v1/admin/vaccines", map[string]any{"code": "MMR", "name": "x", "doses": []map[string]any{{"dose": 1}}},
+		testkit.Token(admin.Token)).ExpectError(422, "invalid_request")
+	h.Do("POST", "/api/v1/admin/vaccines", ev71, testkit.Token(admin.Token)).Expect(200)
+	if v := h.Do("POST", "/api/v1/admin/vaccines", ev71, testkit.Token(admin.Token)).Expect(200).Map(); len(v["doses"].([]any)) != 2 {
+		t.Fatalf("saved again = %v", v)
+	}
+	var list struct {
+		Items []map[string]any `json:"items"`
+	}
+	h.Do("GET", "/api/v1/vaccines", nil).Expect(200).JSON(&list)
+	if len(list.Items) != 1 || list.Items[0]["code"] != "EV71" {
+		t.Fatalf("vaccines = %v", list.Items)
+	}
+
+	child := fdChild(h, mom, "小满", "male", 7, 0)
+	fdReach(h, 7, child, mom.ID)
+	path := ctPath("/api/v1/staff/persons/%d/vaccinations", child)
+	if _, shown := fdDoses(h, mom.Token, ctPath("/api/v1/persons/%d/vaccinations", child))["EV71/1"]; shown {
+		t.Fatal("a 自费 vaccine is not planned before a first dose")
+	}
+	rec := func(dose int, at string) *testkit.Response {
+		return h.Do("POST", path, map[string]any{"vaccine": "EV71", "dose": dose, "given_at": at}, testkit.Token(nurse.Token))
+	}
+	rec(1, "2026-10-20T09:00:00+08:00").ExpectError(422, "dose_too_early") // 6 months is 2026-10-23
+	rec(1, "2026-10-24T09:00:00+08:00").Expect(201)
+	d := fdDoses(h, mom.Token, ctPath("/api/v1/persons/%d/vaccinations", child))["EV71/2"]
+	if d["due_date"] != "2026-11-23" || d["state"] != "due" || d["programme"] != false {
+		t.Fatalf("EV71 2 = %v", d)
+	}
+	rec(2, "2026-11-20T09:00:00+08:00").ExpectError(422, "dose_too_early")
+	rec(3, "2026-11-23T09:00:00+08:00").ExpectError(422, "invalid_request")
+	rec(2, "2026-11-23T09:00:00+08:00").Expect(201)
+}

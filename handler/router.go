@@ -106,7 +106,7 @@ func New(opts Options, svc Services) *gin.Engine {
 	a.medicineRoutes(authed, staff)
 	a.uploadRoutes(r, authed, staff)
 	a.pushRoutes(v1, public)
-	a.firstDaysRoutes(public, authed, staff)
+	a.firstDaysRoutes(public, authed, staff, admin)
 	return r
 }
 

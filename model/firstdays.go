@@ -55,6 +55,25 @@ type BookingPlannedDose struct {
 	Dose      int    `gorm:"not null;uniqueIndex:ux_booking_planned,priority:3"`
 }
 
+// CustomVaccine is a non-programme (自费) vaccine an admin added, with its
+// doses' minimum ages and intervals. A child's plan shows its later doses
+// once a first one is recorded.
+type CustomVaccine struct {
+	ID        int64        `gorm:"primaryKey"`
+	Code      string       `gorm:"size:32;not null;uniqueIndex"`
+	Name      string       `gorm:"size:64;not null"`
+	Doses     []CustomDose `gorm:"type:text;serializer:json"`
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// CustomDose is one dose of a custom vaccine.
+type CustomDose struct {
+	Dose         int `json:"dose"`
+	AgeMonths    int `json:"age_months"`
+	IntervalDays int `json:"interval_days"`
+}
+
 func firstDaysModels() []any {
-	return []any{&VaccinationDose{}, &GrowthMeasurement{}, &CareReminder{}, &BookingPlannedDose{}}
+	return []any{&VaccinationDose{}, &GrowthMeasurement{}, &CareReminder{}, &BookingPlannedDose{}, &CustomVaccine{}}
 }

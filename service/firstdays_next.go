@@ -79,6 +79,10 @@ func (s *FirstDaysService) nextFor(db *gorm.DB, ms []model.Member) ([]PersonNext
 		Order("starts_at").Find(&bookings).Error; err != nil {
 		return nil, err
 	}
+	custom, err := customDoses(db, doses)
+	if err != nil {
+		return nil, err
+	}
 	dosesOf := map[int64][]model.VaccinationDose{}
 	for _, d := range doses {
 		dosesOf[d.PersonID] = append(dosesOf[d.PersonID], d)
@@ -90,7 +94,7 @@ func (s *FirstDaysService) nextFor(db *gorm.DB, ms []model.Member) ([]PersonNext
 	horizon := s.today().AddDate(0, 0, nextHorizon)
 	for i, m := range ms {
 		items := []NextItem{}
-		for _, d := range s.plan(m, dosesOf[m.ID]) {
+		for _, d := range s.plan(m, dosesOf[m.ID], custom) {
 			if d.State == DoseDone || (d.State == DoseUpcoming && d.DueDate.After(horizon)) {
 				continue
 			}

@@ -53,12 +53,16 @@ func (s *FirstDaysService) SendVaccineReminders(ctx context.Context) (int, error
 		if err := db.Where("person_id IN ?", ids).Find(&doses).Error; err != nil {
 			return sent, err
 		}
+		custom, err := customDoses(db, doses)
+		if err != nil {
+			return sent, err
+		}
 		dosesOf := map[int64][]model.VaccinationDose{}
 		for _, d := range doses {
 			dosesOf[d.PersonID] = append(dosesOf[d.PersonID], d)
 		}
 		for _, m := range ms {
-			for _, d := range s.plan(m, dosesOf[m.ID]) {
+			for _, d := range s.plan(m, dosesOf[m.ID], custom) {
 				var kind, event, title, body string
 				switch {
 				case d.State == DoseUpcoming && !d.DueDate.After(today.AddDate(0, 0, remindDaysBefore)):

@@ -72,21 +72,34 @@ func (s *FirstDaysService) Vaccinations(ctx context.Context, p Principal, id int
 	if err := db.Where("person_id = ?", m.ID).Order("given_at, id").Find(&rows).Error; err != nil {
 		return VaccinationPlan{}, err
 	}
-	return VaccinationPlan{ScheduleVersion: ScheduleVersion, Doses: s.plan(m, rows)}, nil
+	custom, err := customDoses(db, rows)
+	if err != nil {
+		return VaccinationPlan{}, err
+	}
+	return VaccinationPlan{ScheduleVersion: ScheduleVersion, Doses: s.plan(m, rows, custom)}, nil
 }
 
-// plan merges the schedule with the recorded doses; doses outside the
-// programme (自费) are listed as done after it.
-func (s *FirstDaysService) plan(m model.Member, rows []model.VaccinationDose) []DosePlan {
+// plan merges the schedule with the recorded doses. The doses of a 自费
+// vaccine in custom are planned once the person has one of them; other
+// doses outside the programme are listed as done after it.
+func (s *FirstDaysService) plan(m model.Member, rows []model.VaccinationDose, custom []plannedDose) []DosePlan {
 	given := map[doseRef]givenDose{}
+	started := map[string]bool{}
 	for _, r := range rows {
 		given[doseRef{r.Vaccine, r.Dose}] = givenDose{Date: s.dateOf(r.GivenAt), ClinicID: r.ClinicID}
+		started[r.Vaccine] = true
 	}
 	birth, ok := birthOf(m)
 	if !ok {
 		return []DosePlan{}
 	}
-	out := planDoses(birth, s.today(), given)
+	var extra []plannedDose
+	for _, c := range custom {
+		if started[c.Vaccine] {
+			extra = append(extra, c)
+		}
+	}
+	out := planDoses(birth, s.today(), given, extra...)
 	inPlan := map[doseRef]bool{}
 	for _, d := range out {
 		inPlan[doseRef{d.Vaccine, d.Dose}] = true
@@ -172,15 +185,21 @@ func (s *FirstDaysService) RecordDose(ctx context.Context, p Principal, id int64
 		if _, dup := given[ref]; dup {
 			return ErrDoseAlreadyRecorded
 		}
+		var custom []plannedDose
+		if !isProgrammeVaccine(in.Vaccine) {
+			var cv []model.CustomVaccine
+			if err := tx.Where("code = ?", in.Vaccine).Find(&cv).Error; err != nil {
+				return err
+			}
+			custom = customPlanned(cv)
+		}
 		day := s.dateOf(in.GivenAt)
 		if day.Before(birth) {
 			return InvalidField("given_at", "接种日期早于出生日期")
 		}
-		if isProgrammeVaccine(in.Vaccine) {
-			earliest, reason, ok := earliestFor(birth, ref, given)
-			if !ok {
-				return InvalidField("dose", "国家免疫规划中没有该疫苗的这一剂次")
-			}
+		if earliest, reason, ok := earliestFor(birth, ref, given, custom...); !ok && (isProgrammeVaccine(in.Vaccine) || len(custom) > 0) {
+			return InvalidField("dose", "该疫苗没有这一剂次")
+		} else if ok {
 			if day.Before(earliest) {
 				return ErrDoseTooEarly.Msg("%s：%s第%d剂最早可在 %s 接种", reason, in.Vaccine, in.Dose, earliest.Format(dateLayout)).
 					With(map[string]any{"earliest": earliest.Format(dateLayout), "reason": reason})
@@ -195,7 +214,7 @@ func (s *FirstDaysService) RecordDose(ctx context.Context, p Principal, id int64
 			}
 			return err
 		}
-		for _, d := range s.plan(m, append(rows, row)) {
+		for _, d := range s.plan(m, append(rows, row), custom) {
 			if d.Vaccine == in.Vaccine && d.Dose == in.Dose {
 				out = d
 			}

@@ -173,8 +173,8 @@ type DosePlan struct {
 // birth, given the doses recorded (by vaccine and dose), on the business date
 // today. A dose is due from its due date to the end of the month of age that
 // follows, overdue after.
-func planDoses(birth, today time.Time, given map[doseRef]givenDose) []DosePlan {
-	sched := scheduleFor(birth)
+func planDoses(birth, today time.Time, given map[doseRef]givenDose, extra ...plannedDose) []DosePlan {
+	sched := append(scheduleFor(birth), extra...)
 	// The variant of each group: inactivated once any of its doses is given.
 	variant := map[string]string{"JE": "JE-L", "HepA": "HepA-L"}
 	for ref := range given {
@@ -206,7 +206,7 @@ func planDoses(birth, today time.Time, given map[doseRef]givenDose) []DosePlan {
 			}
 		}
 		due[ref] = at
-		dp := DosePlan{Vaccine: p.Vaccine, Name: p.Name, Dose: p.Dose, DueDate: at, Programme: true}
+		dp := DosePlan{Vaccine: p.Vaccine, Name: p.Name, Dose: p.Dose, DueDate: at, Programme: isProgrammeVaccine(p.Vaccine)}
 		switch g, ok := given[ref]; {
 		case ok:
 			gd := g.Date
@@ -226,8 +226,8 @@ func planDoses(birth, today time.Time, given map[doseRef]givenDose) []DosePlan {
 // earliestFor is the first business date dose ref may be given to a child
 // born on birth, with the doses already given, and the reason when it has a
 // rule; ok is false when ref is not a dose of the programme.
-func earliestFor(birth time.Time, ref doseRef, given map[doseRef]givenDose) (at time.Time, reason string, ok bool) {
-	for _, p := range scheduleFor(birth) {
+func earliestFor(birth time.Time, ref doseRef, given map[doseRef]givenDose, extra ...plannedDose) (at time.Time, reason string, ok bool) {
+	for _, p := range append(scheduleFor(birth), extra...) {
 		if p.Vaccine != ref.Vaccine || p.Dose != ref.Dose {
 			continue
 		}

@@ -1,6 +1,6 @@
 -- The first 1000 days (issue 16): vaccination doses given (one row per
 -- person, vaccine and dose: the unique key refuses a dose recorded twice),
--- growth measurements, the doses planned for a vaccination booking, and the claims of reminders (the unique claim key
+-- growth measurements, the doses planned for a vaccination booking, admins' 自费 vaccines, and the claims of reminders (the unique claim key
 -- makes each reminder go out once across replicas). person_id holds
 -- members.id until persons replace members (persons keep the same ids).
 
@@ -57,7 +57,19 @@ CREATE TABLE IF NOT EXISTS `booking_planned_doses` (
   UNIQUE KEY `ux_booking_planned` (`booking_id`,`vaccine`,`dose`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
+CREATE TABLE IF NOT EXISTS `custom_vaccines` (
+  `id` bigint(20) NOT NULL AUTO_INCREMENT,
+  `code` varchar(32) NOT NULL,
+  `name` varchar(64) NOT NULL,
+  `doses` text DEFAULT NULL,
+  `created_at` datetime(3) DEFAULT NULL,
+  `updated_at` datetime(3) DEFAULT NULL,
+  PRIMARY KEY (`id`),
+  UNIQUE KEY `idx_custom_vaccines_code` (`code`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
 -- +goose Down
+DROP TABLE IF EXISTS `custom_vaccines`;
 DROP TABLE IF EXISTS `booking_planned_doses`;
 DROP TABLE IF EXISTS `care_reminders`;
 DROP TABLE IF EXISTS `growth_measurements`;
