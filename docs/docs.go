@@ -8082,6 +8082,10 @@ const docTemplate = `{
                         "$ref": "#/definitions/handler.GrowthFlagDTO"
                     }
                 },
+                "high_risk": {
+                    "description": "HighRisk: any flag makes the child 高危儿/体弱儿 (followed up by the family-doctor team).",
+                    "type": "boolean"
+                },
                 "points": {
                     "type": "array",
                     "items": {
@@ -8104,6 +8108,7 @@ const docTemplate = `{
                 "code": {
                     "type": "string",
                     "enum": [
+                        "low_birth_weight",
                         "underweight",
                         "stunting",
                         "faltering"

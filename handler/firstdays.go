@@ -241,9 +241,10 @@ type GrowthPointDTO struct {
 	SelfReported bool            `json:"self_reported"`
 }
 
-// GrowthFlagDTO is a finding (underweight 低体重, stunting 生长迟缓, faltering 体重增长缓慢).
+// GrowthFlagDTO is a finding (low_birth_weight 低出生体重, underweight 低体重,
+// stunting 生长迟缓, faltering 体重增长缓慢).
 type GrowthFlagDTO struct {
-	Code  string `json:"code" enums:"underweight,stunting,faltering" example:"underweight"`
+	Code  string `json:"code" enums:"low_birth_weight,underweight,stunting,faltering" example:"underweight"`
 	Label string `json:"label" example:"低体重"`
 }
 
@@ -253,6 +254,8 @@ type GrowthDTO struct {
 	Standard string           `json:"standard" example:"WHO-2006"`
 	Points   []GrowthPointDTO `json:"points"`
 	Flags    []GrowthFlagDTO  `json:"flags"`
+	// HighRisk: any flag makes the child 高危儿/体弱儿 (followed up by the family-doctor team).
+	HighRisk bool `json:"high_risk"`
 }
 
 func scores(m map[string]float64) GrowthScoresDTO {
@@ -271,7 +274,7 @@ func (a *API) toGrowthPoint(p service.GrowthPoint) GrowthPointDTO {
 }
 
 func (a *API) toGrowth(v service.GrowthView) GrowthDTO {
-	return GrowthDTO{Sex: v.Sex, Standard: v.Standard, Points: listOf(v.Points, a.toGrowthPoint),
+	return GrowthDTO{Sex: v.Sex, Standard: v.Standard, HighRisk: v.HighRisk, Points: listOf(v.Points, a.toGrowthPoint),
 		Flags: listOf(v.Flags, func(f service.GrowthFlag) GrowthFlagDTO { return GrowthFlagDTO{Code: f.Code, Label: f.Label} })}
 }
 

@@ -175,13 +175,14 @@ func TestFirstDays_Growth(t *testing.T) {
 		Flags  []struct {
 			Code string `json:"code"`
 		} `json:"flags"`
+		HighRisk bool `json:"high_risk"`
 	}
 	h.Do("GET", path, nil, testkit.Token(mom.Token)).Expect(200).JSON(&g)
 	codes := map[string]bool{}
 	for _, f := range g.Flags {
 		codes[f.Code] = true
 	}
-	if len(g.Points) != 2 || !codes["underweight"] || !codes["faltering"] {
+	if len(g.Points) != 2 || !codes["underweight"] || !codes["faltering"] || codes["low_birth_weight"] || !g.HighRisk {
 		t.Fatalf("growth = %+v", g)
 	}
 
@@ -194,6 +195,14 @@ func TestFirstDays_Growth(t *testing.T) {
 		t.Fatalf("standards: unit %s, %d months, month 12 %v", std.Unit, len(std.Months), std.Months[12])
 	}
 	h.Do("GET", "/api/v1/growth-standards?indicator=bmi&sex=male", nil).Expect(422)
+
+	// A newborn weighed 2.3 kg on the day of birth: 低出生体重, 高危儿.
+	baby := fdChild(h, mom, "小安", "female", 0, 0)
+	h.Do("POST", ctPath("/api/v1/persons/%d/growth", baby), map[string]any{"weight_kg": 2.3}, testkit.Token(mom.Token)).Expect(201)
+	h.Do("GET", ctPath("/api/v1/persons/%d/growth", baby), nil, testkit.Token(mom.Token)).Expect(200).JSON(&g)
+	if len(g.Flags) == 0 || g.Flags[0].Code != "low_birth_weight" || !g.HighRisk {
+		t.Fatalf("newborn flags = %+v", g)
+	}
 	h.Do("GET", "/api/v1/growth-standards?indicator=weight_for_age", nil).Expect(422)
 }
 

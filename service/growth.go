@@ -32,6 +32,9 @@ type GrowthView struct {
 	Standard string
 	Points   []GrowthPoint
 	Flags    []GrowthFlag
+	// HighRisk: a flag makes the child 高危儿/体弱儿, followed up by the
+	// family-doctor team.
+	HighRisk bool
 }
 
 // daysPerMonth is WHO's average month (igrowup: age in days / 30.4375).
@@ -70,6 +73,7 @@ func (s *FirstDaysService) growthView(m model.Member, rows []model.GrowthMeasure
 		v.Points = append(v.Points, pt)
 	}
 	v.Flags = growthFlags(v.Points)
+	v.HighRisk = len(v.Flags) > 0
 	return v
 }
 
@@ -81,21 +85,28 @@ func (s *FirstDaysService) zFor(indicator, sex string, months, x float64) (float
 	return zScore(p, x), true
 }
 
-// growthFlags: the latest weight-for-age below −2 SD is 低体重, the latest
-// length-for-age below −2 SD 生长迟缓, and a fall of weight-for-age by more
-// than 0.67 SD (crossing two percentile lines) between the last two weights
-// 体重增长缓慢.
+// growthFlags: a weight under 2500 g measured on the day of birth is 低出生体重
+// (until persons carry the birth record: birth weight and gestational age,
+// which would add 早产), the latest weight-for-age below −2 SD is 低体重, the
+// latest length-for-age below −2 SD 生长迟缓, and a fall of weight-for-age by
+// more than 0.67 SD (crossing two percentile lines) between the last two
+// weights 体重增长缓慢. Any flag makes the child 高危儿/体弱儿 (HighRisk).
 func growthFlags(points []GrowthPoint) []GrowthFlag {
 	flags := []GrowthFlag{}
 	var wfa []float64
 	var lfa *float64
+	lowBirthWeight := false
 	for _, p := range points {
+		lowBirthWeight = lowBirthWeight || (p.WeightKg != nil && *p.WeightKg < 2.5 && p.AgeMonths*daysPerMonth < 1.5)
 		if z, ok := p.Z[IndicatorWeightForAge]; ok {
 			wfa = append(wfa, z)
 		}
 		if z, ok := p.Z[IndicatorLengthForAge]; ok {
 			lfa = &z
 		}
+	}
+	if lowBirthWeight {
+		flags = append(flags, GrowthFlag{Code: "low_birth_weight", Label: "低出生体重"})
 	}
 	if n := len(wfa); n > 0 && wfa[n-1] < -2 {
 		flags = append(flags, GrowthFlag{Code: "underweight", Label: "低体重"})
