@@ -7204,6 +7204,9 @@ const docTemplate = `{
                 "gestation": {
                     "$ref": "#/definitions/handler.GestationDTO"
                 },
+                "person": {
+                    "$ref": "#/definitions/handler.PersonRefDTO"
+                },
                 "prenatal": {
                     "type": "array",
                     "items": {
@@ -8086,6 +8089,9 @@ const docTemplate = `{
                     "description": "HighRisk: any flag makes the child 高危儿/体弱儿 (followed up by the family-doctor team).",
                     "type": "boolean"
                 },
+                "person": {
+                    "$ref": "#/definitions/handler.PersonRefDTO"
+                },
                 "points": {
                     "type": "array",
                     "items": {
@@ -8906,6 +8912,19 @@ const docTemplate = `{
                 "person_id": {
                     "type": "integer",
                     "example": 7
+                }
+            }
+        },
+        "handler.PersonRefDTO": {
+            "type": "object",
+            "properties": {
+                "id": {
+                    "type": "integer",
+                    "example": 7
+                },
+                "name": {
+                    "type": "string",
+                    "example": "小满"
                 }
             }
         },
@@ -9767,6 +9786,9 @@ const docTemplate = `{
                     "items": {
                         "$ref": "#/definitions/handler.DoseDTO"
                     }
+                },
+                "person": {
+                    "$ref": "#/definitions/handler.PersonRefDTO"
                 },
                 "schedule_version": {
                     "type": "string",

@@ -48,10 +48,19 @@ type DoseDTO struct {
 	ClinicID  *int64  `json:"clinic_id,omitempty" example:"3"`
 }
 
+// PersonRefDTO names the person an answer is about.
+type PersonRefDTO struct {
+	ID   int64  `json:"id" example:"7"`
+	Name string `json:"name" example:"小满"`
+}
+
+func personRef(m model.Member) PersonRefDTO { return PersonRefDTO{ID: m.ID, Name: m.Name} }
+
 // VaccinationPlanDTO is a person's vaccination plan.
 type VaccinationPlanDTO struct {
-	ScheduleVersion string    `json:"schedule_version" example:"NIP-2021+DTaP-2025"`
-	Doses           []DoseDTO `json:"doses"`
+	Person          PersonRefDTO `json:"person"`
+	ScheduleVersion string       `json:"schedule_version" example:"NIP-2021+DTaP-2025"`
+	Doses           []DoseDTO    `json:"doses"`
 }
 
 func toDose(d service.DosePlan) DoseDTO {
@@ -68,7 +77,7 @@ func toDose(d service.DosePlan) DoseDTO {
 }
 
 func toVaccinationPlan(v service.VaccinationPlan) VaccinationPlanDTO {
-	return VaccinationPlanDTO{ScheduleVersion: v.ScheduleVersion, Doses: listOf(v.Doses, toDose)}
+	return VaccinationPlanDTO{Person: personRef(v.Person), ScheduleVersion: v.ScheduleVersion, Doses: listOf(v.Doses, toDose)}
 }
 
 // personVaccinations godoc
@@ -170,6 +179,7 @@ type GestationDTO struct {
 // CheckupPlanDTO is a person's 儿保 plan (from the birth date) and prenatal
 // plan (from the due date).
 type CheckupPlanDTO struct {
+	Person    PersonRefDTO  `json:"person"`
 	Child     []CheckupDTO  `json:"child"`
 	Prenatal  []CheckupDTO  `json:"prenatal"`
 	Gestation *GestationDTO `json:"gestation,omitempty"`
@@ -181,7 +191,7 @@ func toCheckup(c service.CheckupItem) CheckupDTO {
 }
 
 func toCheckupPlan(p service.CheckupPlan) CheckupPlanDTO {
-	out := CheckupPlanDTO{Child: listOf(p.Child, toCheckup), Prenatal: listOf(p.Prenatal, toCheckup)}
+	out := CheckupPlanDTO{Person: personRef(p.Person), Child: listOf(p.Child, toCheckup), Prenatal: listOf(p.Prenatal, toCheckup)}
 	if g := p.Gestation; g != nil {
 		out.Gestation = &GestationDTO{Weeks: g.Weeks, Days: g.Days, Text: fmt.Sprintf("孕%d+%d周", g.Weeks, g.Days)}
 	}
@@ -250,6 +260,7 @@ type GrowthFlagDTO struct {
 
 // GrowthDTO is a person's growth record.
 type GrowthDTO struct {
+	Person   PersonRefDTO     `json:"person"`
 	Sex      string           `json:"sex" example:"male"`
 	Standard string           `json:"standard" example:"WHO-2006"`
 	Points   []GrowthPointDTO `json:"points"`
@@ -274,7 +285,7 @@ func (a *API) toGrowthPoint(p service.GrowthPoint) GrowthPointDTO {
 }
 
 func (a *API) toGrowth(v service.GrowthView) GrowthDTO {
-	return GrowthDTO{Sex: v.Sex, Standard: v.Standard, HighRisk: v.HighRisk, Points: listOf(v.Points, a.toGrowthPoint),
+	return GrowthDTO{Person: personRef(v.Person), Sex: v.Sex, Standard: v.Standard, HighRisk: v.HighRisk, Points: listOf(v.Points, a.toGrowthPoint),
 		Flags: listOf(v.Flags, func(f service.GrowthFlag) GrowthFlagDTO { return GrowthFlagDTO{Code: f.Code, Label: f.Label} })}
 }
 

@@ -168,6 +168,8 @@ func TestFirstDays_Growth(t *testing.T) {
 	}
 	h.Do("POST", path, map[string]any{}, testkit.Token(mom.Token)).Expect(422)
 	h.Do("POST", path, map[string]any{"weight_kg": -3}, testkit.Token(mom.Token)).Expect(422)
+	// 1.5 kg at 12 months is outside WHO's plausible range (z < −6): refused.
+	h.Do("POST", path, map[string]any{"weight_kg": 1.5}, testkit.Token(mom.Token)).ExpectError(422, "invalid_request")
 	h.Do("POST", path, map[string]any{"weight_kg": 9}, testkit.Token(h.Login("stranger").Token)).ExpectError(404, "not_found")
 
 	var g struct {

@@ -58,6 +58,7 @@ type Gestation struct{ Weeks, Days int }
 
 // CheckupPlan is a person's check-up plans.
 type CheckupPlan struct {
+	Person    model.Member
 	Child     []CheckupItem
 	Prenatal  []CheckupItem
 	Gestation *Gestation
@@ -81,7 +82,7 @@ func (s *FirstDaysService) Checkups(ctx context.Context, p Principal, id int64) 
 // between 14 days before it is due and the end of its window.
 func (s *FirstDaysService) checkupPlan(m model.Member, staffMeasured []model.GrowthMeasurement) CheckupPlan {
 	today := s.today()
-	out := CheckupPlan{Child: []CheckupItem{}, Prenatal: []CheckupItem{}}
+	out := CheckupPlan{Person: m, Child: []CheckupItem{}, Prenatal: []CheckupItem{}}
 	if birth, ok := birthOf(m); ok {
 		for _, c := range childCheckups {
 			due := addMonths(birth, c.Months).AddDate(0, 0, c.Days)

@@ -28,6 +28,7 @@ type GrowthFlag struct {
 
 // GrowthView is a person's measurements and flags.
 type GrowthView struct {
+	Person   model.Member
 	Sex      string
 	Standard string
 	Points   []GrowthPoint
@@ -55,7 +56,7 @@ func (s *FirstDaysService) Growth(ctx context.Context, p Principal, id int64) (G
 }
 
 func (s *FirstDaysService) growthView(m model.Member, rows []model.GrowthMeasurement) GrowthView {
-	v := GrowthView{Sex: m.Gender, Standard: GrowthStandardsVersion, Points: make([]GrowthPoint, 0, len(rows)), Flags: []GrowthFlag{}}
+	v := GrowthView{Person: m, Sex: m.Gender, Standard: GrowthStandardsVersion, Points: make([]GrowthPoint, 0, len(rows)), Flags: []GrowthFlag{}}
 	birth, hasBirth := birthOf(m)
 	for _, r := range rows {
 		pt := GrowthPoint{GrowthMeasurement: r, Z: map[string]float64{}, Percentile: map[string]float64{}}
@@ -158,6 +159,11 @@ func (s *FirstDaysService) AddGrowth(ctx context.Context, p Principal, id int64,
 		}
 		if b, ok := birthOf(m); ok && s.dateOf(in.MeasuredAt).Before(b) {
 			return InvalidField("measured_at", "测量日期早于出生日期")
+		} else if ok {
+			age := s.dateOf(in.MeasuredAt).Sub(b).Hours() / 24 / daysPerMonth
+			if bad := s.implausible(m.Gender, age, in); len(bad) > 0 {
+				return Invalid(bad)
+			}
 		}
 		row := model.GrowthMeasurement{PersonID: m.ID, MeasuredAt: in.MeasuredAt.UTC(), WeightKg: in.WeightKg,
 			LengthCm: in.LengthCm, HeadCm: in.HeadCm, SelfReported: p.Scope == ScopeSelf, RecordedBy: p.UserID}
@@ -171,6 +177,40 @@ func (s *FirstDaysService) AddGrowth(ctx context.Context, p Principal, id int64,
 		return nil
 	})
 	return out, err
+}
+
+// WHO's limits of biologically plausible z-scores (WHO Anthro / igrowup:
+// weight-for-age −6…+5, length-for-age −6…+6, head-for-age −5…+5).
+var plausibleZ = map[string][2]float64{
+	IndicatorWeightForAge: {-6, 5}, IndicatorLengthForAge: {-6, 6}, IndicatorHeadForAge: {-5, 5},
+}
+
+// implausible names the values outside WHO's plausible range at this age
+// (for a person of unknown sex: outside it for both sexes).
+func (s *FirstDaysService) implausible(sex string, months float64, in NewMeasurement) map[string]string {
+	sexes := []string{sex}
+	if sex != "male" && sex != "female" {
+		sexes = []string{"male", "female"}
+	}
+	bad := map[string]string{}
+	for ind, f := range map[string]struct {
+		field string
+		v     *float64
+	}{IndicatorWeightForAge: {"weight_kg", in.WeightKg}, IndicatorLengthForAge: {"length_cm", in.LengthCm}, IndicatorHeadForAge: {"head_cm", in.HeadCm}} {
+		if f.v == nil {
+			continue
+		}
+		out := 0
+		for _, sx := range sexes {
+			if z, ok := s.zFor(ind, sx, months, *f.v); ok && (z < plausibleZ[ind][0] || z > plausibleZ[ind][1]) {
+				out++
+			}
+		}
+		if out == len(sexes) {
+			bad[f.field] = "数值超出该月龄的合理范围（WHO 生物学合理值），请核对"
+		}
+	}
+	return bad
 }
 
 // CurvePoint is one month of a reference curve.

@@ -57,6 +57,7 @@ func birthOf(m model.Member) (time.Time, bool) {
 
 // VaccinationPlan is a person's plan.
 type VaccinationPlan struct {
+	Person          model.Member
 	ScheduleVersion string
 	Doses           []DosePlan
 }
@@ -76,7 +77,7 @@ func (s *FirstDaysService) Vaccinations(ctx context.Context, p Principal, id int
 	if err != nil {
 		return VaccinationPlan{}, err
 	}
-	return VaccinationPlan{ScheduleVersion: ScheduleVersion, Doses: s.plan(m, rows, custom)}, nil
+	return VaccinationPlan{Person: m, ScheduleVersion: ScheduleVersion, Doses: s.plan(m, rows, custom)}, nil
 }
 
 // plan merges the schedule with the recorded doses. The doses of a 自费
