@@ -62,8 +62,13 @@ func statusOf(k service.Kind) int {
 // 500 internal, logged with the request id, no internals to the client.
 func fail(c *gin.Context, err error) {
 	var se *service.Error
-	if !errors.As(err, &se) && isDatabaseDown(err) {
-		se = service.ErrDatabaseUnavailable.Wrap(err)
+	if !errors.As(err, &se) {
+		switch {
+		case isDatabaseDown(err):
+			se = service.ErrDatabaseUnavailable.Wrap(err)
+		case service.Busy(err):
+			se = service.ErrDatabaseBusy.Wrap(err)
+		}
 	}
 	if se != nil {
 		status := statusOf(se.Kind)

@@ -706,7 +706,7 @@ func (s *BookingService) SendReminders(ctx context.Context) (int, error) {
 	sent := 0
 	for _, b := range due {
 		won := false
-		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := transact(ctx, s.db, func(tx *gorm.DB) error {
 			res := tx.Model(&model.Booking{}).Where("id = ? AND reminded_at IS NULL AND status = ?", b.ID, model.BookingConfirmed).
 				Update("reminded_at", s.clock.Now())
 			if res.Error != nil || res.RowsAffected == 0 {
@@ -736,27 +736,3 @@ func forUpdate(tx *gorm.DB) *gorm.DB {
 	return tx
 }
 
-// withRetry runs a transaction again when the database chose it as a
-// deadlock victim or it waited too long for a lock (MySQL 1213/1205) or SQLite
-// was busy. Business errors are returned at once.
-func withRetry(ctx context.Context, fn func() error) error {
-	var err error
-	for attempt := 0; attempt < 5; attempt++ {
-		err = fn()
-		if err == nil || !retryable(err) || ctx.Err() != nil {
-			return err
-		}
-		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
-	}
-	return err
-}
-
-func retryable(err error) bool {
-	var se *Error
-	if errors.As(err, &se) {
-		return false
-	}
-	msg := err.Error()
-	return strings.Contains(msg, "Error 1213") || strings.Contains(msg, "Error 1205") ||
-		strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked")
-}

@@ -417,7 +417,7 @@ func (s *CatalogService) CreateSession(ctx context.Context, p Principal, in NewS
 	row := model.Session{ServiceID: sv.ID, ExpertID: in.ExpertID, ClinicID: sv.ClinicID, Kind: sv.Kind,
 		StartsAt: in.StartsAt.UTC().Truncate(time.Second), EndsAt: in.EndsAt.UTC().Truncate(time.Second),
 		Capacity: in.Capacity, Status: model.SessionOpen}
-	err = db.Transaction(func(tx *gorm.DB) error {
+	err = transact(ctx, db, func(tx *gorm.DB) error {
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}

@@ -199,7 +199,7 @@ func (s *CircleService) CreateCircle(ctx context.Context, p Principal, in Circle
 // Join makes the caller a member of a circle; joining again changes nothing.
 func (s *CircleService) Join(ctx context.Context, p Principal, circleID int64) (CircleView, error) {
 	var out CircleView
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := transact(ctx, s.db, func(tx *gorm.DB) error {
 		var c model.Circle
 		if err := tx.First(&c, circleID).Error; err != nil {
 			return notFound(err)
@@ -225,7 +225,7 @@ func (s *CircleService) Join(ctx context.Context, p Principal, circleID int64) (
 // changes nothing.
 func (s *CircleService) Leave(ctx context.Context, p Principal, circleID int64) (CircleView, error) {
 	var out CircleView
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := transact(ctx, s.db, func(tx *gorm.DB) error {
 		var c model.Circle
 		if err := tx.First(&c, circleID).Error; err != nil {
 			return notFound(err)

@@ -81,7 +81,7 @@ func (s *CircleService) HidePost(ctx context.Context, p Principal, id int64, rea
 		return PostView{}, err
 	}
 	var out PostView
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = transact(ctx, s.db, func(tx *gorm.DB) error {
 		var post model.Post
 		if err := tx.First(&post, id).Error; err != nil {
 			return notFound(err)
@@ -122,7 +122,7 @@ func (s *CircleService) UnhidePost(ctx context.Context, p Principal, id int64, r
 		return PostView{}, err
 	}
 	var out PostView
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = transact(ctx, s.db, func(tx *gorm.DB) error {
 		var post model.Post
 		if err := tx.First(&post, id).Error; err != nil {
 			return notFound(err)
@@ -216,7 +216,7 @@ func (s *CircleService) UnhideComment(ctx context.Context, p Principal, id int64
 
 func (s *CircleService) moderateComment(ctx context.Context, p Principal, id int64, to, reason string) (CommentView, error) {
 	var out CommentView
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := transact(ctx, s.db, func(tx *gorm.DB) error {
 		var c model.PostComment
 		if err := tx.First(&c, id).Error; err != nil {
 			return notFound(err)
@@ -329,7 +329,7 @@ func (s *CircleService) DismissReport(ctx context.Context, p Principal, id int64
 		return ReportView{}, err
 	}
 	var out ReportView
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = transact(ctx, s.db, func(tx *gorm.DB) error {
 		var r model.PostReport
 		if err := tx.First(&r, id).Error; err != nil {
 			return notFound(err)
@@ -384,7 +384,7 @@ func (s *CircleService) Mute(ctx context.Context, p Principal, userID int64, in 
 		return model.CircleMute{}, err
 	}
 	var m model.CircleMute
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = transact(ctx, s.db, func(tx *gorm.DB) error {
 		var u model.User
 		if err := tx.Select("id").First(&u, userID).Error; err != nil {
 			return notFound(err)
@@ -430,7 +430,7 @@ func (s *CircleService) Unmute(ctx context.Context, p Principal, userID int64, r
 	if err != nil {
 		return err
 	}
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return transact(ctx, s.db, func(tx *gorm.DB) error {
 		var u model.User
 		if err := tx.Select("id").First(&u, userID).Error; err != nil {
 			return notFound(err)
@@ -574,7 +574,7 @@ func (s *CircleService) recheckPost(ctx context.Context, post model.Post, now ti
 	if err != nil {
 		return false, err
 	}
-	err = db.Transaction(func(tx *gorm.DB) error {
+	err = transact(ctx, db, func(tx *gorm.DB) error {
 		switch verdict {
 		case VerdictPass:
 			if err := s.movePost(tx, &post, model.PostPublished, systemActor, "wechat: pass", map[string]any{"check_state": model.PostCheckDone, "next_check_at": nil}); err != nil {
@@ -614,7 +614,7 @@ func (s *CircleService) recheckComment(ctx context.Context, c model.PostComment,
 	if err != nil {
 		return false, err
 	}
-	err = db.Transaction(func(tx *gorm.DB) error {
+	err = transact(ctx, db, func(tx *gorm.DB) error {
 		switch verdict {
 		case VerdictPass:
 			if err := s.moveComment(tx, &c, model.PostPublished, systemActor, "wechat: pass", map[string]any{"check_state": model.PostCheckDone, "next_check_at": nil}); err != nil {

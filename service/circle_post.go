@@ -267,7 +267,7 @@ func (s *CircleService) CreatePost(ctx context.Context, p Principal, circleID in
 	if check == model.PostCheckRecheck {
 		post.NextCheckAt = &now
 	}
-	err = db.Transaction(func(tx *gorm.DB) error {
+	err = transact(ctx, db, func(tx *gorm.DB) error {
 		if err := tx.Create(&post).Error; err != nil {
 			return err
 		}
@@ -357,7 +357,7 @@ func (s *CircleService) DeletePost(ctx context.Context, p Principal, id int64) e
 }
 
 func (s *CircleService) deletePost(ctx context.Context, p Principal, id int64) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return transact(ctx, s.db, func(tx *gorm.DB) error {
 		post, err := visiblePost(tx, p, id)
 		if err != nil {
 			return err
@@ -485,7 +485,7 @@ func (s *CircleService) CreateComment(ctx context.Context, p Principal, postID i
 	if check == model.PostCheckRecheck {
 		c.NextCheckAt = &now
 	}
-	err = db.Transaction(func(tx *gorm.DB) error {
+	err = transact(ctx, db, func(tx *gorm.DB) error {
 		if err := tx.Create(&c).Error; err != nil {
 			return err
 		}
@@ -596,7 +596,7 @@ func (s *CircleService) Unlike(ctx context.Context, p Principal, postID int64) (
 // the same transaction.
 func (s *CircleService) setLike(ctx context.Context, p Principal, postID int64, like bool) (PostView, error) {
 	var out PostView
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := transact(ctx, s.db, func(tx *gorm.DB) error {
 		post, err := openPost(tx, p, postID)
 		if err != nil {
 			return err
@@ -638,7 +638,7 @@ func (s *CircleService) Report(ctx context.Context, p Principal, postID int64, r
 		return model.PostReport{}, InvalidField("reason", fmt.Sprintf("must be 1 to %d characters", maxReasonChars))
 	}
 	var r model.PostReport
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := transact(ctx, s.db, func(tx *gorm.DB) error {
 		post, err := openPost(tx, p, postID)
 		if err != nil {
 			return err

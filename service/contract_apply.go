@@ -28,7 +28,7 @@ func (s *ContractService) Apply(ctx context.Context, p Principal, in ContractApp
 		return ContractView{}, err
 	}
 	var view ContractView
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = transact(ctx, s.db, func(tx *gorm.DB) error {
 		var team model.DoctorTeam
 		if err := tx.First(&team, in.TeamID).Error; err != nil {
 			return notFoundAs(err, ErrNotFound.Msg("no such doctor team"))

@@ -21,7 +21,7 @@ func (s *ContractService) move(tx *gorm.DB, c *model.FamilyContract, st Step) er
 // contract there).
 func (s *ContractService) change(ctx context.Context, p Principal, id int64, what string, fn func(tx *gorm.DB, c *model.FamilyContract) error) (ContractView, error) {
 	var view ContractView
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := transact(ctx, s.db, func(tx *gorm.DB) error {
 		c, err := s.load(tx, p, id)
 		if err != nil {
 			return err

@@ -27,7 +27,7 @@ func (s *ContractService) ExpireContracts(ctx context.Context) (int, error) {
 	n := 0
 	for _, id := range ids {
 		done := false
-		err := db.Transaction(func(tx *gorm.DB) error {
+		err := transact(ctx, db, func(tx *gorm.DB) error {
 			var c model.FamilyContract
 			if err := tx.First(&c, id).Error; err != nil {
 				return err
@@ -50,7 +50,7 @@ func (s *ContractService) ExpireContracts(ctx context.Context) (int, error) {
 		return n, err
 	}
 	for _, id := range due {
-		err := db.Transaction(func(tx *gorm.DB) error {
+		err := transact(ctx, db, func(tx *gorm.DB) error {
 			var c model.FamilyContract
 			if err := tx.First(&c, id).Error; err != nil {
 				return err
@@ -150,7 +150,7 @@ func (s *ContractService) RemindExpiring(ctx context.Context) (int, error) {
 	n := 0
 	for _, id := range ids {
 		sent := false
-		err := db.Transaction(func(tx *gorm.DB) error {
+		err := transact(ctx, db, func(tx *gorm.DB) error {
 			res := tx.Model(&model.FamilyContract{}).
 				Where("id = ? AND status = ? AND reminded_at IS NULL AND renewed_by_id IS NULL", id, model.ContractActive).
 				Update("reminded_at", s.clock.Now())

@@ -65,7 +65,7 @@ func (s *FamilyService) UpdateProfile(ctx context.Context, userID int64, in Prof
 	if in.AvatarUploadID != nil && s.Uploads == nil {
 		return model.User{}, InvalidField("avatar_upload_id", "uploads are not enabled")
 	}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := transact(ctx, s.db, func(tx *gorm.DB) error {
 		if in.AvatarUploadID != nil {
 			ups, err := Attach(tx, s.clock.Now(), userID, model.UploadAvatar, RefUserAvatar, userID, []int64{*in.AvatarUploadID})
 			if err != nil {
@@ -152,7 +152,7 @@ func (s *FamilyService) UpdateMember(ctx context.Context, userID, memberID int64
 
 // DeleteMember removes a family member who holds no active booking.
 func (s *FamilyService) DeleteMember(ctx context.Context, userID, memberID int64) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return transact(ctx, s.db, func(tx *gorm.DB) error {
 		m, err := ownedMember(tx, userID, memberID)
 		if err != nil {
 			return err

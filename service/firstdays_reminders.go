@@ -91,7 +91,7 @@ func (s *FirstDaysService) SendVaccineReminders(ctx context.Context) (int, error
 // claimReminder inserts the claim and the notification together; a claim
 // already taken (by this or another replica) is not an error.
 func (s *FirstDaysService) claimReminder(ctx context.Context, key string, m model.Member, n Notice) (bool, error) {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := transact(ctx, s.db, func(tx *gorm.DB) error {
 		if err := tx.Create(&model.CareReminder{ClaimKey: key, PersonID: m.ID}).Error; err != nil {
 			return err
 		}

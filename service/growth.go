@@ -152,7 +152,7 @@ func (s *FirstDaysService) AddGrowth(ctx context.Context, p Principal, id int64,
 		return GrowthPoint{}, Invalid(fields)
 	}
 	var out GrowthPoint
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := transact(ctx, s.db, func(tx *gorm.DB) error {
 		m, err := personFor(tx, p, id)
 		if err != nil {
 			return err

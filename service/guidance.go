@@ -475,7 +475,7 @@ func (s *GuidanceService) Create(ctx context.Context, p Principal, in ArticleInp
 	if err != nil {
 		return ArticleView{}, err
 	}
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = transact(ctx, s.db, func(tx *gorm.DB) error {
 		if err := tx.Create(&a).Error; err != nil {
 			return err
 		}
@@ -511,7 +511,7 @@ func (s *GuidanceService) Update(ctx context.Context, p Principal, id int64, in 
 	}
 	var a model.Article
 	changed := false
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = transact(ctx, s.db, func(tx *gorm.DB) error {
 		if err := tx.First(&a, id).Error; err != nil {
 			return notFound(err)
 		}
@@ -571,7 +571,7 @@ func (s *GuidanceService) Archive(ctx context.Context, p Principal, id int64) (A
 func (s *GuidanceService) transition(ctx context.Context, p Principal, id int64, to string) (ArticleView, error) {
 	now := s.clock.Now()
 	var a model.Article
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := transact(ctx, s.db, func(tx *gorm.DB) error {
 		if err := tx.First(&a, id).Error; err != nil {
 			return notFound(err)
 		}
@@ -603,17 +603,24 @@ func (s *GuidanceService) Favorite(ctx context.Context, userID, articleID int64)
 	if n == 0 {
 		return ErrNotFound
 	}
-	return db.Clauses(clause.OnConflict{DoNothing: true}).
-		Create(&model.ArticleFavorite{UserID: userID, ArticleID: articleID, CreatedAt: s.clock.Now()}).Error
+	return withRetry(ctx, func() error {
+		return db.Clauses(clause.OnConflict{DoNothing: true}).
+			Create(&model.ArticleFavorite{UserID: userID, ArticleID: articleID, CreatedAt: s.clock.Now()}).Error
+	})
 }
 
 // Unfavorite removes an article from the user's favorites (idempotent; an
 // article that is gone from the library can still be removed).
 func (s *GuidanceService) Unfavorite(ctx context.Context, userID, articleID int64) error {
 	db := s.db.WithContext(ctx)
-	res := db.Where("user_id = ? AND article_id = ?", userID, articleID).Delete(&model.ArticleFavorite{})
-	if res.Error != nil || res.RowsAffected > 0 {
+	var gone int64
+	err := withRetry(ctx, func() error {
+		res := db.Where("user_id = ? AND article_id = ?", userID, articleID).Delete(&model.ArticleFavorite{})
+		gone = res.RowsAffected
 		return res.Error
+	})
+	if err != nil || gone > 0 {
+		return err
 	}
 	var n int64
 	if err := db.Model(&model.Article{}).Where("id = ? AND status = ?", articleID, model.ArticlePublished).Count(&n).Error; err != nil {

@@ -260,7 +260,7 @@ func indexPending(db *gorm.DB, mode searchMode, batch int) (int, error) {
 		a.Body = sanitizeBody(a.Body)
 		a.BodyText = plainText(a.Body)
 		indexed := false
-		err := db.Transaction(func(tx *gorm.DB) error {
+		err := transact(db.Statement.Context, db, func(tx *gorm.DB) error {
 			// Conditional: a write through the service in between has
 			// indexed the row already, from newer text.
 			set := map[string]any{"body": a.Body, "body_text": a.BodyText, "index_version": articleIndexVersion}

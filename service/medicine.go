@@ -173,7 +173,7 @@ func (s *MedicineService) Create(ctx context.Context, p Principal, in MedicineOr
 		return MedicineOrderView{}, err
 	}
 	var view MedicineOrderView
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := transact(ctx, s.db, func(tx *gorm.DB) error {
 		m, err := ownedMember(tx, p.UserID, in.MemberID)
 		if err != nil {
 			return notFoundAs(err, ErrNotFound.Msg("no such family member").With(map[string]any{"member_id": in.MemberID}))
@@ -273,7 +273,7 @@ func newHandoverCode() (string, error) {
 // covered by an active contract.
 func (s *MedicineService) Reorder(ctx context.Context, p Principal, id int64) (MedicineOrderView, error) {
 	var view MedicineOrderView
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := transact(ctx, s.db, func(tx *gorm.DB) error {
 		prev, err := s.load(tx, p, id)
 		if err != nil {
 			return err

@@ -32,7 +32,7 @@ func (s *MedicineService) move(tx *gorm.DB, o *model.MedicineOrder, st Step) err
 // the resident, in one transaction.
 func (s *MedicineService) transition(ctx context.Context, p Principal, id int64, st Step) (MedicineOrderView, error) {
 	var view MedicineOrderView
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := transact(ctx, s.db, func(tx *gorm.DB) error {
 		o, err := s.load(tx, p, id)
 		if err != nil {
 			return err
@@ -121,7 +121,7 @@ func (s *MedicineService) Deliver(ctx context.Context, p Principal, id int64, co
 		left  int
 	)
 	by := actorOf(p)
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := transact(ctx, s.db, func(tx *gorm.DB) error {
 		o, err := s.load(tx, p, id)
 		if err != nil {
 			return err
@@ -187,7 +187,7 @@ func (s *MedicineService) ResetHandover(ctx context.Context, p Principal, id int
 		return MedicineOrderView{}, err
 	}
 	var view MedicineOrderView
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = transact(ctx, s.db, func(tx *gorm.DB) error {
 		o, err := s.load(tx, p, id)
 		if err != nil {
 			return err

@@ -117,7 +117,7 @@ func (s *NotificationService) MarkAllRead(ctx context.Context, userID int64) err
 // wx.requestSubscribeMessage: each acceptance allows one message.
 func (s *NotificationService) Subscribe(ctx context.Context, userID int64, templateIDs []string) (map[string]int, error) {
 	out := map[string]int{}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := transact(ctx, s.db, func(tx *gorm.DB) error {
 		for _, tpl := range templateIDs {
 			res := tx.Model(&model.SubscriptionQuota{}).Where("user_id = ? AND template_id = ?", userID, tpl).
 				Updates(map[string]any{"remaining": gorm.Expr("remaining + 1"), "updated_at": s.clock.Now()})

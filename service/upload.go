@@ -482,7 +482,7 @@ func (s *UploadService) Decide(ctx context.Context, id int64, verdict string) (U
 	}
 	var after func()
 	var u model.Upload
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := transact(ctx, s.db, func(tx *gorm.DB) error {
 		if err := tx.First(&u, id).Error; err != nil {
 			return notFound(err)
 		}

@@ -165,7 +165,7 @@ func (s *FirstDaysService) RecordDose(ctx context.Context, p Principal, id int64
 		in.ClinicID = p.ClinicID
 	}
 	var out DosePlan
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := transact(ctx, s.db, func(tx *gorm.DB) error {
 		m, err := personFor(tx, p, id)
 		if err != nil {
 			return err

@@ -162,7 +162,7 @@ var errAlreadyApplied = errors.New("push event already applied")
 // key means the event was applied already.
 func (s *PushService) apply(ctx context.Context, key, event string, data message.PushData) error {
 	var after []func()
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := transact(ctx, s.db, func(tx *gorm.DB) error {
 		row := model.PushEvent{DedupKey: key, Event: event, CreatedAt: s.clock.Now()}
 		switch d := data.(type) {
 		case *message.MediaCheckAsyncData:
