@@ -735,4 +735,3 @@ func forUpdate(tx *gorm.DB) *gorm.DB {
 	}
 	return tx
 }
-
