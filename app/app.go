@@ -161,7 +161,10 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 			return err
 		}},
 		{Name: "purge_idempotency_keys", Run: func(ctx context.Context) error {
-			_, err := svc.Idempotency.Purge(ctx)
+			if _, err := svc.Idempotency.Purge(ctx); err != nil {
+				return err
+			}
+			_, err := svc.Idempotency.SealLegacy(ctx)
 			return err
 		}},
 		{Name: "push_notifications", Run: func(ctx context.Context) error {

@@ -1,10 +1,13 @@
 package handler_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"familycare/model"
 	"familycare/testkit"
@@ -61,5 +64,84 @@ func TestWrites_ConcurrentSameUserNeverFail(t *testing.T) {
 	}
 	if q.Remaining != rounds {
 		t.Fatalf("quota %d after %d subscriptions", q.Remaining, rounds)
+	}
+}
+
+// Issue 10 #2: a stored idempotent answer holds no readable personal data
+// (the order's address, phone and hand-over code), and its replay is byte
+// for byte the first answer.
+func TestIdempotency_StoredAnswersAreSealed(t *testing.T) {
+	h := testkit.New(t)
+	_, u, member := mdSetup(h)
+	key := testkit.Header("Idempotency-Key", "order-1")
+	first := h.Do("POST", "/api/v1/medicine-orders", mdBody(member), testkit.Token(u.Token), key).Expect(201)
+	code := first.Map()["handover_code"]
+	var rec model.IdempotencyRecord
+	if err := h.DB.First(&rec).Error; err != nil {
+		t.Fatal(err)
+	}
+	for _, clear := range []string{mdAddress, mdPhone, fmt.Sprint(code), "苯磺酸氨氯地平片"} {
+		if clear != "" && strings.Contains(string(rec.ResponseBody), clear) {
+			t.Errorf("stored answer holds %q in clear", clear)
+		}
+	}
+	if rec.Key == "order-1" || !rec.Sealed {
+		t.Errorf("stored key %q sealed %v", rec.Key, rec.Sealed)
+	}
+	again := h.Do("POST", "/api/v1/medicine-orders", mdBody(member), testkit.Token(u.Token), key).Expect(201)
+	if string(again.Body) != string(first.Body) || again.Header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("replay differs:\n%s\n%s", first.Body, again.Body)
+	}
+}
+
+// Issue 10 #2: answers stored in clear by an older build still replay, and
+// the job seals them.
+func TestIdempotency_LegacyClearAnswersSealedByJob(t *testing.T) {
+	h := testkit.New(t)
+	_, u, member := mdSetup(h)
+	key := testkit.Header("Idempotency-Key", "legacy-1")
+	first := h.Do("POST", "/api/v1/medicine-orders", mdBody(member), testkit.Token(u.Token), key).Expect(201)
+	// As the build before sealing left it.
+	if err := h.DB.Model(&model.IdempotencyRecord{}).Where("1 = 1").
+		Updates(map[string]any{"response_body": first.Body, "sealed": false}).Error; err != nil {
+		t.Fatal(err)
+	}
+	if again := h.Do("POST", "/api/v1/medicine-orders", mdBody(member), testkit.Token(u.Token), key).Expect(201); string(again.Body) != string(first.Body) {
+		t.Fatalf("legacy replay differs")
+	}
+	n, err := h.App.Services.Idempotency.SealLegacy(context.Background())
+	if err != nil || n != 1 {
+		t.Fatalf("sealed %d: %v", n, err)
+	}
+	var rec model.IdempotencyRecord
+	if err := h.DB.First(&rec).Error; err != nil {
+		t.Fatal(err)
+	}
+	if !rec.Sealed || strings.Contains(string(rec.ResponseBody), mdAddress) {
+		t.Fatalf("not sealed: %s", rec.ResponseBody)
+	}
+	if again := h.Do("POST", "/api/v1/medicine-orders", mdBody(member), testkit.Token(u.Token), key).Expect(201); string(again.Body) != string(first.Body) {
+		t.Fatalf("sealed replay differs")
+	}
+}
+
+// Issue 10 #8 and #7: keys are opaque bytes on every database (case and
+// accents matter); a key that is not printable UTF-8 is 422, not a 500.
+func TestIdempotency_KeysAreExactBytes(t *testing.T) {
+	w := newBookingWorld(t)
+	s := w.session(10, 48*time.Hour)
+	post := func(key string, member int64) *testkit.Response {
+		return w.h.Do("POST", "/api/v1/bookings", map[string]any{"session_id": s, "member_id": member},
+			testkit.Token(w.parent.Token), testkit.Header("Idempotency-Key", key))
+	}
+	post("Case-x", w.child).Expect(201)
+	post("case-x", w.child2).Expect(201) // another key: another request, not "reused"
+	w2 := w.session(10, 72*time.Hour)
+	for _, k := range []string{"accent-a", "accent-ä"} {
+		w.h.Do("POST", "/api/v1/bookings", map[string]any{"session_id": w2, "member_id": map[string]int64{"accent-a": w.child, "accent-ä": w.child2}[k]},
+			testkit.Token(w.parent.Token), testkit.Header("Idempotency-Key", k)).Expect(201)
+	}
+	for _, bad := range []string{"\xff\xfe", "a\x00b", "tab\there"} {
+		post(bad, w.child).ExpectError(422, "invalid_request")
 	}
 }

@@ -45,13 +45,14 @@ type SubscriptionQuota struct {
 type IdempotencyRecord struct {
 	ID           int64  `gorm:"primaryKey"`
 	UserID       int64  `gorm:"not null;uniqueIndex:ux_idem_user_key,priority:1"`
-	Key          string `gorm:"size:128;not null;uniqueIndex:ux_idem_user_key,priority:2"`
+	Key          string `gorm:"size:128;not null;uniqueIndex:ux_idem_user_key,priority:2"` // SHA-256 hex of the client's key
 	RequestHash  string `gorm:"size:64;not null"`
 	State        string `gorm:"size:16;not null"`
 	StatusCode   int    `gorm:"not null;default:0"`
 	ResponseBody []byte
 	CreatedAt    time.Time `gorm:"not null"`
 	ExpiresAt    time.Time `gorm:"not null;index"`
+	Sealed       bool      `gorm:"not null;default:false"` // ResponseBody is sealed (pii)
 }
 
 func notificationModels() []any {

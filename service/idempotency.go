@@ -2,11 +2,16 @@ package service
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"log/slog"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"familycare/model"
+	"familycare/pii"
 
 	"gorm.io/gorm"
 )
@@ -16,6 +21,7 @@ var (
 	ErrIdempotencyKeyReused   = newErr(KindInvalid, "idempotency_key_reused", "this Idempotency-Key was used for a different request")
 	ErrIdempotencyInProgress  = newErr(KindConflict, "idempotency_in_progress", "a request with this Idempotency-Key is still being processed; retry shortly")
 	ErrIdempotencyKeyTooLong  = InvalidField("Idempotency-Key", "must be 1 to 128 characters")
+	ErrIdempotencyKeyBad      = InvalidField("Idempotency-Key", "must be printable UTF-8 text")
 	idempotencyStaleAfter     = time.Minute
 	idempotencyWaitFor        = 10 * time.Second
 	idempotencyPollEvery      = 20 * time.Millisecond
@@ -27,6 +33,7 @@ var (
 // with an Idempotency-Key, in the database, so every replica replays it.
 type IdempotencyService struct {
 	db    *gorm.DB
+	pii   *pii.Box
 	clock Clock
 	ttl   time.Duration
 	log   *slog.Logger
@@ -34,7 +41,7 @@ type IdempotencyService struct {
 
 // NewIdempotencyService builds the service.
 func NewIdempotencyService(deps Deps) *IdempotencyService {
-	return &IdempotencyService{db: deps.DB, clock: deps.Clock, ttl: deps.Config.IdempotencyTTL, log: deps.Log}
+	return &IdempotencyService{db: deps.DB, pii: deps.PII, clock: deps.Clock, ttl: deps.Config.IdempotencyTTL, log: deps.Log}
 }
 
 // Replay is a stored first response.
@@ -51,6 +58,10 @@ func (s *IdempotencyService) Begin(ctx context.Context, userID int64, key, hash 
 	if key == "" || len(key) > 128 {
 		return nil, ErrIdempotencyKeyTooLong
 	}
+	if !printableKey(key) {
+		return nil, ErrIdempotencyKeyBad
+	}
+	key = storedKey(key)
 	db := s.db.WithContext(ctx)
 	deadline := time.Now().Add(idempotencyWaitFor)
 	for {
@@ -81,7 +92,11 @@ func (s *IdempotencyService) Begin(ctx context.Context, userID int64, key, hash 
 		case got.RequestHash != hash:
 			return nil, ErrIdempotencyKeyReused
 		case got.State == idempotencyStateCompleted:
-			return &Replay{Status: got.StatusCode, Body: got.ResponseBody}, nil
+			body, err := s.open(got)
+			if err != nil {
+				return nil, err
+			}
+			return &Replay{Status: got.StatusCode, Body: body}, nil
 		case now.Sub(got.CreatedAt) > idempotencyStaleAfter:
 			// Its owner died mid-request: take it over.
 			res := db.Model(&model.IdempotencyRecord{}).Where("id = ? AND state = ? AND created_at = ?", got.ID, idempotencyStateRunning, got.CreatedAt).
@@ -105,16 +120,77 @@ func (s *IdempotencyService) Begin(ctx context.Context, userID int64, key, hash 
 }
 
 // Finish stores the response of a request that owns key.
+// The answer is sealed with the personal-data keys: an order's address,
+// phone and hand-over code are never readable at rest.
 func (s *IdempotencyService) Finish(ctx context.Context, userID int64, key string, status int, body []byte) error {
+	sealed, err := s.pii.Seal(string(body))
+	if err != nil {
+		return err
+	}
 	return s.db.WithContext(ctx).Model(&model.IdempotencyRecord{}).
-		Where("user_id = ? AND `key` = ? AND state = ?", userID, key, idempotencyStateRunning).
-		Updates(map[string]any{"state": idempotencyStateCompleted, "status_code": status, "response_body": body}).Error
+		Where("user_id = ? AND `key` = ? AND state = ?", userID, storedKey(key), idempotencyStateRunning).
+		Updates(map[string]any{"state": idempotencyStateCompleted, "status_code": status,
+			"response_body": []byte(sealed), "sealed": true}).Error
+}
+
+// open returns a stored answer byte for byte as it was first sent.
+func (s *IdempotencyService) open(r model.IdempotencyRecord) ([]byte, error) {
+	if !r.Sealed {
+		return r.ResponseBody, nil // written before answers were sealed; SealLegacy seals it
+	}
+	clear, err := s.pii.Open(string(r.ResponseBody))
+	return []byte(clear), err
+}
+
+// SealLegacy seals the answers stored in clear by builds before sealing (a
+// background job; there are none after one run).
+func (s *IdempotencyService) SealLegacy(ctx context.Context) (int, error) {
+	var recs []model.IdempotencyRecord
+	if err := s.db.WithContext(ctx).Where("sealed = ? AND state = ?", false, idempotencyStateCompleted).
+		Limit(500).Find(&recs).Error; err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, r := range recs {
+		sealed, err := s.pii.Seal(string(r.ResponseBody))
+		if err != nil {
+			return n, err
+		}
+		res := s.db.WithContext(ctx).Model(&model.IdempotencyRecord{}).Where("id = ? AND sealed = ?", r.ID, false).
+			Updates(map[string]any{"response_body": []byte(sealed), "sealed": true})
+		if res.Error != nil {
+			return n, res.Error
+		}
+		n += int(res.RowsAffected)
+	}
+	return n, nil
+}
+
+// storedKey is what the database keeps of a key: the SHA-256 of its exact
+// bytes, so keys compare as opaque bytes whatever the column's collation
+// (Case-x and case-x, accent-a and accent-ä are different keys).
+func storedKey(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:])
+}
+
+// printableKey refuses keys that are not UTF-8 or hold control characters.
+func printableKey(key string) bool {
+	if !utf8.ValidString(key) {
+		return false
+	}
+	for _, r := range key {
+		if !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // Abandon releases key after a failure that should not be replayed (5xx),
 // so the client's retry runs again.
 func (s *IdempotencyService) Abandon(ctx context.Context, userID int64, key string) error {
-	return s.db.WithContext(ctx).Where("user_id = ? AND `key` = ? AND state = ?", userID, key, idempotencyStateRunning).
+	return s.db.WithContext(ctx).Where("user_id = ? AND `key` = ? AND state = ?", userID, storedKey(key), idempotencyStateRunning).
 		Delete(&model.IdempotencyRecord{}).Error
 }
 

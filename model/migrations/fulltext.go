@@ -10,7 +10,8 @@ import (
 
 // goMigrationNames name the Go migrations in `migrate status`.
 var goMigrationNames = map[int64]string{
-	2: "00002_article_fulltext (go)",
+	2:  "00002_article_fulltext (go)",
+	51: "00051_idempotency_key_hashes (go)",
 }
 
 // articleFulltext adds the FULLTEXT index of article search where the server

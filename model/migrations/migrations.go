@@ -41,7 +41,7 @@ const (
 )
 
 // goMigrations are the migrations SQL cannot express portably, by version.
-var goMigrations = []*goose.Migration{articleFulltext}
+var goMigrations = []*goose.Migration{articleFulltext, idempotencyKeyHashes}
 
 // Migration is one migration and whether the database has it.
 type Migration struct {
@@ -196,6 +196,19 @@ func RequireCurrent(ctx context.Context, db *sql.DB) error {
 	}
 	return fmt.Errorf("%w: it is at version %d, this build needs %d (pending: %s); run `familycare migrate up` with the same DB_DSN first",
 		ErrBehind, st.Current, st.Latest, strings.Join(names, ", "))
+}
+
+// UpTo applies the pending migrations up to and including version: tests
+// use it to fill a database as an older build left it.
+func UpTo(ctx context.Context, db *sql.DB, version int64) error {
+	p, err := newProvider(ctx, db)
+	if err != nil {
+		return err
+	}
+	if _, err := p.UpTo(ctx, version); err != nil {
+		return fmt.Errorf("migrations: up to %d: %w", version, err)
+	}
+	return nil
 }
 
 // Up applies every pending migration, printing one line per migration to
