@@ -293,10 +293,10 @@ func (a *API) parseWhen(s string, endOfDay bool) (*time.Time, bool) {
 		return nil, true
 	}
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return &t, true
+		return &t, service.SaneTime(t)
 	}
 	d, err := time.ParseInLocation("2006-01-02", s, a.loc)
-	if err != nil {
+	if err != nil || !service.SaneTime(d) {
 		return nil, false
 	}
 	if endOfDay {
@@ -333,10 +333,10 @@ func (a *API) listSessions(c *gin.Context) {
 	if !okFrom || !okTo {
 		f := map[string]string{}
 		if !okFrom {
-			f["from"] = "must be an RFC 3339 time or YYYY-MM-DD"
+			f["from"] = "must be an RFC 3339 time or YYYY-MM-DD, from 1900 to 2199"
 		}
 		if !okTo {
-			f["to"] = "must be an RFC 3339 time or YYYY-MM-DD"
+			f["to"] = "must be an RFC 3339 time or YYYY-MM-DD, from 1900 to 2199"
 		}
 		fail(c, service.Invalid(f))
 		return

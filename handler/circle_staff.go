@@ -231,7 +231,7 @@ func (a *API) dismissReport(c *gin.Context) {
 // MuteRequest mutes a user in every circle.
 type MuteRequest struct {
 	// A date YYYY-MM-DD (muted through that day, business time zone) or an
-	// RFC 3339 time; must be in the future.
+	// RFC 3339 time, in the future and at most a year ahead; or "permanent".
 	Until  string `json:"until" binding:"required" example:"2026-12-31"`
 	Reason string `json:"reason" binding:"required" example:"多次发布广告"`
 }

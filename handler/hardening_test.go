@@ -145,3 +145,47 @@ func TestIdempotency_KeysAreExactBytes(t *testing.T) {
 		post(bad, w.child).ExpectError(422, "invalid_request")
 	}
 }
+
+// Issue 10 #3 and #7: every accepted time has a sane range for its meaning,
+// checked before anything is written.
+func TestTimes_FarFutureRefusedAtBinding(t *testing.T) {
+	w := newBookingWorld(t)
+	h := w.h
+	now := h.Clock.Now()
+	session := func(start time.Time) *testkit.Response {
+		return h.Do("POST", "/api/v1/staff/sessions", map[string]any{"service_id": serviceA, "starts_at": start.Format(time.RFC3339),
+			"ends_at": start.Add(time.Hour).Format(time.RFC3339), "capacity": 5}, testkit.Token(w.staff.Token))
+	}
+	session(time.Date(9999, 12, 31, 23, 0, 0, 0, time.UTC)).ExpectError(422, "invalid_request")
+	session(now.AddDate(3, 0, 0)).ExpectError(422, "invalid_request")
+	session(now.AddDate(1, 0, 0)).Expect(201)
+	for _, q := range []string{"from=0000-01-01T00:00:00Z", "to=9999-12-31T23:59:59-14:00", "from=0001-01-01", "to=1899-12-31"} {
+		h.Do("GET", "/api/v1/sessions?"+q, nil).ExpectError(422, "invalid_request")
+	}
+	h.Do("GET", "/api/v1/staff/bookings?date=0000-01-01", nil, testkit.Token(w.staff.Token)).ExpectError(422, "invalid_request")
+	h.Do("POST", "/api/v1/me/members", map[string]any{"name": "太奶奶", "relation": "other", "birth_date": "1899-12-31"},
+		testkit.Token(w.parent.Token)).ExpectError(422, "invalid_request")
+
+	// A mute: at most a year, or "permanent" said explicitly.
+	mod := h.Staff("moderator", clinicA)
+	path := "/api/v1/staff/users/" + fmt.Sprint(w.parent.ID) + "/mute"
+	h.Do("POST", path, map[string]any{"until": "9999-12-31", "reason": "刷屏"}, testkit.Token(mod.Token)).ExpectError(422, "invalid_request")
+	h.Do("POST", path, map[string]any{"until": now.AddDate(2, 0, 0).Format("2006-01-02"), "reason": "刷屏"}, testkit.Token(mod.Token)).ExpectError(422, "invalid_request")
+	m := h.Do("POST", path, map[string]any{"until": "permanent", "reason": "刷屏"}, testkit.Token(mod.Token)).Expect(200).Map()
+	if until, _ := time.Parse(time.RFC3339, fmt.Sprint(m["until"])); until.Before(now.AddDate(40, 0, 0)) {
+		t.Fatalf("permanent mute until %v", m["until"])
+	}
+	h.Do("GET", "/api/v1/sessions?limit=100", nil).Expect(200)
+}
+
+// Issue 10 #3: an answer that cannot be encoded (a year-10000 time stored
+// before the ranges) is a 500 envelope, never an empty 2xx.
+func TestTimes_EncodingFailureIsNever2xx(t *testing.T) {
+	w := newBookingWorld(t)
+	s := w.session(5, 48*time.Hour)
+	if err := w.h.DB.Model(&model.Session{}).Where("id = ?", s).Updates(map[string]any{
+		"starts_at": time.Date(9999, 12, 31, 23, 0, 0, 0, time.UTC), "ends_at": time.Date(9999, 12, 31, 23, 30, 0, 0, time.UTC)}).Error; err != nil {
+		t.Fatal(err)
+	}
+	w.h.Do("GET", "/api/v1/sessions/"+fmt.Sprint(s), nil).ExpectError(500, "internal")
+}

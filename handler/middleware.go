@@ -113,6 +113,13 @@ func recovery() gin.HandlerFunc {
 			}
 		}()
 		c.Next()
+		// An answer that could not be encoded (gin records the render error
+		// and writes nothing) is a bug: never let it go out as an empty 2xx.
+		if !c.Writer.Written() && len(c.Errors.ByType(gin.ErrorTypePrivate)) > 0 {
+			loggerOf(c).Error("answer not written", "err", c.Errors.String())
+			abortWith(c, http.StatusInternalServerError, "internal", "something went wrong on our side",
+				map[string]any{"request_id": c.GetString(ctxRequestID)})
+		}
 	}
 }
 

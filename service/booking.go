@@ -300,8 +300,8 @@ func (s *BookingService) List(ctx context.Context, p Principal, f BookingFilter,
 	q = filterBy(q, "status", f.Status, "session_id", f.SessionID)
 	if f.Date != "" {
 		day, err := time.ParseInLocation(dateLayout, f.Date, s.loc)
-		if err != nil {
-			return nil, "", InvalidField("date", "must be a date YYYY-MM-DD")
+		if err != nil || !SaneTime(day) {
+			return nil, "", InvalidField("date", "must be a date YYYY-MM-DD, from 1900 to 2199")
 		}
 		q = q.Where("starts_at >= ? AND starts_at < ?", day.UTC(), day.AddDate(0, 0, 1).UTC())
 	}

@@ -402,6 +402,8 @@ func (s *CatalogService) CreateSession(ctx context.Context, p Principal, in NewS
 	now := s.clock.Now()
 	if !in.StartsAt.After(now) {
 		fields["starts_at"] = "must be in the future"
+	} else if in.StartsAt.After(now.Add(SessionHorizon)) {
+		fields["starts_at"] = "must be within the next two years"
 	}
 	if !in.EndsAt.After(in.StartsAt) {
 		fields["ends_at"] = "must be after starts_at"
@@ -546,6 +548,8 @@ func (s *CatalogService) expand(in NewSchedule) ([][2]time.Time, error) {
 		fields["from_date"] = "must be a date YYYY-MM-DD"
 	case in.FromDate < today:
 		fields["from_date"] = "must not be in the past"
+	case from.After(s.clock.Now().Add(SessionHorizon)):
+		fields["from_date"] = "must be within the next two years"
 	}
 	switch {
 	case errT != nil:

@@ -351,7 +351,7 @@ func (s *CircleService) DismissReport(ctx context.Context, p Principal, id int64
 }
 
 // MuteInput mutes a user: Until is a date YYYY-MM-DD (muted through that
-// business day) or an RFC 3339 time.
+// business day) or an RFC 3339 time, at most a year ahead, or "permanent".
 type MuteInput struct {
 	Until  string
 	Reason string
@@ -359,6 +359,9 @@ type MuteInput struct {
 
 func (s *CircleService) parseUntil(v string) (time.Time, error) {
 	v = strings.TrimSpace(v)
+	if v == "permanent" {
+		return time.Time{}, nil
+	}
 	if t, err := time.Parse(time.RFC3339, v); err == nil {
 		return t.UTC(), nil
 	}
@@ -376,8 +379,13 @@ func (s *CircleService) Mute(ctx context.Context, p Principal, userID int64, in 
 		return model.CircleMute{}, err
 	}
 	now := s.clock.Now()
-	if !until.After(now) {
+	switch {
+	case strings.TrimSpace(in.Until) == "permanent":
+		until = now.Add(permanentMute)
+	case !until.After(now):
 		return model.CircleMute{}, InvalidField("until", "must be in the future")
+	case until.After(now.Add(MuteHorizon)):
+		return model.CircleMute{}, InvalidField("until", `must be within a year, or "permanent"`)
 	}
 	reason, err := modReason(in.Reason, true)
 	if err != nil {

@@ -103,6 +103,9 @@ func (s *MedicineService) Dispatch(ctx context.Context, p Principal, id int64, i
 		if in.ETA.Before(s.clock.Now()) {
 			return MedicineOrderView{}, InvalidField("eta", "must not be in the past")
 		}
+		if in.ETA.After(s.clock.Now().Add(ETAHorizon)) {
+			return MedicineOrderView{}, InvalidField("eta", "must be within 14 days")
+		}
 		set["eta"] = in.ETA.UTC()
 	}
 	return s.transition(ctx, p, id, Step{To: model.MedicineDispatched, By: actorOf(p), Set: set})

@@ -43,3 +43,36 @@ func TestMigrations_Issue10IdempotencyKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestMigrations_Issue10FarFutureTimes: a session and a mute in the year 9999,
+// stored by the build before issue 10, are repaired so that they can be
+// written as JSON again; ordinary rows are untouched.
+func TestMigrations_Issue10FarFutureTimes(t *testing.T) {
+	ctx := context.Background()
+	db := scratchDB(t, "times")
+	if err := migrations.UpTo(ctx, db.sql, 40); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"INSERT INTO sessions (id, service_id, starts_at, clinic_id, kind, ends_at, capacity) VALUES (1, 1, '9999-12-31 23:00:00', 1, 'vaccination', '9999-12-31 23:30:00', 5)",
+		"INSERT INTO sessions (id, service_id, starts_at, clinic_id, kind, ends_at, capacity) VALUES (2, 1, '2027-01-05 01:00:00', 1, 'vaccination', '2027-01-05 02:00:00', 5)",
+		"INSERT INTO circle_mutes (user_id, ends_at, muted_by) VALUES (5, '9999-12-31 00:00:00', 1)",
+		"INSERT INTO circle_mutes (user_id, ends_at, muted_by) VALUES (6, '2027-01-01 00:00:00', 1)",
+	} {
+		if _, err := db.sql.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := migrations.Up(ctx, db.sql, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var st1, st2, starts1, starts2, mute5, mute6 string
+	if err := db.sql.QueryRow("SELECT s1.status, s2.status, DATE_FORMAT(s1.starts_at, '%Y'), DATE_FORMAT(s2.starts_at, '%Y'), " +
+		"(SELECT DATE_FORMAT(ends_at, '%Y') FROM circle_mutes WHERE user_id = 5), (SELECT DATE_FORMAT(ends_at, '%Y') FROM circle_mutes WHERE user_id = 6) " +
+		"FROM sessions s1, sessions s2 WHERE s1.id = 1 AND s2.id = 2").Scan(&st1, &st2, &starts1, &starts2, &mute5, &mute6); err != nil {
+		t.Fatal(err)
+	}
+	if st1 != "cancelled" || starts1 != "2199" || st2 != "open" || starts2 != "2027" || mute5 != "2076" || mute6 != "2027" {
+		t.Fatalf("after migration: sessions %s %s / %s %s, mutes %s %s", st1, starts1, st2, starts2, mute5, mute6)
+	}
+}
