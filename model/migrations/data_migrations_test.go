@@ -67,8 +67,8 @@ func TestMigrations_Issue10FarFutureTimes(t *testing.T) {
 		t.Fatal(err)
 	}
 	var st1, st2, starts1, starts2, mute5, mute6 string
-	if err := db.sql.QueryRow("SELECT s1.status, s2.status, DATE_FORMAT(s1.starts_at, '%Y'), DATE_FORMAT(s2.starts_at, '%Y'), " +
-		"(SELECT DATE_FORMAT(ends_at, '%Y') FROM circle_mutes WHERE user_id = 5), (SELECT DATE_FORMAT(ends_at, '%Y') FROM circle_mutes WHERE user_id = 6) " +
+	if err := db.sql.QueryRow("SELECT s1.status, s2.status, DATE_FORMAT(s1.starts_at, '%Y'), DATE_FORMAT(s2.starts_at, '%Y'), "+
+		"(SELECT DATE_FORMAT(ends_at, '%Y') FROM circle_mutes WHERE user_id = 5), (SELECT DATE_FORMAT(ends_at, '%Y') FROM circle_mutes WHERE user_id = 6) "+
 		"FROM sessions s1, sessions s2 WHERE s1.id = 1 AND s2.id = 2").Scan(&st1, &st2, &starts1, &starts2, &mute5, &mute6); err != nil {
 		t.Fatal(err)
 	}
