@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 
 	"familycare/pagination"
@@ -112,8 +113,18 @@ func jsonTypeName(t reflect.Type) string {
 	return "an object"
 }
 
-// bindQuery binds and validates query parameters.
+// bindQuery binds and validates query parameters. A value that is not
+// UTF-8 text or holds a control character (a NUL reaching a full-text MATCH,
+// say) is refused here, for every route.
 func bindQuery(c *gin.Context, req any) bool {
+	for name, vs := range c.Request.URL.Query() {
+		for _, v := range vs {
+			if !plainText(v) {
+				fail(c, service.InvalidField(name, "must be text without control characters"))
+				return false
+			}
+		}
+	}
 	if err := c.ShouldBindQuery(req); err != nil {
 		var ve validator.ValidationErrors
 		if errors.As(err, &ve) {
@@ -210,4 +221,17 @@ func pathID(c *gin.Context, name string) (int64, bool) {
 		return 0, false
 	}
 	return id, true
+}
+
+// plainText reports UTF-8 text without control characters.
+func plainText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
 }

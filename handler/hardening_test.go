@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"familycare/config"
 	"familycare/model"
 	"familycare/testkit"
 )
@@ -188,4 +189,41 @@ func TestTimes_EncodingFailureIsNever2xx(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.h.Do("GET", "/api/v1/sessions/"+fmt.Sprint(s), nil).ExpectError(500, "internal")
+}
+
+// Issue 10 #9: zero-width characters, soft hyphens, word joiners and
+// fullwidth letters do not get a blocked word past the local list, in posts
+// and comments.
+func TestCircle_BlockedWordsNormalised(t *testing.T) {
+	h := testkit.New(t, testkit.WithConfig(func(c *config.Config) {
+		c.BlockedWords = []string{"spamword", "加微信", `re:加\s*[vV]\s*[xX]`}
+	}))
+	h.Seed()
+	ids := circleIDs(t, h)
+	circle := ids["baoma"]
+	u := circleMember(t, h, "u", circle)
+	tricks := []string{"spam\u200bword", "ｓｐａｍｗｏｒｄ", "SPAM\u00adWORD", "spam\u2060word", "加\u200d微信", "加\ufeff微\u200c信", "加 ｖ ｘ"}
+	for _, text := range tricks {
+		h.Do("POST", "/api/v1/circles/"+circle+"/posts", map[string]any{"content": "hello " + text}, testkit.Token(u.Token)).ExpectError(422, "content_rejected")
+	}
+	post := circlePost(t, h, u, circle, "宝宝湿疹怎么护理")
+	pid := circleIDOf(post)
+	for _, text := range tricks {
+		h.Do("POST", "/api/v1/posts/"+pid+"/comments", map[string]any{"content": text}, testkit.Token(u.Token)).ExpectError(422, "content_rejected")
+	}
+	if got := h.WeChat.Checked(); len(got) != 1 {
+		t.Fatalf("only the clean post reaches WeChat: %v", got)
+	}
+}
+
+// Issue 10 #7: a NUL (or another control character) in a query value is
+// 422, on every database (it broke SQLite's FTS5 MATCH).
+func TestArticles_SearchWithNULIs422(t *testing.T) {
+	h := testkit.New(t)
+	h.Seed()
+	for _, q := range []string{"ab%00cd", "%E8%BE%85%00%E9%A3%9F", "abc%01", "%FF%FE"} {
+		h.Do("GET", "/api/v1/articles?q="+q, nil).ExpectError(422, "invalid_request")
+	}
+	h.Do("GET", "/api/v1/sessions?kind=%00", nil).ExpectError(422, "invalid_request")
+	h.Do("GET", "/api/v1/articles?q=%E8%BE%85%E9%A3%9F", nil).Expect(200)
 }

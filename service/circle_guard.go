@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"golang.org/x/text/unicode/norm"
 	"log/slog"
 	"regexp"
 	"strings"
@@ -14,9 +15,11 @@ import (
 )
 
 // blockList is the configured list of blocked words (BLOCKED_WORDS): plain
-// words match anywhere in the text, case-insensitively and also with the
+// words match anywhere in the text after both are normalised (NFKC, so
+// fullwidth letters are letters; format characters such as zero-width
+// spaces, joiners and soft hyphens dropped; case folded), and also with the
 // text's white space removed; "re:<pattern>" entries are regular
-// expressions.
+// expressions, matched against the normalised text too.
 type blockList struct {
 	words []string
 	res   []*regexp.Regexp
@@ -37,7 +40,7 @@ func newBlockList(entries []string, log *slog.Logger) *blockList {
 			continue
 		}
 		if e != "" {
-			b.words = append(b.words, strings.ToLower(e))
+			b.words = append(b.words, normalizeForMatch(e))
 		}
 	}
 	return b
@@ -45,7 +48,7 @@ func newBlockList(entries []string, log *slog.Logger) *blockList {
 
 // match reports whether text holds a blocked word.
 func (b *blockList) match(text string) bool {
-	lower := strings.ToLower(text)
+	lower := normalizeForMatch(text)
 	squeezed := strings.Map(func(r rune) rune {
 		if unicode.IsSpace(r) {
 			return -1
@@ -58,11 +61,25 @@ func (b *blockList) match(text string) bool {
 		}
 	}
 	for _, re := range b.res {
-		if re.MatchString(text) || re.MatchString(squeezed) {
+		if re.MatchString(text) || re.MatchString(lower) || re.MatchString(squeezed) {
 			return true
 		}
 	}
 	return false
+}
+
+// normalizeForMatch is what blocked words compare: NFKC, without format
+// characters (Unicode category Cf: U+200B..U+200D, U+2060, U+00AD, U+FEFF,
+// bidi controls), case-folded.
+func normalizeForMatch(s string) string {
+	s = norm.NFKC.String(s)
+	s = strings.Map(func(r rune) rune {
+		if unicode.Is(unicode.Cf, r) {
+			return -1
+		}
+		return r
+	}, s)
+	return strings.ToLower(s)
 }
 
 // rateLimiter counts a user's actions in fixed windows of the service clock
