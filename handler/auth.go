@@ -102,6 +102,7 @@ type DevLoginRequest struct {
 // @Produce      json
 // @Param        body body DevLoginRequest true "who to be"
 // @Success      200 {object} LoginResponse
+// @Failure      409 {object} ErrorResponse "account_deleted: the openid of a deleted account"
 // @Failure      422 {object} ErrorResponse
 // @Router       /api/v1/auth/dev/login [post]
 func (a *API) devLogin(c *gin.Context) {

@@ -227,3 +227,18 @@ func TestArticles_SearchWithNULIs422(t *testing.T) {
 	h.Do("GET", "/api/v1/sessions?kind=%00", nil).ExpectError(422, "invalid_request")
 	h.Do("GET", "/api/v1/articles?q=%E8%BE%85%E9%A3%9F", nil).Expect(200)
 }
+
+// Issue 10 #10: signing in as the kept openid of a deleted account is a
+// clear 409 at once, not a loop.
+func TestDevLogin_DeletedAccountIsBounded4xx(t *testing.T) {
+	h := testkit.New(t)
+	u := h.Login("leaving")
+	h.Do("DELETE", "/api/v1/me", nil, testkit.Token(u.Token)).Expect(204)
+	for i := 0; i < 2; i++ {
+		h.Do("POST", "/api/v1/auth/dev/login", map[string]any{"openid": fmt.Sprintf("deleted:%d", u.ID)}).ExpectError(409, "account_deleted")
+	}
+	if _, err := h.App.Services.Auth.SetRoleByOpenID(context.Background(), fmt.Sprintf("deleted:%d", u.ID), model.RoleStaff, 1); err == nil {
+		t.Fatal("grant-role on a deleted account must fail")
+	}
+	h.Login("leaving") // the person may sign up afresh
+}

@@ -282,35 +282,42 @@ func (s *AuthService) clinicExists(ctx context.Context, id int64) error {
 }
 
 // upsertUser finds the user of openID or creates it; concurrent first logins
-// of one user create one row (the unique openid key decides).
+// of one user create one row (the unique openid key decides). The openid of a
+// deleted account (kept, anonymised, as deleted:<id>) cannot sign in again.
 func (s *AuthService) upsertUser(ctx context.Context, openID string, update func(*model.User)) (model.User, bool, error) {
 	db := s.db.WithContext(ctx)
-	var u model.User
-	err := db.Where("open_id = ?", openID).First(&u).Error
-	switch {
-	case err == nil:
-		if update != nil {
-			var f model.User
-			update(&f)
-			if err := db.Model(&u).Updates(map[string]any{"union_id": f.UnionID, "session_key": f.SessionKey}).Error; err != nil {
-				return model.User{}, false, err
+	for attempt := 0; attempt < 3; attempt++ {
+		var u model.User
+		err := db.Unscoped().Where("open_id = ?", openID).First(&u).Error
+		switch {
+		case err == nil && u.DeletedAt.Valid:
+			return model.User{}, false, ErrAccountDeleted
+		case err == nil:
+			if update != nil {
+				var f model.User
+				update(&f)
+				if err := db.Model(&u).Updates(map[string]any{"union_id": f.UnionID, "session_key": f.SessionKey}).Error; err != nil {
+					return model.User{}, false, err
+				}
 			}
+			return u, false, nil
+		case !errors.Is(err, gorm.ErrRecordNotFound):
+			return model.User{}, false, err
 		}
-		return u, false, nil
-	case !errors.Is(err, gorm.ErrRecordNotFound):
-		return model.User{}, false, err
-	}
-	u = model.User{OpenID: openID, Role: model.RoleResident}
-	if update != nil {
-		update(&u)
-	}
-	if err := db.Create(&u).Error; err != nil {
-		if isDuplicate(err) { // another request created it first
-			return s.upsertUser(ctx, openID, update)
+		u = model.User{OpenID: openID, Role: model.RoleResident}
+		if update != nil {
+			update(&u)
 		}
-		return model.User{}, false, err
+		err = db.Create(&u).Error
+		if err == nil {
+			return u, true, nil
+		}
+		if !isDuplicate(err) {
+			return model.User{}, false, err
+		}
+		// Another request created it first: read it.
 	}
-	return u, true, nil
+	return model.User{}, false, ErrDatabaseBusy
 }
 
 func (s *AuthService) issue(u model.User, isNew bool) (Session, error) {
