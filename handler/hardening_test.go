@@ -242,3 +242,104 @@ func TestDevLogin_DeletedAccountIsBounded4xx(t *testing.T) {
 	}
 	h.Login("leaving") // the person may sign up afresh
 }
+
+// Issue 10 #6: deleting a member races booking that member: never both.
+func TestMember_DeleteRacesBooking(t *testing.T) {
+	w := newBookingWorld(t)
+	h := w.h
+	s := w.session(50, 48*time.Hour)
+	engines := []http.Handler{h.App.Engine, h.Replica().Engine}
+	for round := 0; round < 6; round++ {
+		m := h.Member(w.parent, map[string]any{"name": fmt.Sprintf("孩子%d", round), "relation": "child", "birth_date": h.DateAgo(2, 0, round)})
+		var booked, deleted atomic.Int64
+		parallel(2, func(i int) {
+			if i == 0 {
+				r := testkit.Do(t, engines[0], "POST", "/api/v1/bookings", map[string]any{"session_id": s, "member_id": m}, testkit.Token(w.parent.Token))
+				switch r.Status {
+				case 201:
+					booked.Add(1)
+				case 404, 503:
+				default:
+					t.Errorf("book: %d %s", r.Status, r.Body)
+				}
+				return
+			}
+			r := testkit.Do(t, engines[1], "DELETE", fmt.Sprintf("/api/v1/me/members/%d", m), nil, testkit.Token(w.parent.Token))
+			switch r.Status {
+			case 204:
+				deleted.Add(1)
+			case 409, 503:
+			default:
+				t.Errorf("delete: %d %s", r.Status, r.Body)
+			}
+		})
+		if booked.Load()+deleted.Load() != 1 {
+			t.Fatalf("round %d: %d booked and %d deleted", round, booked.Load(), deleted.Load())
+		}
+		var orphans int64
+		if err := h.DB.Unscoped().Model(&model.Booking{}).Joins("JOIN members ON members.id = bookings.member_id").
+			Where("bookings.active = ? AND members.deleted_at IS NOT NULL", true).Count(&orphans).Error; err != nil {
+			t.Fatal(err)
+		}
+		if orphans != 0 {
+			t.Fatalf("round %d: %d active bookings of deleted members", round, orphans)
+		}
+	}
+}
+
+// Issue 10 #6: deleting the account races its own bookings: afterwards it
+// holds no seat, and the session's counters match its bookings.
+func TestAccount_DeleteRacesBookings(t *testing.T) {
+	w := newBookingWorld(t)
+	h := w.h
+	sessions := []int64{w.session(50, 48*time.Hour), w.session(50, 72*time.Hour), w.session(50, 96*time.Hour)}
+	engines := []http.Handler{h.App.Engine, h.Replica().Engine}
+	parallel(len(sessions)+1, func(i int) {
+		if i == len(sessions) {
+			if r := testkit.Do(t, engines[1], "DELETE", "/api/v1/me", nil, testkit.Token(w.parent.Token)); r.Status != 204 && r.Status != 503 {
+				t.Errorf("delete account: %d %s", r.Status, r.Body)
+			}
+			return
+		}
+		r := testkit.Do(t, engines[0], "POST", "/api/v1/bookings", map[string]any{"session_id": sessions[i], "member_id": w.child}, testkit.Token(w.parent.Token))
+		if r.Status != 201 && r.Status != 404 && r.Status != 401 && r.Status != 503 {
+			t.Errorf("book: %d %s", r.Status, r.Body)
+		}
+	})
+	var held int64
+	if err := h.DB.Model(&model.Booking{}).Where("user_id = ? AND active = ?", w.parent.ID, true).Count(&held).Error; err != nil {
+		t.Fatal(err)
+	}
+	if held != 0 {
+		t.Fatalf("deleted account holds %d active bookings", held)
+	}
+	for _, s := range sessions {
+		assertCounters(t, h, s)
+	}
+}
+
+// Issue 10 #4: a no-show suspension outlives deleting and re-adding the
+// child, and no-shows count across the re-added record.
+func TestBooking_SuspensionOutlivesMemberDelete(t *testing.T) {
+	w := newBookingWorld(t)
+	h := w.h
+	noShow := func(member int64) {
+		t.Helper()
+		s := w.session(5, 3*time.Hour)
+		b := w.book(w.parent, s, member, false).Expect(201).Map()
+		h.Do("POST", "/api/v1/staff/bookings/"+id(b)+"/confirm", nil, testkit.Token(w.staff.Token)).Expect(200)
+		h.Clock.Advance(5 * time.Hour)
+		h.Do("POST", "/api/v1/staff/bookings/"+id(b)+"/no-show", nil, testkit.Token(w.staff.Token)).Expect(200)
+	}
+	child := map[string]any{"name": "豆豆", "relation": "child", "birth_date": h.DateAgo(2, 0, 0)}
+	m := h.Member(w.parent, child)
+	noShow(m)
+	noShow(m)
+	// Two no-shows, then delete and re-add: the count goes on.
+	h.Do("DELETE", fmt.Sprintf("/api/v1/me/members/%d", m), nil, testkit.Token(w.parent.Token)).Expect(204)
+	m = h.Member(w.parent, child)
+	noShow(m)
+	w.book(w.parent, w.session(5, 48*time.Hour), m, false).ExpectError(409, "booking_suspended")
+	// Suspended: the record cannot be deleted to shed it.
+	h.Do("DELETE", fmt.Sprintf("/api/v1/me/members/%d", m), nil, testkit.Token(w.parent.Token)).ExpectError(409, "member_suspended")
+}

@@ -232,19 +232,6 @@ func (s *AccountService) Delete(ctx context.Context, userID int64) error {
 	if n > 0 {
 		return ErrDeliveryInProgress
 	}
-	// Bookings through the booking state machine, so seats and the
-	// waitlist stay exact.
-	var active []model.Booking
-	if err := db.Where("user_id = ? AND active = ? AND status <> ? AND starts_at > ?", userID, true, model.BookingCheckedIn, s.clock.Now()).
-		Find(&active).Error; err != nil {
-		return err
-	}
-	owner := Principal{UserID: userID, Role: model.RoleResident}
-	for _, b := range active {
-		if _, err := s.bookings.transition(ctx, owner, b.ID, model.BookingCancelled, "account deleted", nil); err != nil {
-			return fmt.Errorf("cancel booking %d: %w", b.ID, err)
-		}
-	}
 	now := s.clock.Now()
 	// The account's tokens stop working at once here, within seconds on
 	// other replicas.
@@ -263,9 +250,36 @@ func (s *AccountService) Delete(ctx context.Context, userID int64) error {
 	return nil
 }
 
+// cancelBookings cancels the account's coming bookings inside the deletion's
+// transaction, through the booking state machine so seats and the waitlist
+// stay exact. The members are locked first, as a booking locks its member:
+// a booking racing the deletion either finishes first (and is cancelled
+// here) or finds its member gone.
+func (s *AccountService) cancelBookings(tx *gorm.DB, userID int64, now time.Time) error {
+	var members []model.Member
+	if err := forUpdate(tx).Where("user_id = ?", userID).Find(&members).Error; err != nil {
+		return err
+	}
+	var active []int64
+	if err := tx.Model(&model.Booking{}).Where("user_id = ? AND active = ? AND status <> ? AND starts_at > ?", userID, true, model.BookingCheckedIn, now).
+		Order("id").Pluck("id", &active).Error; err != nil {
+		return err
+	}
+	by := actorOf(Principal{UserID: userID, Role: model.RoleResident})
+	for _, id := range active {
+		if err := s.bookings.cancelInTx(tx, id, by, "account deleted"); err != nil {
+			return fmt.Errorf("cancel booking %d: %w", id, err)
+		}
+	}
+	return nil
+}
+
 func (s *AccountService) deleteAccountRows(ctx context.Context, db *gorm.DB, userID int64, now time.Time) error {
 	return withRetry(ctx, func() error {
 		return db.Transaction(func(tx *gorm.DB) error {
+			if err := s.cancelBookings(tx, userID, now); err != nil {
+				return err
+			}
 			if err := s.deleteTexts(tx, userID); err != nil {
 				return err
 			}

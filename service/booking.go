@@ -196,12 +196,18 @@ func (s *BookingService) create(tx *gorm.DB, p Principal, in NewBooking) (model.
 		none model.Booking
 	)
 	now := s.clock.Now()
-	member, err := ownedMember(tx, p.UserID, in.MemberID)
+	// The member row is locked first: deleting the member (or the account)
+	// takes the same lock, so a booking and a delete never both succeed.
+	member, err := ownedMember(forUpdate(tx), p.UserID, in.MemberID)
 	if err != nil {
 		return none, sess, member, notFoundAs(err, ErrNotFound.Msg("no such family member"))
 	}
+	lineage, err := memberLineage(tx, member)
+	if err != nil {
+		return none, sess, member, err
+	}
 	var susp model.BookingSuspension
-	err = tx.Where("member_id = ? AND ends_at > ?", member.ID, now).Order("ends_at DESC").Limit(1).Find(&susp).Error
+	err = tx.Where("member_id IN ? AND ends_at > ?", lineage, now).Order("ends_at DESC").Limit(1).Find(&susp).Error
 	if err != nil {
 		return none, sess, member, err
 	}
@@ -518,6 +524,34 @@ func (s *BookingService) transition(ctx context.Context, p Principal, id int64, 
 	return s.view(ctx, b, true)
 }
 
+// cancelInTx cancels booking id inside the caller's transaction (account
+// deletion), with the locks and seat accounting of every other move; a
+// booking that no longer holds or waits for a seat is left as it is.
+func (s *BookingService) cancelInTx(tx *gorm.DB, id int64, by Actor, reason string) error {
+	var b model.Booking
+	if err := tx.First(&b, id).Error; err != nil {
+		return err
+	}
+	var sess model.Session
+	if err := forUpdate(tx).First(&sess, b.SessionID).Error; err != nil {
+		return err
+	}
+	if err := forUpdate(tx).First(&b, id).Error; err != nil {
+		return err
+	}
+	from := b.Status
+	if !bookingMachine.Allowed(from, model.BookingCancelled, by.Side) {
+		return nil
+	}
+	if err := s.move(tx, &b, model.BookingCancelled, by, reason); err != nil {
+		return err
+	}
+	if holdsSeat(from) {
+		return s.promote(tx, b.SessionID)
+	}
+	return nil
+}
+
 // move applies one booking move through the machine (seat counters,
 // conditional update, history) and reads b again.
 func (s *BookingService) move(tx *gorm.DB, b *model.Booking, to string, by Actor, reason string) error {
@@ -593,8 +627,16 @@ func (s *BookingService) suspendIfRepeated(tx *gorm.DB, b model.Booking, now tim
 	if s.cfg.NoShowLimit <= 0 {
 		return nil
 	}
+	var member model.Member
+	if err := tx.Unscoped().First(&member, b.MemberID).Error; err != nil {
+		return err
+	}
+	lineage, err := memberLineage(tx, member)
+	if err != nil {
+		return err
+	}
 	var n int64
-	if err := tx.Model(&model.Booking{}).Where("member_id = ? AND status = ? AND starts_at >= ?", b.MemberID, model.BookingNoShow, now.Add(-s.cfg.NoShowWindow)).
+	if err := tx.Model(&model.Booking{}).Where("member_id IN ? AND status = ? AND starts_at >= ?", lineage, model.BookingNoShow, now.Add(-s.cfg.NoShowWindow)).
 		Count(&n).Error; err != nil {
 		return err
 	}
@@ -602,7 +644,7 @@ func (s *BookingService) suspendIfRepeated(tx *gorm.DB, b model.Booking, now tim
 		return nil
 	}
 	var active int64
-	if err := tx.Model(&model.BookingSuspension{}).Where("member_id = ? AND ends_at > ?", b.MemberID, now).Count(&active).Error; err != nil {
+	if err := tx.Model(&model.BookingSuspension{}).Where("member_id IN ? AND ends_at > ?", lineage, now).Count(&active).Error; err != nil {
 		return err
 	}
 	if active > 0 {
@@ -615,6 +657,21 @@ func (s *BookingService) suspendIfRepeated(tx *gorm.DB, b model.Booking, now tim
 	return s.notify.Notify(tx, Notice{UserID: b.UserID, Event: EventBookingNoShow, Title: "预约暂停",
 		Body:    fmt.Sprintf("因 %d 天内爽约 %d 次，该家庭成员 %s 前不能预约。", int(s.cfg.NoShowWindow.Hours()/24), n, until.In(s.loc).Format("2006-01-02")),
 		RefType: "member", RefID: b.MemberID})
+}
+
+// memberLineage is every record, deleted ones included, of the same family
+// member as m: the account's members with the same name and birth date. No-shows
+// and suspensions count across it, so deleting and re-adding a child sheds
+// neither (issue 10). Households and real-name persons (issue 14) will
+// replace it with the person's identity.
+func memberLineage(tx *gorm.DB, m model.Member) ([]int64, error) {
+	var ids []int64
+	err := tx.Unscoped().Model(&model.Member{}).
+		Where("user_id = ? AND name = ? AND birth_date = ?", m.UserID, m.Name, m.BirthDate).Pluck("id", &ids).Error
+	if err == nil && len(ids) == 0 {
+		ids = []int64{m.ID}
+	}
+	return ids, err
 }
 
 // SessionChange is a staff edit of a session.

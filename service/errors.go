@@ -86,6 +86,7 @@ var (
 	ErrForbidden           = newErr(KindForbidden, "forbidden", "you may not do this")
 	ErrInvalid             = newErr(KindInvalid, "invalid_request", "the request is not valid")
 	ErrInvalidTransition   = newErr(KindConflict, "invalid_transition", "this change is not allowed in the current state")
+	ErrMemberSuspended     = newErr(KindConflict, "member_suspended", "this family member's bookings are suspended after repeated no-shows; the record stays until the suspension ends")
 	ErrAccountDeleted      = newErr(KindConflict, "account_deleted", "this account was deleted and cannot sign in again")
 	ErrDatabaseUnavailable = newErr(KindUnavailable, "database_unavailable", "the service is busy, try again shortly")
 	ErrRateLimited         = newErr(KindTooMany, "rate_limited", "too many requests, try again later")

@@ -153,7 +153,8 @@ func (s *FamilyService) UpdateMember(ctx context.Context, userID, memberID int64
 // DeleteMember removes a family member who holds no active booking.
 func (s *FamilyService) DeleteMember(ctx context.Context, userID, memberID int64) error {
 	return transact(ctx, s.db, func(tx *gorm.DB) error {
-		m, err := ownedMember(tx, userID, memberID)
+		// The same row lock a booking of this member takes first.
+		m, err := ownedMember(forUpdate(tx), userID, memberID)
 		if err != nil {
 			return err
 		}
@@ -163,6 +164,12 @@ func (s *FamilyService) DeleteMember(ctx context.Context, userID, memberID int64
 		}
 		if n > 0 {
 			return ErrMemberHasActiveBookings
+		}
+		if err := tx.Model(&model.BookingSuspension{}).Where("member_id = ? AND ends_at > ?", m.ID, s.clock.Now()).Count(&n).Error; err != nil {
+			return err
+		}
+		if n > 0 {
+			return ErrMemberSuspended
 		}
 		return tx.Delete(&m).Error
 	})
