@@ -446,6 +446,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/handler.LoginResponse"
                         }
                     },
+                    "409": {
+                        "description": "account_deleted: the openid of a deleted account",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    },
                     "422": {
                         "description": "Unprocessable Entity",
                         "schema": {
@@ -8793,7 +8799,7 @@ const docTemplate = `{
                     "example": "多次发布广告"
                 },
                 "until": {
-                    "description": "A date YYYY-MM-DD (muted through that day, business time zone) or an\nRFC 3339 time; must be in the future.",
+                    "description": "A date YYYY-MM-DD (muted through that day, business time zone) or an\nRFC 3339 time, in the future and at most a year ahead; or \"permanent\".",
                     "type": "string",
                     "example": "2026-12-31"
                 }
