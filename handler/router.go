@@ -146,14 +146,15 @@ func (a *API) readyz(c *gin.Context) {
 	ok(c, Health{Status: "ok"})
 }
 
-// timeIn renders t in the business time zone (RFC 3339 with offset).
-func (a *API) timeIn(t time.Time) time.Time { return t.In(a.loc) }
+// timeIn renders t in the business time zone (RFC 3339 with offset, +08:00
+// for Asia/Shanghai) with whole seconds.
+func (a *API) timeIn(t time.Time) time.Time { return t.In(a.loc).Truncate(time.Second) }
 
 // timePtr is timeIn for optional times.
 func (a *API) timePtr(t *time.Time) *time.Time {
 	if t == nil {
 		return nil
 	}
-	v := t.In(a.loc)
+	v := a.timeIn(*t)
 	return &v
 }
