@@ -103,6 +103,7 @@ type DevLoginRequest struct {
 // @Param        body body DevLoginRequest true "who to be"
 // @Success      200 {object} LoginResponse
 // @Failure      422 {object} ErrorResponse
+// @Failure      404 {object} ErrorResponse "not found outside APP_ENV=dev"
 // @Router       /api/v1/auth/dev/login [post]
 func (a *API) devLogin(c *gin.Context) {
 	var req DevLoginRequest

@@ -342,6 +342,7 @@ type SessionPatch struct {
 // @Failure      409 {object} ErrorResponse "capacity_below_booked, session_cancelled"
 // @Failure      422 {object} ErrorResponse
 // @Router       /api/v1/staff/sessions/{id} [put]
+// @Router       /api/v1/staff/sessions/{id} [patch]
 func (a *API) patchSession(c *gin.Context) {
 	var req SessionPatch
 	id, okID := pathID(c, "id")

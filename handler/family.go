@@ -55,6 +55,7 @@ type ProfileRequest struct {
 // @Success   200 {object} UserDTO
 // @Failure   422 {object} ErrorResponse
 // @Router    /api/v1/me [put]
+// @Router    /api/v1/me [patch]
 func (a *API) patchMe(c *gin.Context) {
 	var req ProfileRequest
 	if !bindJSON(c, &req) {
@@ -180,6 +181,7 @@ func (a *API) getMember(c *gin.Context) {
 // @Failure   404 {object} ErrorResponse
 // @Failure   422 {object} ErrorResponse
 // @Router    /api/v1/me/members/{id} [put]
+// @Router    /api/v1/me/members/{id} [patch]
 func (a *API) patchMember(c *gin.Context) {
 	var req MemberRequest
 	id, okID := pathID(c, "id")
@@ -226,8 +228,13 @@ func (a *API) exportMe(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	body, err := a.zoned(out)
+	if err != nil {
+		fail(c, err)
+		return
+	}
 	c.Header("Content-Disposition", `attachment; filename="familycare-export.json"`)
-	ok(c, out)
+	ok(c, body)
 }
 
 // deleteMe godoc

@@ -421,6 +421,7 @@ func (a *API) createArticle(c *gin.Context) {
 // @Failure   404 {object} ErrorResponse
 // @Failure   422 {object} ErrorResponse
 // @Router    /api/v1/staff/articles/{id} [put]
+// @Router    /api/v1/staff/articles/{id} [patch]
 func (a *API) updateArticle(c *gin.Context) {
 	var req ArticleRequest
 	id, okID := pathID(c, "id")

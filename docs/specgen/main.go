@@ -254,6 +254,12 @@ func finishOp(path, method string, op obj, alias bool, envelope string) error {
 	if staff && !token {
 		return fmt.Errorf("%s %s is a staff/admin route without @Security Bearer", strings.ToUpper(method), path)
 	}
+	// The public group reads a token when one is sent (and refuses a bad
+	// one): every /api/v1 route without @Security is optional-token, except
+	// sign-in and the WeChat push callback.
+	if !token && !optional && api && !strings.HasPrefix(path, "/api/v1/auth/") && !strings.HasPrefix(path, "/api/v1/wechat/") {
+		optional = true
+	}
 	switch {
 	case optional:
 		op["security"] = []any{obj{}, obj{"Bearer": []any{}}}
@@ -400,7 +406,7 @@ func refs(v any, defs obj, out map[string]bool) {
 }
 
 var (
-	dateTimeName = regexp.MustCompile(`(^|_)at$|^(starts|ends|expires|valid_until|until|eta)`)
+	dateTimeName = regexp.MustCompile(`(^|_)at$|^(starts|ends|expires|until|eta)$`)
 	dateName     = regexp.MustCompile(`(^|_)date$|^(from_date|to_date)$`)
 )
 
@@ -413,8 +419,11 @@ func finishDef(name string, d obj, structs map[string]goStruct, response bool) {
 	}
 	for pn, p := range props {
 		po := p.(obj)
+		gf, hasGo := st.fields[pn]
 		if po["type"] == "string" && po["format"] == nil && po["enum"] == nil {
 			switch {
+			case known && hasGo && gf.isTime:
+				po["format"] = "date-time"
 			case dateName.MatchString(pn):
 				po["format"] = "date"
 			case dateTimeName.MatchString(pn):
@@ -465,6 +474,7 @@ func toAny(l []string) []any {
 type goField struct {
 	omitempty bool
 	nullable  bool // a pointer, map or slice without omitempty may be null
+	isTime    bool // time.Time or *time.Time: always date-time
 }
 
 type goStruct struct{ fields map[string]goField }
@@ -517,6 +527,12 @@ func structOf(st *ast.StructType) goStruct {
 			continue
 		}
 		var nullable bool
+		typ := f.Type
+		if st, ok := typ.(*ast.StarExpr); ok {
+			typ = st.X
+		}
+		sel, isSel := typ.(*ast.SelectorExpr)
+		isTime := isSel && sel.Sel.Name == "Time"
 		switch t := f.Type.(type) {
 		case *ast.StarExpr:
 			nullable = true
@@ -525,7 +541,7 @@ func structOf(st *ast.StructType) goStruct {
 		case *ast.ArrayType:
 			nullable = t.Len == nil && !isByte(t.Elt)
 		}
-		g.fields[name] = goField{omitempty: strings.Contains(opts, "omitempty"), nullable: nullable}
+		g.fields[name] = goField{omitempty: strings.Contains(opts, "omitempty"), nullable: nullable, isTime: isTime}
 	}
 	return g
 }
