@@ -170,9 +170,7 @@ func finish(spec obj, structs map[string]goStruct) error {
 				}
 			}
 			for st, r := range op["responses"].(obj) {
-				if !strings.HasPrefix(st, "2") {
-					continue
-				}
+				_ = st
 				refs(r.(obj)["schema"], defs, respDefs)
 			}
 		}
@@ -473,7 +471,7 @@ func toAny(l []string) []any {
 
 type goField struct {
 	omitempty bool
-	nullable  bool // a pointer, map or slice without omitempty may be null
+	nullable  bool // a pointer or map without omitempty may be null (slices are sent as [])
 	isTime    bool // time.Time or *time.Time: always date-time
 }
 
@@ -533,20 +531,17 @@ func structOf(st *ast.StructType) goStruct {
 		}
 		sel, isSel := typ.(*ast.SelectorExpr)
 		isTime := isSel && sel.Sel.Name == "Time"
-		switch t := f.Type.(type) {
+		switch f.Type.(type) {
 		case *ast.StarExpr:
 			nullable = true
 		case *ast.MapType:
 			nullable = true
-		case *ast.ArrayType:
-			nullable = t.Len == nil && !isByte(t.Elt)
 		}
 		g.fields[name] = goField{omitempty: strings.Contains(opts, "omitempty"), nullable: nullable, isTime: isTime}
 	}
 	return g
 }
 
-func isByte(e ast.Expr) bool { id, ok := e.(*ast.Ident); return ok && id.Name == "byte" }
 
 // toV3 converts the finished Swagger 2 spec to OpenAPI 3: the token is an
 // HTTP bearer scheme, the server is the same origin.
