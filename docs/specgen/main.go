@@ -405,7 +405,7 @@ func refs(v any, defs obj, out map[string]bool) {
 
 var (
 	dateTimeName = regexp.MustCompile(`(^|_)at$|^(starts|ends|expires|until|eta)$`)
-	dateName     = regexp.MustCompile(`(^|_)date$|^(from_date|to_date)$`)
+	dateName     = regexp.MustCompile(`_date$`)
 )
 
 func finishDef(name string, d obj, structs map[string]goStruct, response bool) {
