@@ -482,30 +482,33 @@ func goStructs(root string) (map[string]goStruct, error) {
 	out := map[string]goStruct{}
 	for _, pkg := range []string{"handler", "service", "model"} {
 		fset := token.NewFileSet()
-		pkgs, err := parser.ParseDir(fset, filepath.Join(root, pkg), func(fi os.FileInfo) bool {
-			return !strings.HasSuffix(fi.Name(), "_test.go")
-		}, 0)
+		names, err := filepath.Glob(filepath.Join(root, pkg, "*.go"))
 		if err != nil {
 			return nil, err
 		}
-		for _, p := range pkgs {
-			for _, f := range p.Files {
-				for _, decl := range f.Decls {
-					gd, ok := decl.(*ast.GenDecl)
+		for _, name := range names {
+			if strings.HasSuffix(name, "_test.go") {
+				continue
+			}
+			f, err := parser.ParseFile(fset, name, nil, 0)
+			if err != nil {
+				return nil, err
+			}
+			for _, decl := range f.Decls {
+				gd, ok := decl.(*ast.GenDecl)
+				if !ok {
+					continue
+				}
+				for _, s := range gd.Specs {
+					ts, ok := s.(*ast.TypeSpec)
 					if !ok {
 						continue
 					}
-					for _, s := range gd.Specs {
-						ts, ok := s.(*ast.TypeSpec)
-						if !ok {
-							continue
-						}
-						stt, ok := ts.Type.(*ast.StructType)
-						if !ok {
-							continue
-						}
-						out[pkg+"."+ts.Name.Name] = structOf(stt)
+					stt, ok := ts.Type.(*ast.StructType)
+					if !ok {
+						continue
 					}
+					out[pkg+"."+ts.Name.Name] = structOf(stt)
 				}
 			}
 		}
@@ -541,7 +544,6 @@ func structOf(st *ast.StructType) goStruct {
 	}
 	return g
 }
-
 
 // toV3 converts the finished Swagger 2 spec to OpenAPI 3: the token is an
 // HTTP bearer scheme, the server is the same origin.
