@@ -104,6 +104,7 @@ type DevLoginRequest struct {
 // @Success      200 {object} LoginResponse
 // @Failure      409 {object} ErrorResponse "account_deleted: the openid of a deleted account"
 // @Failure      422 {object} ErrorResponse
+// @Failure      404 {object} ErrorResponse "not found outside APP_ENV=dev"
 // @Router       /api/v1/auth/dev/login [post]
 func (a *API) devLogin(c *gin.Context) {
 	var req DevLoginRequest

@@ -24,7 +24,7 @@ func (a *API) bookingRoutes(authed, staff *gin.RouterGroup) {
 	staff.POST("/bookings/:id/check-in", a.checkInBooking)
 	staff.POST("/bookings/:id/no-show", a.noShowBooking)
 	staff.POST("/sessions", a.idempotent(), a.createSession)
-	staff.PATCH("/sessions/:id", a.patchSession)
+	putWithPatchAlias(staff, "/sessions/:id", a.patchSession)
 	staff.POST("/schedules", a.idempotent(), a.createSchedule)
 }
 
@@ -359,6 +359,7 @@ type SessionPatch struct {
 // @Failure      404 {object} ErrorResponse
 // @Failure      409 {object} ErrorResponse "capacity_below_booked, session_cancelled"
 // @Failure      422 {object} ErrorResponse
+// @Router       /api/v1/staff/sessions/{id} [put]
 // @Router       /api/v1/staff/sessions/{id} [patch]
 func (a *API) patchSession(c *gin.Context) {
 	var req SessionPatch

@@ -136,7 +136,7 @@ func TestBooking_ErrorCodes(t *testing.T) {
 	w.book(w.parent, soon, w.child, false).ExpectError(409, "session_closed") // started
 
 	cancelled := w.session(5, 72*time.Hour)
-	h.Do("PATCH", "/api/v1/staff/sessions/"+fmt.Sprint(cancelled), map[string]any{"status": "cancelled", "reason": "专家临时出诊"}, testkit.Token(w.staff.Token)).Expect(200)
+	h.Do("PUT", "/api/v1/staff/sessions/"+fmt.Sprint(cancelled), map[string]any{"status": "cancelled", "reason": "专家临时出诊"}, testkit.Token(w.staff.Token)).Expect(200)
 	w.book(w.parent, cancelled, w.child, false).ExpectError(409, "session_closed")
 
 	for name, body := range map[string]any{
@@ -168,7 +168,7 @@ func TestBooking_StaffScopeAndRoles(t *testing.T) {
 		h.Do("POST", "/api/v1/staff/bookings/"+bid+"/"+act, map[string]any{"reason": "x"}, testkit.Token(w.staffB.Token)).ExpectError(404, "not_found")
 	}
 	h.Do("GET", "/api/v1/staff/bookings/"+bid, nil, testkit.Token(w.staffB.Token)).ExpectError(404, "not_found")
-	h.Do("PATCH", "/api/v1/staff/sessions/"+fmt.Sprint(s), map[string]any{"capacity": 9}, testkit.Token(w.staffB.Token)).ExpectError(404, "not_found")
+	h.Do("PUT", "/api/v1/staff/sessions/"+fmt.Sprint(s), map[string]any{"capacity": 9}, testkit.Token(w.staffB.Token)).ExpectError(404, "not_found")
 	var list struct {
 		Items []map[string]any `json:"items"`
 	}
@@ -252,11 +252,11 @@ func TestBooking_WaitlistPromotion(t *testing.T) {
 		t.Fatalf("promoted owner must be notified: %v", notes.Items)
 	}
 	// Raising the capacity promotes the next one; lowering below held seats is refused.
-	h.Do("PATCH", "/api/v1/staff/sessions/"+fmt.Sprint(s), map[string]any{"capacity": 2}, testkit.Token(w.staff.Token)).Expect(200)
+	h.Do("PUT", "/api/v1/staff/sessions/"+fmt.Sprint(s), map[string]any{"capacity": 2}, testkit.Token(w.staff.Token)).Expect(200)
 	if got := h.Do("GET", "/api/v1/bookings/"+id(b3), nil, testkit.Token(p3.Token)).Expect(200).Map(); got["status"] != "pending" {
 		t.Fatalf("capacity raise must promote: %v", got)
 	}
-	r := h.Do("PATCH", "/api/v1/staff/sessions/"+fmt.Sprint(s), map[string]any{"capacity": 1}, testkit.Token(w.staff.Token)).ExpectError(409, "capacity_below_booked")
+	r := h.Do("PUT", "/api/v1/staff/sessions/"+fmt.Sprint(s), map[string]any{"capacity": 1}, testkit.Token(w.staff.Token)).ExpectError(409, "capacity_below_booked")
 	if r.Map()["error"].(map[string]any)["details"].(map[string]any)["booked"] != float64(2) {
 		t.Fatalf("details should say the seats held: %s", r.Body)
 	}
@@ -298,14 +298,14 @@ func TestSession_CancelNotifiesEveryBooker(t *testing.T) {
 	m2 := h.Member(p2, map[string]any{"name": "乙", "relation": "child"})
 	b1 := id(w.book(w.parent, s, w.child, true).Expect(201).Map())
 	w.book(p2, s, m2, true).Expect(201)
-	h.Do("PATCH", "/api/v1/staff/sessions/"+fmt.Sprint(s), map[string]any{"status": "cancelled"}, testkit.Token(w.staff.Token)).ExpectError(422, "invalid_request")
-	h.Do("PATCH", "/api/v1/staff/sessions/"+fmt.Sprint(s), map[string]any{"status": "open"}, testkit.Token(w.staff.Token)).ExpectError(422, "invalid_request")
-	h.Do("PATCH", "/api/v1/staff/sessions/"+fmt.Sprint(s), map[string]any{}, testkit.Token(w.staff.Token)).ExpectError(422, "invalid_request")
-	sess := h.Do("PATCH", "/api/v1/staff/sessions/"+fmt.Sprint(s), map[string]any{"status": "cancelled", "reason": "暴雨停诊"}, testkit.Token(w.staff.Token)).Expect(200).Map()
+	h.Do("PUT", "/api/v1/staff/sessions/"+fmt.Sprint(s), map[string]any{"status": "cancelled"}, testkit.Token(w.staff.Token)).ExpectError(422, "invalid_request")
+	h.Do("PUT", "/api/v1/staff/sessions/"+fmt.Sprint(s), map[string]any{"status": "open"}, testkit.Token(w.staff.Token)).ExpectError(422, "invalid_request")
+	h.Do("PUT", "/api/v1/staff/sessions/"+fmt.Sprint(s), map[string]any{}, testkit.Token(w.staff.Token)).ExpectError(422, "invalid_request")
+	sess := h.Do("PUT", "/api/v1/staff/sessions/"+fmt.Sprint(s), map[string]any{"status": "cancelled", "reason": "暴雨停诊"}, testkit.Token(w.staff.Token)).Expect(200).Map()
 	if sess["status"] != "cancelled" || sess["booked"] != float64(0) || sess["cancel_reason"] != "暴雨停诊" {
 		t.Fatalf("session: %v", sess)
 	}
-	h.Do("PATCH", "/api/v1/staff/sessions/"+fmt.Sprint(s), map[string]any{"status": "cancelled", "reason": "again"}, testkit.Token(w.staff.Token)).ExpectError(409, "session_cancelled")
+	h.Do("PUT", "/api/v1/staff/sessions/"+fmt.Sprint(s), map[string]any{"status": "cancelled", "reason": "again"}, testkit.Token(w.staff.Token)).ExpectError(409, "session_cancelled")
 	got := h.Do("GET", "/api/v1/bookings/"+b1, nil, testkit.Token(w.parent.Token)).Expect(200).Map()
 	if got["status"] != "cancelled" || got["reason"] != "暴雨停诊" {
 		t.Fatalf("booking: %v", got)

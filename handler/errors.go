@@ -89,8 +89,11 @@ func fail(c *gin.Context, err error) {
 }
 
 // abortWith writes an error envelope and stops the chain.
+// The message and field reasons are Chinese unless the caller prefers
+// English (see errcodes.go).
 func abortWith(c *gin.Context, status int, code, msg string, details map[string]any) {
-	c.AbortWithStatusJSON(status, ErrorResponse{Error: ErrorBody{Code: code, Message: msg, Details: details}})
+	c.AbortWithStatusJSON(status, ErrorResponse{Error: ErrorBody{Code: code,
+		Message: localize(c, code, msg, details), Details: localizeDetails(details, prefersEnglish(c))}})
 }
 
 // isDatabaseDown reports errors that mean the database cannot be reached

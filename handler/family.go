@@ -14,11 +14,11 @@ func (a *API) familyRoutes(authed *gin.RouterGroup) {
 	authed.GET("/me", a.getMe)
 	authed.GET("/me/export", a.exportMe)
 	authed.DELETE("/me", a.deleteMe)
-	authed.PATCH("/me", a.patchMe)
+	putWithPatchAlias(authed, "/me", a.patchMe)
 	authed.GET("/me/members", a.listMembers)
 	authed.POST("/me/members", a.createMember)
 	authed.GET("/me/members/:id", a.getMember)
-	authed.PATCH("/me/members/:id", a.patchMember)
+	putWithPatchAlias(authed, "/me/members/:id", a.patchMember)
 	authed.DELETE("/me/members/:id", a.deleteMember)
 }
 
@@ -54,6 +54,7 @@ type ProfileRequest struct {
 // @Param     body body ProfileRequest true "fields to change"
 // @Success   200 {object} UserDTO
 // @Failure   422 {object} ErrorResponse
+// @Router    /api/v1/me [put]
 // @Router    /api/v1/me [patch]
 func (a *API) patchMe(c *gin.Context) {
 	var req ProfileRequest
@@ -179,6 +180,7 @@ func (a *API) getMember(c *gin.Context) {
 // @Success   200 {object} MemberDTO
 // @Failure   404 {object} ErrorResponse
 // @Failure   422 {object} ErrorResponse
+// @Router    /api/v1/me/members/{id} [put]
 // @Router    /api/v1/me/members/{id} [patch]
 func (a *API) patchMember(c *gin.Context) {
 	var req MemberRequest
@@ -226,8 +228,13 @@ func (a *API) exportMe(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	body, err := a.zoned(out)
+	if err != nil {
+		fail(c, err)
+		return
+	}
 	c.Header("Content-Disposition", `attachment; filename="familycare-export.json"`)
-	ok(c, out)
+	ok(c, body)
 }
 
 // deleteMe godoc

@@ -29,14 +29,14 @@ func TestMembers_CRUD(t *testing.T) {
 		t.Fatalf("want 3 members, got %d", len(list.Items))
 	}
 	id := itoa(int64(child["id"].(float64)))
-	patched := h.Do("PATCH", "/api/v1/me/members/"+id, map[string]any{"name": "小小宝"}, testkit.Token(u.Token)).Expect(200).Map()
+	patched := h.Do("PUT", "/api/v1/me/members/"+id, map[string]any{"name": "小小宝"}, testkit.Token(u.Token)).Expect(200).Map()
 	if patched["name"] != "小小宝" || patched["birth_date"] != birth {
 		t.Fatalf("patch must change only name: %v", patched)
 	}
 	// Another user's member is 404 for every verb.
 	other := h.Login("stranger")
 	h.Do("GET", "/api/v1/me/members/"+id, nil, testkit.Token(other.Token)).ExpectError(404, "not_found")
-	h.Do("PATCH", "/api/v1/me/members/"+id, map[string]any{"name": "x"}, testkit.Token(other.Token)).ExpectError(404, "not_found")
+	h.Do("PUT", "/api/v1/me/members/"+id, map[string]any{"name": "x"}, testkit.Token(other.Token)).ExpectError(404, "not_found")
 	h.Do("DELETE", "/api/v1/me/members/"+id, nil, testkit.Token(other.Token)).ExpectError(404, "not_found")
 	h.Do("DELETE", "/api/v1/me/members/"+id, nil, testkit.Token(u.Token)).Expect(204)
 	h.Do("GET", "/api/v1/me/members/"+id, nil, testkit.Token(u.Token)).ExpectError(404, "not_found")
@@ -93,12 +93,12 @@ func TestMembers_Validation(t *testing.T) {
 func TestProfile_Patch(t *testing.T) {
 	h := testkit.New(t)
 	u := h.Login("mum")
-	got := h.Do("PATCH", "/api/v1/me", map[string]any{"nickname": "小雨妈妈", "avatar_url": "https://img.example.com/a.png"}, testkit.Token(u.Token)).Expect(200).Map()
+	got := h.Do("PUT", "/api/v1/me", map[string]any{"nickname": "小雨妈妈", "avatar_url": "https://img.example.com/a.png"}, testkit.Token(u.Token)).Expect(200).Map()
 	if got["nickname"] != "小雨妈妈" {
 		t.Fatalf("nickname: %v", got)
 	}
-	h.Do("PATCH", "/api/v1/me", map[string]any{"avatar_url": "javascript:alert(1)"}, testkit.Token(u.Token)).ExpectError(422, "invalid_request")
-	h.Do("PATCH", "/api/v1/me", map[string]any{"role": "admin"}, testkit.Token(u.Token)).Expect(200)
+	h.Do("PUT", "/api/v1/me", map[string]any{"avatar_url": "javascript:alert(1)"}, testkit.Token(u.Token)).ExpectError(422, "invalid_request")
+	h.Do("PUT", "/api/v1/me", map[string]any{"role": "admin"}, testkit.Token(u.Token)).Expect(200)
 	if r := h.Do("GET", "/api/v1/me", nil, testkit.Token(u.Token)).Expect(200).Map(); r["role"] != "resident" {
 		t.Fatal("a client must not set its own role")
 	}

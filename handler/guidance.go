@@ -24,7 +24,7 @@ func (a *API) guidanceRoutes(public, authed, staff *gin.RouterGroup) {
 	authed.GET("/me/favorites", a.listFavorites)
 	staff.GET("/articles", a.staffListArticles)
 	staff.POST("/articles", a.idempotent(), a.createArticle)
-	staff.PATCH("/articles/:id", a.updateArticle)
+	putWithPatchAlias(staff, "/articles/:id", a.updateArticle)
 	staff.POST("/articles/:id/publish", a.publishArticle)
 	staff.POST("/articles/:id/archive", a.archiveArticle)
 }
@@ -420,6 +420,7 @@ func (a *API) createArticle(c *gin.Context) {
 // @Failure   403 {object} ErrorResponse
 // @Failure   404 {object} ErrorResponse
 // @Failure   422 {object} ErrorResponse
+// @Router    /api/v1/staff/articles/{id} [put]
 // @Router    /api/v1/staff/articles/{id} [patch]
 func (a *API) updateArticle(c *gin.Context) {
 	var req ArticleRequest

@@ -124,7 +124,7 @@ func TestGuidance_SearchFollowsEdits(t *testing.T) {
 	if n := indexed("盆底"); n == 0 {
 		t.Fatal("the search index holds the body")
 	}
-	h.Do("PATCH", "/api/v1/staff/articles/"+itoa(a.ID), map[string]any{"body": "<p>凯格尔运动每天三组</p>"}, testkit.Token(staff.Token)).Expect(200)
+	h.Do("PUT", "/api/v1/staff/articles/"+itoa(a.ID), map[string]any{"body": "<p>凯格尔运动每天三组</p>"}, testkit.Token(staff.Token)).Expect(200)
 	if n := indexed("盆底"); n > 0 {
 		t.Fatal("the search index still holds the old body")
 	}
@@ -136,7 +136,7 @@ func TestGuidance_SearchFollowsEdits(t *testing.T) {
 			t.Fatalf("q=%q: edited body not found", q)
 		}
 	}
-	h.Do("PATCH", "/api/v1/staff/articles/"+itoa(a.ID), map[string]any{"title": "月子里的运动"}, testkit.Token(staff.Token)).Expect(200)
+	h.Do("PUT", "/api/v1/staff/articles/"+itoa(a.ID), map[string]any{"title": "月子里的运动"}, testkit.Token(staff.Token)).Expect(200)
 	if p := guidanceSearch(t, h, "月子", ""); !guidanceHas(p, a.ID) {
 		t.Fatal("edited title not found")
 	}

@@ -157,14 +157,14 @@ func TestGuidance_StaffScopeAndList(t *testing.T) {
 	admin := h.Admin("boss")
 	mine := guidanceDraft(t, h, east, map[string]any{"title": "城东分院的草稿"})
 
-	h.Do("PATCH", "/api/v1/staff/articles/"+itoa(mine.ID), map[string]any{"title": "别人的"}, testkit.Token(mainStaff.Token)).ExpectError(404, "not_found")
+	h.Do("PUT", "/api/v1/staff/articles/"+itoa(mine.ID), map[string]any{"title": "别人的"}, testkit.Token(mainStaff.Token)).ExpectError(404, "not_found")
 	h.Do("POST", "/api/v1/staff/articles/"+itoa(mine.ID)+"/archive", nil, testkit.Token(mainStaff.Token)).ExpectError(404, "not_found")
 	var patched guidanceItem
-	h.Do("PATCH", "/api/v1/staff/articles/"+itoa(mine.ID), map[string]any{"summary": "新的摘要"}, testkit.Token(east.Token)).Expect(200).JSON(&patched)
+	h.Do("PUT", "/api/v1/staff/articles/"+itoa(mine.ID), map[string]any{"summary": "新的摘要"}, testkit.Token(east.Token)).Expect(200).JSON(&patched)
 	if patched.Title != "城东分院的草稿" || patched.Summary != "新的摘要" {
 		t.Fatalf("patch must change only summary: %+v", patched)
 	}
-	h.Do("PATCH", "/api/v1/staff/articles/"+itoa(mine.ID), map[string]any{"title": "管理员改的"}, testkit.Token(admin.Token)).Expect(200)
+	h.Do("PUT", "/api/v1/staff/articles/"+itoa(mine.ID), map[string]any{"title": "管理员改的"}, testkit.Token(admin.Token)).Expect(200)
 
 	var eastList, mainDrafts, adminList guidancePage
 	h.Do("GET", "/api/v1/staff/articles", nil, testkit.Token(east.Token)).Expect(200).JSON(&eastList)
@@ -232,7 +232,7 @@ func TestGuidance_BodySanitized(t *testing.T) {
 	// Nothing left after sanitizing is no article.
 	h.Do("POST", "/api/v1/staff/articles", map[string]any{"title": "t", "body": "<script>alert(1)</script>", "category": "tcm", "stages": []string{"elderly"}},
 		testkit.Token(staff.Token)).ExpectError(422, "invalid_request")
-	h.Do("PATCH", "/api/v1/staff/articles/"+itoa(a.ID), map[string]any{"body": `<p onmouseover="x()">改</p><script>1</script>`}, testkit.Token(staff.Token)).Expect(200).JSON(&got)
+	h.Do("PUT", "/api/v1/staff/articles/"+itoa(a.ID), map[string]any{"body": `<p onmouseover="x()">改</p><script>1</script>`}, testkit.Token(staff.Token)).Expect(200).JSON(&got)
 	if got.Body != "<p>改</p>" {
 		t.Fatalf("patched body %q", got.Body)
 	}
@@ -297,7 +297,7 @@ func TestGuidance_Validation(t *testing.T) {
 		h.Do("GET", "/api/v1/articles"+q, nil).ExpectError(422, "invalid_request")
 	}
 	h.Do("GET", "/api/v1/articles/recommended?limit=500", nil).ExpectError(422, "invalid_request")
-	h.Do("PATCH", "/api/v1/staff/articles/999999", map[string]any{"title": "x"}, testkit.Token(staff.Token)).ExpectError(404, "not_found")
+	h.Do("PUT", "/api/v1/staff/articles/999999", map[string]any{"title": "x"}, testkit.Token(staff.Token)).ExpectError(404, "not_found")
 }
 
 func TestGuidance_BrowseFilters(t *testing.T) {
@@ -639,7 +639,7 @@ func TestGuidance_ETagRoundTrip(t *testing.T) {
 	r = h.Do("GET", "/api/v1/articles?category=nutrition", nil, testkit.Token(mum.Token)).Expect(200)
 	tag = r.Header.Get("ETag")
 	readTag = h.Do("GET", guidancePath(first, ""), nil, testkit.Token(mum.Token)).Expect(200).Header.Get("ETag")
-	h.Do("PATCH", "/api/v1/staff/articles/"+itoa(first), map[string]any{"title": "改过的标题"}, testkit.Token(staff.Token)).Expect(200)
+	h.Do("PUT", "/api/v1/staff/articles/"+itoa(first), map[string]any{"title": "改过的标题"}, testkit.Token(staff.Token)).Expect(200)
 	var l guidancePage
 	h.Do("GET", "/api/v1/articles?category=nutrition", nil, testkit.Token(mum.Token), testkit.Header("If-None-Match", tag)).Expect(200).JSON(&l)
 	if l.Items[0].Title != "改过的标题" {

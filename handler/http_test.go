@@ -1,7 +1,10 @@
 package handler_test
 
 import (
+	"bytes"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -14,7 +17,7 @@ func TestHTTP_Basics(t *testing.T) {
 	big := `{"name":"` + strings.Repeat("a", 1<<20) + `","relation":"child"}`
 	h.Do("POST", "/api/v1/me/members", big, testkit.Token(u.Token)).ExpectError(413, "body_too_large")
 	h.Do("GET", "/api/v1/no/such/route", nil).ExpectError(404, "not_found")
-	h.Do("PUT", "/api/v1/me", nil, testkit.Token(u.Token)).ExpectError(405, "method_not_allowed")
+	h.Do("POST", "/api/v1/me", nil, testkit.Token(u.Token)).ExpectError(405, "method_not_allowed")
 	h.Do("POST", "/api/v1/me/members", `[1,2]`, testkit.Token(u.Token)).ExpectError(400, "bad_json")
 	h.Do("POST", "/api/v1/me/members", `{"name":"a"} {"x":1}`, testkit.Token(u.Token)).ExpectError(400, "bad_json")
 	h.Do("POST", "/api/v1/me/members", "{\"name\":\"a\x00\",", testkit.Token(u.Token)).ExpectError(422, "invalid_request")
@@ -34,10 +37,20 @@ func TestHTTP_Basics(t *testing.T) {
 	if spec := h.Do("GET", "/swagger/doc.json", nil).Expect(http.StatusOK).Map(); spec["paths"].(map[string]any)["/api/v1/bookings"] == nil {
 		t.Fatal("the served spec lacks /api/v1/bookings")
 	}
-	if js := h.Do("GET", "/swagger/swagger-initializer.js", nil).Expect(http.StatusOK); !strings.Contains(string(js.Body), `"doc.json"`) {
+	if js := h.Do("GET", "/swagger/swagger-initializer.js", nil).Expect(http.StatusOK); !strings.Contains(string(js.Body), `"openapi.json"`) {
 		t.Fatal("Swagger UI must load the generated spec")
 	}
 	h.Do("GET", "/swagger/swagger-ui-bundle.js", nil).Expect(http.StatusOK)
+	// The served specs are the files in docs/, byte for byte.
+	for name, file := range map[string]string{"doc.json": "swagger.json", "openapi.json": "openapi.json"} {
+		want, err := os.ReadFile(filepath.Join("..", "docs", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := h.Do("GET", "/swagger/"+name, nil).Expect(http.StatusOK).Body; !bytes.Equal(got, want) {
+			t.Errorf("/swagger/%s differs from docs/%s", name, file)
+		}
+	}
 	h.Do("GET", "/swagger/../../etc/passwd", nil).ExpectError(http.StatusNotFound, "not_found")
 }
 

@@ -4,6 +4,7 @@ package handler
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"time"
@@ -148,14 +149,47 @@ func (a *API) readyz(c *gin.Context) {
 	ok(c, Health{Status: "ok"})
 }
 
-// timeIn renders t in the business time zone (RFC 3339 with offset).
-func (a *API) timeIn(t time.Time) time.Time { return t.In(a.loc) }
+// timeIn renders t in the business time zone (RFC 3339 with offset, +08:00
+// for Asia/Shanghai) with whole seconds.
+func (a *API) timeIn(t time.Time) time.Time { return t.In(a.loc).Truncate(time.Second) }
 
 // timePtr is timeIn for optional times.
 func (a *API) timePtr(t *time.Time) *time.Time {
 	if t == nil {
 		return nil
 	}
-	v := t.In(a.loc)
+	v := a.timeIn(*t)
 	return &v
+}
+
+// zoned renders a service value that holds times of its own (the account
+// export) with every RFC 3339 time in the business zone, whole seconds.
+func (a *API) zoned(v any) (any, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var g any
+	if err := json.Unmarshal(raw, &g); err != nil {
+		return nil, err
+	}
+	var walk func(x any) any
+	walk = func(x any) any {
+		switch t := x.(type) {
+		case map[string]any:
+			for k, e := range t {
+				t[k] = walk(e)
+			}
+		case []any:
+			for i, e := range t {
+				t[i] = walk(e)
+			}
+		case string:
+			if tm, err := time.Parse(time.RFC3339Nano, t); err == nil {
+				return a.timeIn(tm).Format(time.RFC3339)
+			}
+		}
+		return x
+	}
+	return walk(g), nil
 }

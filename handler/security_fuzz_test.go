@@ -20,7 +20,7 @@ func FuzzBindJSON(f *testing.F) {
 		method, path, token string
 	}{
 		{"POST", "/api/v1/me/members", parent.Token},
-		{"PATCH", "/api/v1/me", parent.Token},
+		{"PUT", "/api/v1/me", parent.Token},
 		{"POST", "/api/v1/bookings", parent.Token},
 		{"POST", "/api/v1/medicine-orders", parent.Token},
 		{"POST", "/api/v1/family-contracts", parent.Token},

@@ -362,7 +362,7 @@ func TestSecurity_MassAssignment(t *testing.T) {
 		}
 	}
 
-	me := h.Do("PATCH", "/api/v1/me", extra(map[string]any{"nickname": "新昵称"}), w.user("owner")).Expect(200).Map()
+	me := h.Do("PUT", "/api/v1/me", extra(map[string]any{"nickname": "新昵称"}), w.user("owner")).Expect(200).Map()
 	var u model.User
 	row(&u, A.ID)
 	if me["role"] != "resident" || u.Role != "resident" || u.ClinicID != nil {

@@ -40,10 +40,10 @@ func newSecWorld(t *testing.T) *secWorld {
 	w.ids["clinic"] = clinicA
 
 	// Personal data of A carries the marker.
-	h.Do("PATCH", "/api/v1/me", map[string]any{"real_name": secMarker}, A).Expect(200)
+	h.Do("PUT", "/api/v1/me", map[string]any{"real_name": secMarker}, A).Expect(200)
 	w.ids["member"] = bw.child
 	w.ids["child2"] = bw.child2
-	h.Do("PATCH", ctPath("/api/v1/me/members/%d", bw.child), map[string]any{"name": "大宝" + secMarker}, A).Expect(200)
+	h.Do("PUT", ctPath("/api/v1/me/members/%d", bw.child), map[string]any{"name": "大宝" + secMarker}, A).Expect(200)
 	w.ids["memberFree"] = h.Member(w.owner, map[string]any{"name": "三宝" + secMarker, "relation": "child", "birth_date": h.DateAgo(5, 0, 0)})
 	w.ids["elder"] = ctElder(h, w.owner, "外婆"+secMarker, 76)
 	elder2 := ctElder(h, w.owner, "外公"+secMarker, 78)

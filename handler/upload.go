@@ -71,7 +71,7 @@ func toUploadDTO(a *API, v service.UploadView) UploadDTO {
 // @Tags         uploads
 // @Accept       mpfd
 // @Produce      json
-// @Security     BearerAuth
+// @Security     Bearer
 // @Param        file     formData file   true "the image"
 // @Param        purpose  formData string true "where it will be used" Enums(post, comment, consultation, avatar, article_cover)
 // @Success      201 {object} UploadDTO
@@ -199,7 +199,7 @@ type UploadList struct {
 // @Summary   Images WeChat handed to a human (check review), oldest first
 // @Tags      uploads
 // @Produce   json
-// @Security  BearerAuth
+// @Security  Bearer
 // @Success   200 {object} UploadList
 // @Failure   401 {object} ErrorResponse
 // @Failure   403 {object} ErrorResponse
@@ -228,7 +228,7 @@ type UploadVerdictRequest struct {
 // @Tags         uploads
 // @Accept       json
 // @Produce      json
-// @Security     BearerAuth
+// @Security     Bearer
 // @Param        id   path int                  true "upload id"
 // @Param        body body UploadVerdictRequest true "verdict"
 // @Success      200 {object} UploadDTO

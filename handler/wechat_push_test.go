@@ -203,7 +203,7 @@ func TestPush_ReviewGoesToStaffQueue(t *testing.T) {
 	}
 	h.Do("GET", "/api/v1/staff/uploads/review", nil, testkit.Token(u.Token)).ExpectError(403, "forbidden")
 	// The avatar waits for the verdict before anyone sees it.
-	h.Do("PATCH", "/api/v1/me", map[string]any{"avatar_upload_id": a.ID}, testkit.Token(u.Token)).Expect(200)
+	h.Do("PUT", "/api/v1/me", map[string]any{"avatar_upload_id": a.ID}, testkit.Token(u.Token)).Expect(200)
 	if me := h.Do("GET", "/api/v1/me", nil, testkit.Token(u.Token)).Expect(200).Map(); me["avatar_url"] != "" {
 		t.Fatalf("avatar shown before the check: %v", me["avatar_url"])
 	}

@@ -80,8 +80,8 @@ type ExportMember struct {
 	Name              string   `json:"name"`
 	Relation          string   `json:"relation"`
 	Gender            string   `json:"gender"`
-	BirthDate         string   `json:"birth_date"`
-	DueDate           string   `json:"due_date"`
+	BirthDate         string   `json:"birth_date,omitempty"`
+	DueDate           string   `json:"due_date,omitempty"`
 	ChronicConditions []string `json:"chronic_conditions"`
 }
 

@@ -1,0 +1,185 @@
+package handler
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/gin-gonic/gin"
+)
+
+// ErrorCode is one entry of the API's error list: the code a client
+// switches on, the HTTP status it comes with and the message shown to the
+// user (zh by default, en when Accept-Language prefers English). Messages
+// may name details ({phone}, {until}, {tries_left}) filled from
+// error.details when present.
+type ErrorCode struct {
+	Code   string
+	Status int
+	ZH     string
+	EN     string
+}
+
+// ErrorCodes is the one list of error codes. The OpenAPI spec (enum of
+// error.code and each status' description) and the README table are
+// generated from it; TestErrorCodes_Listed checks that every code the
+// service and handler packages use is here.
+var ErrorCodes = []ErrorCode{
+	{"bad_json", http.StatusBadRequest, "请求格式有误，请检查后重试", "the body is not valid JSON"},
+	{"bad_multipart", http.StatusBadRequest, "上传中断，请重试", "the upload could not be read; use wx.uploadFile"},
+	{"invalid_request", http.StatusUnprocessableEntity, "填写的内容有误，请检查", "the request is not valid"},
+	{"idempotency_key_reused", http.StatusUnprocessableEntity, "重复提交的请求内容不一致，请刷新后重试", "this Idempotency-Key was used for a different request"},
+	{"content_rejected", http.StatusUnprocessableEntity, "内容含有不适宜发布的信息，请修改后再发", "this text cannot be published"},
+	{"handover_code_mismatch", http.StatusUnprocessableEntity, "交接码不正确（还可尝试 {tries_left} 次）", "the hand-over code is wrong"},
+	{"image_broken", http.StatusUnprocessableEntity, "图片已损坏，请换一张", "the image is broken; choose another"},
+	{"image_too_many_pixels", http.StatusUnprocessableEntity, "图片尺寸过大，请缩小后再传", "the image has too many pixels"},
+	{"upload_not_usable", http.StatusUnprocessableEntity, "图片不可用，请重新上传", "the upload cannot be used; upload again"},
+	{"dose_too_early", http.StatusUnprocessableEntity, "未到该剂次的最早接种日期", "too early for this dose"},
+	{"birth_date_required", http.StatusUnprocessableEntity, "请先填写出生日期", "the person needs a birth date first"},
+	{"bad_push_body", http.StatusUnprocessableEntity, "推送内容无法解析", "the push body cannot be parsed"},
+	{"unauthorized", http.StatusUnauthorized, "登录已失效，请重新登录", "sign in again"},
+	{"wechat_code_invalid", http.StatusUnauthorized, "微信登录凭证无效，请重新登录", "the WeChat code is invalid or already used; call wx.login again"},
+	{"bad_signature", http.StatusUnauthorized, "签名校验失败", "the signature does not match"},
+	{"forbidden", http.StatusForbidden, "没有权限进行此操作", "you may not do this"},
+	{"not_a_member", http.StatusForbidden, "请先加入圈子", "join the circle first"},
+	{"muted", http.StatusForbidden, "您暂时不能在圈子发帖或评论（至 {until}）", "you may not post or comment in circles for now"},
+	{"no_active_contract", http.StatusForbidden, "该家庭成员尚未签约家庭医生，签约后才能送药上门", "this family member has no active family-doctor contract; home medicine delivery needs one"},
+	{"not_found", http.StatusNotFound, "内容不存在或已删除", "not found"},
+	{"method_not_allowed", http.StatusMethodNotAllowed, "不支持此请求方式", "this route does not take this method"},
+	{"invalid_transition", http.StatusConflict, "当前状态下不能进行此操作，请刷新后查看", "this change is not allowed in the current state"},
+	{"session_full", http.StatusConflict, "该场次已约满，可选择排队候补", "the session is full; ask to join the waitlist"},
+	{"already_booked", http.StatusConflict, "该家庭成员已预约此场次", "this family member already holds a booking for the session"},
+	{"session_closed", http.StatusConflict, "该场次已取消或已停止预约", "the session is cancelled or no longer takes bookings"},
+	{"session_cancelled", http.StatusConflict, "该场次已取消", "the session is cancelled"},
+	{"session_not_started", http.StatusConflict, "场次开始后才能登记爽约", "a no-show can be recorded only after the session starts"},
+	{"session_exists", http.StatusConflict, "该时间已有同一服务和专家的场次", "a session of this service and expert already starts at that time"},
+	{"capacity_below_booked", http.StatusConflict, "名额不能少于已预约人数", "the capacity cannot be lower than the seats already held"},
+	{"cancel_window_closed", http.StatusConflict, "取消时间已过，请致电门诊（{clinic_phone}）", "it is too late to cancel online; please call the clinic"},
+	{"booking_suspended", http.StatusConflict, "多次爽约，预约功能暂停使用", "booking is suspended after repeated no-shows"},
+	{"member_suspended", http.StatusConflict, "该家庭成员因多次爽约暂停预约中，暂停结束前不能删除", "this family member's bookings are suspended after repeated no-shows; the record stays until the suspension ends"},
+	{"account_deleted", http.StatusConflict, "该账号已注销，不能再登录", "this account was deleted and cannot sign in again"},
+	{"member_has_active_bookings", http.StatusConflict, "该家庭成员还有未完成的预约，请先取消", "this family member still has active bookings; cancel them first"},
+	{"member_already_contracted", http.StatusConflict, "该家庭成员已签约家庭医生", "this family member already has an active family-doctor contract"},
+	{"contract_already_renewed", http.StatusConflict, "该签约已续约", "this contract already has a renewal"},
+	{"renewal_window_closed", http.StatusConflict, "签约已过续约期，请重新申请签约", "only an active contract or one expired within 90 days can be renewed"},
+	{"dose_already_recorded", http.StatusConflict, "该剂次已登记接种，不能重复登记", "this dose is already recorded"},
+	{"already_reported", http.StatusConflict, "您已举报过这条帖子", "you have already reported this post"},
+	{"post_not_published", http.StatusConflict, "帖子未发布", "this post is not published"},
+	{"circle_exists", http.StatusConflict, "已有同名圈子", "a circle with this slug exists"},
+	{"delivery_in_progress", http.StatusConflict, "还有药品正在配送，请送达后再注销", "a medicine delivery is on its way; delete the account after it arrives"},
+	{"handover_locked", http.StatusConflict, "交接码错误次数过多，请联系工作人员重置", "too many wrong hand-over codes: staff must reset the code"},
+	{"idempotency_in_progress", http.StatusConflict, "请求正在处理，请稍后再试", "a request with this Idempotency-Key is still being processed; retry shortly"},
+	{"body_too_large", http.StatusRequestEntityTooLarge, "提交的内容过大", "the request body is larger than 1 MiB"},
+	{"file_too_large", http.StatusRequestEntityTooLarge, "图片太大了，请压缩后再传", "the file is too large"},
+	{"unsupported_media_type", http.StatusUnsupportedMediaType, "只支持 JPG、PNG、WebP、GIF 图片", "only JPG, PNG, WebP and GIF images are taken"},
+	{"rate_limited", http.StatusTooManyRequests, "操作太频繁，请稍后再试", "too many requests, try again later"},
+	{"internal", http.StatusInternalServerError, "系统出错了，请稍后再试", "something went wrong on our side"},
+	{"wechat_unavailable", http.StatusBadGateway, "微信服务暂时不可用，请稍后再试", "WeChat did not answer, try again shortly"},
+	{"database_busy", http.StatusServiceUnavailable, "系统繁忙，请稍后再试", "the service is busy, try again shortly"},
+	{"database_unavailable", http.StatusServiceUnavailable, "系统繁忙，请稍后再试", "the service is busy, try again shortly"},
+}
+
+var errorCodeIndex = func() map[string]ErrorCode {
+	m := make(map[string]ErrorCode, len(ErrorCodes))
+	for _, e := range ErrorCodes {
+		m[e.Code] = e
+	}
+	return m
+}()
+
+// ErrorCodeNames lists the codes, sorted (the enum of error.code).
+func ErrorCodeNames() []string {
+	out := make([]string, 0, len(ErrorCodes))
+	for _, e := range ErrorCodes {
+		out = append(out, e.Code)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// prefersEnglish reports whether Accept-Language puts English before
+// Chinese (the default is zh-CN).
+func prefersEnglish(c *gin.Context) bool {
+	best, bestQ := "", -1.0
+	for _, part := range strings.Split(c.GetHeader("Accept-Language"), ",") {
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		q := 1.0
+		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			if f, err := parseQ(v); err == nil {
+				q = f
+			}
+		}
+		tag = strings.ToLower(tag)
+		if (strings.HasPrefix(tag, "en") || strings.HasPrefix(tag, "zh")) && q > bestQ {
+			best, bestQ = tag, q
+		}
+	}
+	return strings.HasPrefix(best, "en")
+}
+
+func parseQ(s string) (float64, error) { return strconv.ParseFloat(s, 64) }
+
+// localize chooses the message of an error envelope: the list's zh text
+// (with details filled in) unless the caller prefers English; a message
+// already written in Chinese for this one case is kept for zh callers.
+func localize(c *gin.Context, code, msg string, details map[string]any) string {
+	e, known := errorCodeIndex[code]
+	if prefersEnglish(c) {
+		if hasHan(msg) && known {
+			return e.EN
+		}
+		return msg
+	}
+	if hasHan(msg) || !known {
+		if !hasHan(msg) {
+			return "请求失败，请稍后再试"
+		}
+		return msg
+	}
+	return fillDetails(e.ZH, details)
+}
+
+// fillDetails replaces {key} with details[key]; a sentence part whose key is
+// missing is dropped (from the last separator before it).
+func fillDetails(tmpl string, details map[string]any) string {
+	for {
+		i := strings.IndexByte(tmpl, '{')
+		j := strings.IndexByte(tmpl, '}')
+		if i < 0 || j < i {
+			return tmpl
+		}
+		key := tmpl[i+1 : j]
+		if v, ok := details[key]; ok && v != nil && v != "" {
+			tmpl = tmpl[:i] + fmt.Sprint(v) + tmpl[j+1:]
+			continue
+		}
+		// Drop the clause naming the missing value: from the "（" or "，"
+		// before it to the "）" or "，" after it.
+		cut := strings.LastIndexAny(tmpl[:i], "，（")
+		if cut < 0 {
+			cut = i
+		}
+		tail := tmpl[j+1:]
+		if k := strings.IndexAny(tail, "，）"); k >= 0 {
+			if strings.HasPrefix(tail[k:], "）") {
+				k += len("）")
+			}
+			tail = tail[k:]
+		} else {
+			tail = ""
+		}
+		tmpl = tmpl[:cut] + tail
+	}
+}
+
+func hasHan(s string) bool {
+	for _, r := range s {
+		if unicode.Is(unicode.Han, r) {
+			return true
+		}
+	}
+	return false
+}
