@@ -60,6 +60,7 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 	if clock == nil {
 		clock = service.SystemClock{}
 	}
+	clock = service.Millis(clock)
 	rdb := o.Redis
 	if rdb == nil && cfg.RedisAddr != "" {
 		// Redis is an accelerator here, never a dependency: fail fast (one

@@ -19,7 +19,7 @@ type Booking struct {
 	SessionID int64  `gorm:"not null;uniqueIndex:ux_booking_active,priority:1;index:ix_booking_wait,priority:1"`
 	MemberID  int64  `gorm:"not null;uniqueIndex:ux_booking_active,priority:2;index"`
 	UserID    int64  `gorm:"not null;index"`
-	ClinicID  int64  `gorm:"not null;index"`
+	ClinicID  int64  `gorm:"not null;index:ix_booking_clinic_start,priority:1"`
 	Status    string `gorm:"size:16;not null;index:ix_booking_wait,priority:2"`
 	// Active is true while the booking is pending, confirmed, waitlisted or
 	// checked in, and NULL otherwise: the unique key (session, member, active)
@@ -30,7 +30,7 @@ type Booking struct {
 	// WaitSeq orders the waitlist of a session (0 when never waitlisted).
 	WaitSeq      int64 `gorm:"not null;default:0;index:ix_booking_wait,priority:3"`
 	Reason       string
-	StartsAt     time.Time  `gorm:"not null;index"`
+	StartsAt     time.Time  `gorm:"not null;index;index:ix_booking_clinic_start,priority:2"`
 	RemindedAt   *time.Time `gorm:"index"`
 	NoShowMarked bool       `gorm:"not null;default:false"`
 	CreatedAt    time.Time

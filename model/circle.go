@@ -46,7 +46,7 @@ const (
 // Post is a post in a circle.
 type Post struct {
 	ID        int64    `gorm:"primaryKey"`
-	CircleID  int64    `gorm:"not null;index:ix_post_feed,priority:1"`
+	CircleID  int64    `gorm:"not null;index:ix_post_feed,priority:1;index:ix_post_circle_time,priority:1"`
 	UserID    int64    `gorm:"not null;index"`
 	Content   string   `gorm:"type:text;not null"`
 	ImageURLs []string `gorm:"type:text;serializer:json"`
@@ -66,14 +66,14 @@ type Post struct {
 	ModeratedAt *time.Time
 	DeletedBy   int64 `gorm:"not null;default:0"`
 	DeletedAt   *time.Time
-	CreatedAt   time.Time
+	CreatedAt   time.Time `gorm:"index:ix_post_circle_time,priority:2"`
 	UpdatedAt   time.Time
 }
 
 // PostComment is a comment on a post.
 type PostComment struct {
 	ID            int64      `gorm:"primaryKey"`
-	PostID        int64      `gorm:"not null;index:ix_comment_post,priority:1"`
+	PostID        int64      `gorm:"not null;index:ix_comment_post,priority:1;index:ix_comment_post_time,priority:1"`
 	UserID        int64      `gorm:"not null;index"`
 	Content       string     `gorm:"type:text;not null"`
 	Status        string     `gorm:"size:16;not null;index:ix_comment_post,priority:2;index:ix_comment_check,priority:1"`
@@ -83,7 +83,7 @@ type PostComment struct {
 	ModReason     string     `gorm:"size:512;not null;default:''"`
 	ModeratedBy   int64      `gorm:"not null;default:0"`
 	ModeratedAt   *time.Time
-	CreatedAt     time.Time
+	CreatedAt     time.Time `gorm:"index:ix_comment_post_time,priority:2"`
 	UpdatedAt     time.Time
 }
 
@@ -109,11 +109,11 @@ type PostReport struct {
 	ReporterID int64  `gorm:"not null;uniqueIndex:ux_post_report,priority:2"`
 	CircleID   int64  `gorm:"not null;index"`
 	Reason     string `gorm:"size:512;not null"`
-	Status     string `gorm:"size:16;not null;index:ix_report_status,priority:1"`
+	Status     string `gorm:"size:16;not null;index:ix_report_status_time,priority:1"`
 	Resolution string `gorm:"size:512;not null;default:''"`
 	ResolvedBy int64  `gorm:"not null;default:0"`
 	ResolvedAt *time.Time
-	CreatedAt  time.Time
+	CreatedAt  time.Time `gorm:"index:ix_report_status_time,priority:2"`
 }
 
 // CircleMute stops a user posting and commenting in every circle until a

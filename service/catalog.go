@@ -264,11 +264,11 @@ func (s *CatalogService) sessions(ctx context.Context, f SessionFilter, p pagina
 	q = filterBy(q, "kind", f.Kind, "clinic_id", f.ClinicID, "expert_id", f.ExpertID, "service_id", f.ServiceID)
 	from := now
 	if f.From != nil {
-		from = f.From.UTC()
+		from = model.Trunc(*f.From)
 	}
 	q = q.Where("starts_at >= ?", from)
 	if f.To != nil {
-		q = q.Where("starts_at < ?", f.To.UTC())
+		q = q.Where("starts_at < ?", model.Trunc(*f.To))
 	}
 	if f.Available {
 		q = q.Where("status = ? AND booked < capacity AND starts_at > ?", model.SessionOpen, now.Add(s.cfg.cutoff))
