@@ -151,6 +151,9 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 	svc.Push = service.NewPushService(deps, svc.Uploads, notifications)
 	svc.Accounts = service.NewAccountService(deps, svc.Auth, bookings, svc.Circles)
 	svc.Accounts.Uploads = svc.Uploads
+	if svc.FirstDays, err = service.NewFirstDaysService(deps, notifications); err != nil {
+		return nil, err
+	}
 	a := &App{Config: cfg, DB: db, Log: log, Redis: rdb, Services: svc, Metrics: mx}
 	a.Jobs = []Job{
 		{Name: "booking_reminders", Run: func(ctx context.Context) error {
@@ -191,6 +194,10 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 		}},
 		{Name: "upload_purge_unattached", Run: func(ctx context.Context) error {
 			_, err := svc.Uploads.PurgeUnattached(ctx)
+			return err
+		}},
+		{Name: "vaccine_reminders", Run: func(ctx context.Context) error {
+			_, err := svc.FirstDays.SendVaccineReminders(ctx)
 			return err
 		}},
 		{Name: "wechat_push_events_purge", Run: func(ctx context.Context) error {

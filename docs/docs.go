@@ -78,6 +78,64 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/admin/vaccines": {
+            "post": {
+                "security": [
+                    {
+                        "Bearer": []
+                    }
+                ],
+                "description": "By code (not a programme code); doses numbered from 1 with minimum age and interval.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "first-1000-days"
+                ],
+                "summary": "Add or change a 自费 vaccine (admins)",
+                "operationId": "saveCustomVaccine",
+                "parameters": [
+                    {
+                        "description": "the vaccine",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/handler.CustomVaccineDTO"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/handler.CustomVaccineDTO"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/articles": {
             "get": {
                 "description": "Newest first; with q, articles whose title holds the words come first. q is one or more\nwords separated by spaces, each matched as a Chinese substring of the title, summary or\nbody (all words must occur). Answers carry an ETag; send it back in If-None-Match for a 304.",
@@ -1454,6 +1512,58 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/growth-standards": {
+            "get": {
+                "description": "−3/−2/0/+2/+3 SD and P3/P15/P85/P97 by completed month: weight-for-age 0–60 months, length-for-age and head-for-age 0–24 months (WHO Child Growth Standards 2006).",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "first-1000-days"
+                ],
+                "summary": "WHO growth reference curves for the chart",
+                "operationId": "getGrowthStandards",
+                "parameters": [
+                    {
+                        "enum": [
+                            "weight_for_age",
+                            "length_for_age",
+                            "head_for_age"
+                        ],
+                        "type": "string",
+                        "description": "indicator",
+                        "name": "indicator",
+                        "in": "query",
+                        "required": true
+                    },
+                    {
+                        "enum": [
+                            "male",
+                            "female"
+                        ],
+                        "type": "string",
+                        "description": "sex",
+                        "name": "sex",
+                        "in": "query",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/handler.GrowthStandardsDTO"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/me": {
             "get": {
                 "security": [
@@ -1826,6 +1936,38 @@ const docTemplate = `{
                     },
                     "422": {
                         "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/me/next": {
+            "get": {
+                "security": [
+                    {
+                        "Bearer": []
+                    }
+                ],
+                "description": "The home screen: one answer in a few queries. Stands in for GET /households/{id}/next until households exist.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "first-1000-days"
+                ],
+                "summary": "What is next for every person of the caller's family",
+                "operationId": "getFamilyNext",
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/handler.FamilyNextDTO"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
                         "schema": {
                             "$ref": "#/definitions/handler.ErrorResponse"
                         }
@@ -2344,6 +2486,261 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/handler.NotificationDTO"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/persons/{id}/checkups": {
+            "get": {
+                "security": [
+                    {
+                        "Bearer": []
+                    }
+                ],
+                "description": "Child: newborn visit, 满月, 3–36 months, yearly to 6 years (done when staff measured the child in the window). Prenatal: the five checks from the due date, the postpartum visit and the 42-day check.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "first-1000-days"
+                ],
+                "summary": "A person's 儿保 and prenatal check-up plans",
+                "operationId": "getPersonCheckups",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "person id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/handler.CheckupPlanDTO"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/persons/{id}/growth": {
+            "get": {
+                "security": [
+                    {
+                        "Bearer": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "first-1000-days"
+                ],
+                "summary": "A person's growth measurements with z-scores (WHO standards)",
+                "operationId": "getPersonGrowth",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "person id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/handler.GrowthDTO"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "Bearer": []
+                    }
+                ],
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "first-1000-days"
+                ],
+                "summary": "Enter a measurement at home (marked self_reported)",
+                "operationId": "addPersonGrowth",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "person id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "retry key",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the measurement",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/handler.GrowthRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/handler.GrowthPointDTO"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/persons/{id}/next": {
+            "get": {
+                "security": [
+                    {
+                        "Bearer": []
+                    }
+                ],
+                "description": "Doses and check-ups overdue, due, or due within 30 days, and bookings ahead; overdue first, then by date. Until households exist this also stands in for GET /households/{id}/next (see GET /me/next).",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "first-1000-days"
+                ],
+                "summary": "What is next for a person",
+                "operationId": "getPersonNext",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "person id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/handler.PersonNextDTO"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/persons/{id}/vaccinations": {
+            "get": {
+                "security": [
+                    {
+                        "Bearer": []
+                    }
+                ],
+                "description": "Every dose of the national immunization programme schedule (2021 edition with the 2025 DTaP change) with its state and due date, recomputed from the doses given; 自费 doses recorded are listed after it with programme=false. A person of the caller's family (404 otherwise).",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "first-1000-days"
+                ],
+                "summary": "A person's vaccination plan (国家免疫规划)",
+                "operationId": "getPersonVaccinations",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "person id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/handler.VaccinationPlanDTO"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
                         }
                     },
                     "404": {
@@ -4863,6 +5260,318 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/staff/persons/{id}/checkups": {
+            "get": {
+                "security": [
+                    {
+                        "Bearer": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "first-1000-days"
+                ],
+                "summary": "A person's check-up plans, for staff",
+                "operationId": "staffGetPersonCheckups",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "person id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/handler.CheckupPlanDTO"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/staff/persons/{id}/growth": {
+            "get": {
+                "security": [
+                    {
+                        "Bearer": []
+                    }
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "first-1000-days"
+                ],
+                "summary": "A person's growth measurements, for staff",
+                "operationId": "staffGetPersonGrowth",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "person id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/handler.GrowthDTO"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "Bearer": []
+                    }
+                ],
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "first-1000-days"
+                ],
+                "summary": "Record a measurement taken at the clinic (staff)",
+                "operationId": "staffAddPersonGrowth",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "person id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "retry key",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the measurement",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/handler.GrowthRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/handler.GrowthPointDTO"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/staff/persons/{id}/vaccinations": {
+            "get": {
+                "security": [
+                    {
+                        "Bearer": []
+                    }
+                ],
+                "description": "As GET /persons/{id}/vaccinations, for a person within the caller's clinic's reach (a booking at the clinic or a contract with it; any person for admins).",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "first-1000-days"
+                ],
+                "summary": "A person's vaccination plan, for staff",
+                "operationId": "staffGetPersonVaccinations",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "person id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/handler.VaccinationPlanDTO"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "Bearer": []
+                    }
+                ],
+                "description": "At the counter after a vaccination, or from the paper 接种证. 409 dose_already_recorded when this dose of this vaccine is on record; 422 dose_too_early (details.earliest, details.reason) before the schedule's minimum age or interval. Answers the dose as the plan now shows it.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "first-1000-days"
+                ],
+                "summary": "Record a vaccination dose (staff)",
+                "operationId": "recordVaccinationDose",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "person id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "retry key",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the dose",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/handler.DoseRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/handler.DoseDTO"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    },
+                    "409": {
+                        "description": "dose_already_recorded",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    },
+                    "422": {
+                        "description": "dose_too_early, birth_date_required, invalid_request",
+                        "schema": {
+                            "$ref": "#/definitions/handler.ErrorResponse"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/staff/posts": {
             "get": {
                 "security": [
@@ -5822,6 +6531,27 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/vaccines": {
+            "get": {
+                "description": "Admin-maintained data: a child's plan shows a 自费 vaccine's later doses once a first dose is recorded.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "first-1000-days"
+                ],
+                "summary": "The 自费 (non-programme) vaccines the network offers",
+                "operationId": "listCustomVaccines",
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/handler.CustomVaccineList"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/wechat/push": {
             "get": {
                 "description": "WeChat calls this when the push URL is saved in the mini-program console; the answer is echostr when the signature (sha1 of the sorted Token, timestamp, nonce) is right.",
@@ -6263,6 +6993,13 @@ const docTemplate = `{
                 "note": {
                     "type": "string"
                 },
+                "planned_vaccines": {
+                    "description": "PlannedVaccines are the doses the family plans at a vaccination session.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/handler.PlannedVaccineDTO"
+                    }
+                },
                 "position": {
                     "type": "integer",
                     "example": 3
@@ -6368,6 +7105,14 @@ const docTemplate = `{
                     "type": "string",
                     "maxLength": 255
                 },
+                "planned_vaccines": {
+                    "description": "PlannedVaccines: the doses to get at a vaccination session (e.g. the\nnext due doses of GET /persons/{id}/vaccinations); 422 on other sessions.",
+                    "type": "array",
+                    "maxItems": 8,
+                    "items": {
+                        "$ref": "#/definitions/handler.PlannedVaccineDTO"
+                    }
+                },
                 "session_id": {
                     "type": "integer",
                     "minimum": 1
@@ -6400,6 +7145,73 @@ const docTemplate = `{
                 "status": {
                     "type": "string",
                     "example": "active"
+                }
+            }
+        },
+        "handler.CheckupDTO": {
+            "type": "object",
+            "properties": {
+                "code": {
+                    "type": "string",
+                    "example": "m8"
+                },
+                "due_date": {
+                    "type": "string",
+                    "format": "date",
+                    "example": "2026-08-15"
+                },
+                "kind": {
+                    "type": "string",
+                    "enum": [
+                        "child",
+                        "prenatal",
+                        "postpartum"
+                    ],
+                    "example": "child"
+                },
+                "name": {
+                    "type": "string",
+                    "example": "8月龄健康检查"
+                },
+                "state": {
+                    "description": "State: past is a prenatal check whose window is over (visits are not recorded here).",
+                    "type": "string",
+                    "enum": [
+                        "done",
+                        "due",
+                        "overdue",
+                        "upcoming",
+                        "past"
+                    ],
+                    "example": "upcoming"
+                },
+                "window_end": {
+                    "type": "string",
+                    "format": "date",
+                    "example": "2026-09-14"
+                }
+            }
+        },
+        "handler.CheckupPlanDTO": {
+            "type": "object",
+            "properties": {
+                "child": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/handler.CheckupDTO"
+                    }
+                },
+                "gestation": {
+                    "$ref": "#/definitions/handler.GestationDTO"
+                },
+                "person": {
+                    "$ref": "#/definitions/handler.PersonRefDTO"
+                },
+                "prenatal": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/handler.CheckupDTO"
+                    }
                 }
             }
         },
@@ -6810,6 +7622,120 @@ const docTemplate = `{
                 }
             }
         },
+        "handler.CurvePointDTO": {
+            "type": "object",
+            "properties": {
+                "median": {
+                    "type": "number",
+                    "example": 8.6
+                },
+                "month": {
+                    "type": "integer",
+                    "example": 8
+                },
+                "p15": {
+                    "type": "number",
+                    "example": 7.7
+                },
+                "p3": {
+                    "type": "number",
+                    "example": 7
+                },
+                "p85": {
+                    "type": "number",
+                    "example": 9.6
+                },
+                "p97": {
+                    "type": "number",
+                    "example": 10.5
+                },
+                "sd2": {
+                    "type": "number",
+                    "example": 10.7
+                },
+                "sd3": {
+                    "type": "number",
+                    "example": 11.9
+                },
+                "sd_neg2": {
+                    "type": "number",
+                    "example": 6.9
+                },
+                "sd_neg3": {
+                    "type": "number",
+                    "example": 6.2
+                }
+            }
+        },
+        "handler.CustomDoseDTO": {
+            "type": "object",
+            "required": [
+                "dose"
+            ],
+            "properties": {
+                "age_months": {
+                    "description": "AgeMonths is the minimum age.",
+                    "type": "integer",
+                    "maximum": 216,
+                    "minimum": 0,
+                    "example": 6
+                },
+                "dose": {
+                    "type": "integer",
+                    "maximum": 10,
+                    "minimum": 1,
+                    "example": 1
+                },
+                "interval_days": {
+                    "description": "IntervalDays is the minimum interval after the previous dose.",
+                    "type": "integer",
+                    "maximum": 3650,
+                    "minimum": 0,
+                    "example": 28
+                }
+            }
+        },
+        "handler.CustomVaccineDTO": {
+            "type": "object",
+            "required": [
+                "code",
+                "doses",
+                "name"
+            ],
+            "properties": {
+                "code": {
+                    "type": "string",
+                    "maxLength": 32,
+                    "minLength": 1,
+                    "example": "EV71"
+                },
+                "doses": {
+                    "type": "array",
+                    "maxItems": 10,
+                    "minItems": 1,
+                    "items": {
+                        "$ref": "#/definitions/handler.CustomDoseDTO"
+                    }
+                },
+                "name": {
+                    "type": "string",
+                    "maxLength": 64,
+                    "minLength": 1,
+                    "example": "肠道病毒71型灭活疫苗"
+                }
+            }
+        },
+        "handler.CustomVaccineList": {
+            "type": "object",
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/handler.CustomVaccineDTO"
+                    }
+                }
+            }
+        },
         "handler.DevLoginRequest": {
             "type": "object",
             "required": [
@@ -6873,6 +7799,109 @@ const docTemplate = `{
                 },
                 "next_cursor": {
                     "type": "string"
+                }
+            }
+        },
+        "handler.DoseDTO": {
+            "type": "object",
+            "properties": {
+                "clinic_id": {
+                    "type": "integer",
+                    "example": 3
+                },
+                "dose": {
+                    "type": "integer",
+                    "example": 1
+                },
+                "due_date": {
+                    "description": "DueDate is the business date (Asia/Shanghai) the dose becomes due.",
+                    "type": "string",
+                    "format": "date",
+                    "example": "2026-08-15"
+                },
+                "given_at": {
+                    "type": "string",
+                    "format": "date",
+                    "example": "2026-08-16"
+                },
+                "name": {
+                    "description": "Name is the vaccine's Chinese name.",
+                    "type": "string",
+                    "example": "麻腮风疫苗"
+                },
+                "programme": {
+                    "description": "Programme is false for a 自费 (non-programme) vaccine.",
+                    "type": "boolean",
+                    "example": true
+                },
+                "state": {
+                    "type": "string",
+                    "enum": [
+                        "done",
+                        "due",
+                        "overdue",
+                        "upcoming"
+                    ],
+                    "example": "due"
+                },
+                "vaccine": {
+                    "type": "string",
+                    "example": "MMR"
+                }
+            }
+        },
+        "handler.DoseRequest": {
+            "type": "object",
+            "required": [
+                "dose",
+                "given_at",
+                "vaccine"
+            ],
+            "properties": {
+                "booking_id": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "example": 0
+                },
+                "clinic_id": {
+                    "description": "ClinicID where it was given; default the caller's clinic.",
+                    "type": "integer",
+                    "minimum": 0,
+                    "example": 3
+                },
+                "dose": {
+                    "type": "integer",
+                    "maximum": 10,
+                    "minimum": 1,
+                    "example": 1
+                },
+                "given_at": {
+                    "description": "GivenAt is when the dose was given (a past date from the paper 接种证 is fine).",
+                    "type": "string",
+                    "format": "date-time",
+                    "example": "2026-08-16T09:30:00+08:00"
+                },
+                "lot": {
+                    "type": "string",
+                    "maxLength": 64,
+                    "example": "202605012"
+                },
+                "manufacturer": {
+                    "type": "string",
+                    "maxLength": 64,
+                    "example": "北京生物"
+                },
+                "site": {
+                    "type": "string",
+                    "maxLength": 64,
+                    "example": "左上臂"
+                },
+                "vaccine": {
+                    "description": "Vaccine: a programme code (HepB, BCG, IPV, bOPV, DTaP, DT, MMR, JE-L,\nJE-I, MPSV-A, MPSV-AC, HepA-L, HepA-I) or a 自费 vaccine's code.",
+                    "type": "string",
+                    "maxLength": 32,
+                    "minLength": 1,
+                    "example": "MMR"
                 }
             }
         },
@@ -7006,6 +8035,17 @@ const docTemplate = `{
                 }
             }
         },
+        "handler.FamilyNextDTO": {
+            "type": "object",
+            "properties": {
+                "persons": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/handler.PersonNextDTO"
+                    }
+                }
+            }
+        },
         "handler.FavoriteState": {
             "type": "object",
             "properties": {
@@ -7016,6 +8056,179 @@ const docTemplate = `{
                 "favorited": {
                     "type": "boolean",
                     "example": true
+                }
+            }
+        },
+        "handler.GestationDTO": {
+            "type": "object",
+            "properties": {
+                "days": {
+                    "type": "integer",
+                    "example": 4
+                },
+                "text": {
+                    "type": "string",
+                    "example": "孕23+4周"
+                },
+                "weeks": {
+                    "type": "integer",
+                    "example": 23
+                }
+            }
+        },
+        "handler.GrowthDTO": {
+            "type": "object",
+            "properties": {
+                "flags": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/handler.GrowthFlagDTO"
+                    }
+                },
+                "high_risk": {
+                    "description": "HighRisk: any flag makes the child 高危儿/体弱儿 (followed up by the family-doctor team).",
+                    "type": "boolean"
+                },
+                "person": {
+                    "$ref": "#/definitions/handler.PersonRefDTO"
+                },
+                "points": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/handler.GrowthPointDTO"
+                    }
+                },
+                "sex": {
+                    "type": "string",
+                    "example": "male"
+                },
+                "standard": {
+                    "type": "string",
+                    "example": "WHO-2006"
+                }
+            }
+        },
+        "handler.GrowthFlagDTO": {
+            "type": "object",
+            "properties": {
+                "code": {
+                    "type": "string",
+                    "enum": [
+                        "low_birth_weight",
+                        "underweight",
+                        "stunting",
+                        "faltering"
+                    ],
+                    "example": "underweight"
+                },
+                "label": {
+                    "type": "string",
+                    "example": "低体重"
+                }
+            }
+        },
+        "handler.GrowthPointDTO": {
+            "type": "object",
+            "properties": {
+                "age_months": {
+                    "type": "number",
+                    "example": 7.98
+                },
+                "head_cm": {
+                    "type": "number",
+                    "example": 44.2
+                },
+                "id": {
+                    "type": "integer",
+                    "example": 12
+                },
+                "length_cm": {
+                    "type": "number",
+                    "example": 70.1
+                },
+                "measured_at": {
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "percentile": {
+                    "$ref": "#/definitions/handler.GrowthScoresDTO"
+                },
+                "self_reported": {
+                    "type": "boolean"
+                },
+                "weight_kg": {
+                    "type": "number",
+                    "example": 8.3
+                },
+                "z": {
+                    "$ref": "#/definitions/handler.GrowthScoresDTO"
+                }
+            }
+        },
+        "handler.GrowthRequest": {
+            "type": "object",
+            "properties": {
+                "head_cm": {
+                    "type": "number",
+                    "example": 44.2
+                },
+                "length_cm": {
+                    "type": "number",
+                    "example": 70.1
+                },
+                "measured_at": {
+                    "description": "MeasuredAt defaults to now.",
+                    "type": "string",
+                    "format": "date-time",
+                    "example": "2026-08-16T09:30:00+08:00"
+                },
+                "weight_kg": {
+                    "type": "number",
+                    "example": 8.3
+                }
+            }
+        },
+        "handler.GrowthScoresDTO": {
+            "type": "object",
+            "properties": {
+                "head_for_age": {
+                    "type": "number",
+                    "example": 0.5
+                },
+                "length_for_age": {
+                    "type": "number",
+                    "example": 0.13
+                },
+                "weight_for_age": {
+                    "type": "number",
+                    "example": -0.42
+                }
+            }
+        },
+        "handler.GrowthStandardsDTO": {
+            "type": "object",
+            "properties": {
+                "indicator": {
+                    "type": "string",
+                    "example": "weight_for_age"
+                },
+                "months": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/handler.CurvePointDTO"
+                    }
+                },
+                "sex": {
+                    "type": "string",
+                    "example": "male"
+                },
+                "standard": {
+                    "type": "string",
+                    "example": "WHO-2006"
+                },
+                "unit": {
+                    "type": "string",
+                    "example": "kg"
                 }
             }
         },
@@ -7586,6 +8799,51 @@ const docTemplate = `{
                 }
             }
         },
+        "handler.NextItemDTO": {
+            "type": "object",
+            "properties": {
+                "booking_id": {
+                    "type": "integer"
+                },
+                "date": {
+                    "description": "Date: the business date due (YYYY-MM-DD), or the booking's start (RFC 3339).",
+                    "type": "string",
+                    "example": "2026-08-15"
+                },
+                "dose": {
+                    "type": "integer",
+                    "example": 1
+                },
+                "kind": {
+                    "type": "string",
+                    "enum": [
+                        "vaccination",
+                        "checkup",
+                        "prenatal",
+                        "booking"
+                    ],
+                    "example": "vaccination"
+                },
+                "state": {
+                    "type": "string",
+                    "enum": [
+                        "overdue",
+                        "due",
+                        "upcoming",
+                        "booked"
+                    ],
+                    "example": "due"
+                },
+                "title": {
+                    "type": "string",
+                    "example": "麻腮风疫苗 第1剂"
+                },
+                "vaccine": {
+                    "type": "string",
+                    "example": "MMR"
+                }
+            }
+        },
         "handler.NotificationDTO": {
             "type": "object",
             "properties": {
@@ -7638,6 +8896,38 @@ const docTemplate = `{
                 }
             }
         },
+        "handler.PersonNextDTO": {
+            "type": "object",
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/handler.NextItemDTO"
+                    }
+                },
+                "name": {
+                    "type": "string",
+                    "example": "小满"
+                },
+                "person_id": {
+                    "type": "integer",
+                    "example": 7
+                }
+            }
+        },
+        "handler.PersonRefDTO": {
+            "type": "object",
+            "properties": {
+                "id": {
+                    "type": "integer",
+                    "example": 7
+                },
+                "name": {
+                    "type": "string",
+                    "example": "小满"
+                }
+            }
+        },
         "handler.PhoneRequest": {
             "type": "object",
             "required": [
@@ -7647,6 +8937,27 @@ const docTemplate = `{
                 "code": {
                     "type": "string",
                     "maxLength": 128
+                }
+            }
+        },
+        "handler.PlannedVaccineDTO": {
+            "type": "object",
+            "required": [
+                "dose",
+                "vaccine"
+            ],
+            "properties": {
+                "dose": {
+                    "type": "integer",
+                    "maximum": 10,
+                    "minimum": 1,
+                    "example": 1
+                },
+                "vaccine": {
+                    "type": "string",
+                    "maxLength": 32,
+                    "minLength": 1,
+                    "example": "MMR"
                 }
             }
         },
@@ -8464,6 +9775,24 @@ const docTemplate = `{
                         "admin"
                     ],
                     "example": "resident"
+                }
+            }
+        },
+        "handler.VaccinationPlanDTO": {
+            "type": "object",
+            "properties": {
+                "doses": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/handler.DoseDTO"
+                    }
+                },
+                "person": {
+                    "$ref": "#/definitions/handler.PersonRefDTO"
+                },
+                "schedule_version": {
+                    "type": "string",
+                    "example": "NIP-2021+DTaP-2025"
                 }
             }
         },

@@ -56,6 +56,14 @@ type BookingDTO struct {
 	CreatedAt time.Time         `json:"created_at"`
 	UpdatedAt time.Time         `json:"updated_at"`
 	History   []BookingEventDTO `json:"history,omitempty"`
+	// PlannedVaccines are the doses the family plans at a vaccination session.
+	PlannedVaccines []PlannedVaccineDTO `json:"planned_vaccines,omitempty"`
+}
+
+// PlannedVaccineDTO is a dose planned for a vaccination booking.
+type PlannedVaccineDTO struct {
+	Vaccine string `json:"vaccine" binding:"required,min=1,max=32" example:"MMR"`
+	Dose    int    `json:"dose" binding:"required,min=1,max=10" example:"1"`
 }
 
 func (a *API) toBooking(v service.BookingView) BookingDTO {
@@ -65,6 +73,9 @@ func (a *API) toBooking(v service.BookingView) BookingDTO {
 		CreatedAt: a.timeIn(v.CreatedAt), UpdatedAt: a.timeIn(v.UpdatedAt)}
 	for _, e := range v.History {
 		d.History = append(d.History, BookingEventDTO{From: e.FromStatus, Status: e.ToStatus, At: a.timeIn(e.At), ByRole: e.ByRole, Reason: e.Reason})
+	}
+	for _, p := range v.PlannedDoses {
+		d.PlannedVaccines = append(d.PlannedVaccines, PlannedVaccineDTO{Vaccine: p.Vaccine, Dose: p.Dose})
 	}
 	return d
 }
@@ -85,6 +96,9 @@ type BookingRequest struct {
 	MemberID     int64  `json:"member_id" binding:"required,min=1"`
 	Note         string `json:"note" binding:"max=255"`
 	JoinWaitlist bool   `json:"join_waitlist"`
+	// PlannedVaccines: the doses to get at a vaccination session (e.g. the
+	// next due doses of GET /persons/{id}/vaccinations); 422 on other sessions.
+	PlannedVaccines []PlannedVaccineDTO `json:"planned_vaccines" binding:"max=8,dive"`
 }
 
 // createBooking godoc
@@ -106,8 +120,12 @@ func (a *API) createBooking(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
+	planned := make([]service.PlannedDose, len(req.PlannedVaccines))
+	for i, p := range req.PlannedVaccines {
+		planned[i] = service.PlannedDose{Vaccine: p.Vaccine, Dose: p.Dose}
+	}
 	v, err := a.svc.Bookings.Create(c.Request.Context(), principal(c), service.NewBooking{
-		SessionID: req.SessionID, MemberID: req.MemberID, Note: req.Note, JoinWaitlist: req.JoinWaitlist})
+		SessionID: req.SessionID, MemberID: req.MemberID, Note: req.Note, JoinWaitlist: req.JoinWaitlist, PlannedDoses: planned})
 	reply(c, http.StatusCreated, err, func() any { return a.toBooking(v) })
 }
 

@@ -29,6 +29,7 @@ type Services struct {
 	Accounts      *service.AccountService
 	Uploads       *service.UploadService
 	Push          *service.PushService
+	FirstDays     *service.FirstDaysService
 	// Ready reports whether the database answers.
 	Ready func(ctx context.Context) error
 }
@@ -105,6 +106,7 @@ func New(opts Options, svc Services) *gin.Engine {
 	a.medicineRoutes(authed, staff)
 	a.uploadRoutes(r, authed, staff)
 	a.pushRoutes(v1, public)
+	a.firstDaysRoutes(public, authed, staff, admin)
 	return r
 }
 

@@ -211,4 +211,20 @@ var secRoutes = map[string]secRoute{
 	"POST /api/v1/staff/medicine-orders/:id/dispatch":       {class: secClinic, fixture: "orderApproved", optional: true, body: secBody(map[string]any{"courier": "孙梅", "eta": "2026-11-24T15:00:00+08:00"})},
 	"POST /api/v1/staff/medicine-orders/:id/deliver":        {class: secClinic, fixture: "orderDispatched", body: secBody(map[string]any{"handover_code": "123456"})},
 	"POST /api/v1/staff/medicine-orders/:id/reset-handover": {class: secClinic, fixture: "orderDispatched"},
+
+	// The first 1000 days (a person id is a member id until persons land).
+	"GET /api/v1/growth-standards":                {class: secPublic, why: "the WHO reference curves are published data"},
+	"GET /api/v1/vaccines":                        {class: secPublic, why: "the 自费 vaccines offered are public catalogue data"},
+	"POST /api/v1/admin/vaccines":                 {class: secAdmin, body: secBody(map[string]any{"code": "EV71", "name": "肠道病毒71型灭活疫苗", "doses": []map[string]any{{"dose": 1, "age_months": 6}}})},
+	"GET /api/v1/me/next":                         {class: secSelf},
+	"GET /api/v1/persons/:id/vaccinations":        {class: secOwned, fixture: "member"},
+	"GET /api/v1/persons/:id/checkups":            {class: secOwned, fixture: "member"},
+	"GET /api/v1/persons/:id/growth":              {class: secOwned, fixture: "member"},
+	"POST /api/v1/persons/:id/growth":             {class: secOwned, fixture: "member", body: secBody(map[string]any{"weight_kg": 9.5, "length_cm": 75})},
+	"GET /api/v1/persons/:id/next":                {class: secOwned, fixture: "member"},
+	"GET /api/v1/staff/persons/:id/vaccinations":  {class: secClinic, fixture: "member"},
+	"POST /api/v1/staff/persons/:id/vaccinations": {class: secClinic, fixture: "member", body: secBody(map[string]any{"vaccine": "EV71", "dose": 1, "given_at": "2026-11-23T09:00:00+08:00", "lot": "L1"})},
+	"GET /api/v1/staff/persons/:id/checkups":      {class: secClinic, fixture: "member"},
+	"GET /api/v1/staff/persons/:id/growth":        {class: secClinic, fixture: "member"},
+	"POST /api/v1/staff/persons/:id/growth":       {class: secClinic, fixture: "member", body: secBody(map[string]any{"weight_kg": 9.5})},
 }

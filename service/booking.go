@@ -130,6 +130,8 @@ type BookingView struct {
 	Member   model.Member
 	Position int // 1-based waitlist position; 0 unless waitlisted
 	History  []model.BookingEvent
+	// PlannedDoses are the vaccines planned for a vaccination booking.
+	PlannedDoses []PlannedDose
 }
 
 // NewBooking is a booking request.
@@ -137,6 +139,8 @@ type NewBooking struct {
 	SessionID, MemberID int64
 	Note                string
 	JoinWaitlist        bool
+	// PlannedDoses: vaccines planned (vaccination sessions only).
+	PlannedDoses []PlannedDose
 }
 
 func (s *BookingService) outcome(o string) {
@@ -149,14 +153,18 @@ func (s *BookingService) outcome(o string) {
 // when the session is full and the caller asked for one.
 func (s *BookingService) Create(ctx context.Context, p Principal, in NewBooking) (BookingView, error) {
 	var (
-		b      model.Booking
-		sess   model.Session
-		member model.Member
+		b       model.Booking
+		sess    model.Session
+		member  model.Member
+		planned []PlannedDose
 	)
 	err := withRetry(ctx, func() error {
 		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 			var err error
 			b, sess, member, err = s.create(tx, p, in)
+			if err == nil {
+				planned, err = savePlannedDoses(tx, b, sess, in.PlannedDoses)
+			}
 			return err
 		})
 	})
@@ -174,7 +182,7 @@ func (s *BookingService) Create(ctx context.Context, p Principal, in NewBooking)
 	if err != nil {
 		return BookingView{}, err
 	}
-	v := BookingView{Booking: b, Session: sv[0], Member: member}
+	v := BookingView{Booking: b, Session: sv[0], Member: member, PlannedDoses: planned}
 	if b.Status == model.BookingWaitlisted {
 		// Our place in the queue at the moment we joined it.
 		v.Position = sess.Waitlisted
@@ -365,9 +373,18 @@ func (s *BookingService) views(ctx context.Context, rows []model.Booking) ([]Boo
 	if err != nil {
 		return nil, err
 	}
+	ids := make([]int64, len(rows))
+	for i, b := range rows {
+		ids[i] = b.ID
+	}
+	planned, err := plannedDosesOf(db, ids)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]BookingView, len(rows))
 	for i, b := range rows {
-		out[i] = BookingView{Booking: b, Session: byID[b.SessionID], Member: mByID[b.MemberID], Position: positions[b.ID]}
+		out[i] = BookingView{Booking: b, Session: byID[b.SessionID], Member: mByID[b.MemberID], Position: positions[b.ID],
+			PlannedDoses: planned[b.ID]}
 	}
 	return out, nil
 }

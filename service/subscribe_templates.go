@@ -29,7 +29,7 @@ var SubscribeEvents = []string{
 	EventMedicineApproved, EventMedicineRejected, EventMedicineCancelled, EventMedicineDispatched, EventMedicineDelivered,
 	EventPostHidden, EventPostRejected, EventCommentHidden, EventImageRemoved,
 	// Announced by the first-1000-days and family-doctor areas.
-	"vaccine_due", "consultation_replied",
+	EventVaccineDueSoon, EventVaccineOverdue, "consultation_replied",
 }
 
 // Event fields a template key may name. Every event has the common ones;

@@ -1,0 +1,244 @@
+package service
+
+import (
+	"context"
+	"math"
+	"time"
+
+	"familycare/model"
+
+	"gorm.io/gorm"
+)
+
+// GrowthPoint is a measurement with its z-scores and percentiles (keys:
+// the indicators; an indicator without a value or outside its table is
+// absent).
+type GrowthPoint struct {
+	model.GrowthMeasurement
+	AgeMonths  float64
+	Z          map[string]float64
+	Percentile map[string]float64
+}
+
+// GrowthFlag is a finding from the measurements.
+type GrowthFlag struct {
+	Code  string // underweight, stunting, faltering
+	Label string
+}
+
+// GrowthView is a person's measurements and flags.
+type GrowthView struct {
+	Person   model.Member
+	Sex      string
+	Standard string
+	Points   []GrowthPoint
+	Flags    []GrowthFlag
+	// HighRisk: a flag makes the child 高危儿/体弱儿, followed up by the
+	// family-doctor team.
+	HighRisk bool
+}
+
+// daysPerMonth is WHO's average month (igrowup: age in days / 30.4375).
+const daysPerMonth = 30.4375
+
+// Growth returns the measurements of person id, oldest first.
+func (s *FirstDaysService) Growth(ctx context.Context, p Principal, id int64) (GrowthView, error) {
+	db := s.db.WithContext(ctx)
+	m, err := personFor(db, p, id)
+	if err != nil {
+		return GrowthView{}, err
+	}
+	var rows []model.GrowthMeasurement
+	if err := db.Where("person_id = ?", m.ID).Order("measured_at, id").Find(&rows).Error; err != nil {
+		return GrowthView{}, err
+	}
+	return s.growthView(m, rows), nil
+}
+
+func (s *FirstDaysService) growthView(m model.Member, rows []model.GrowthMeasurement) GrowthView {
+	v := GrowthView{Person: m, Sex: m.Gender, Standard: GrowthStandardsVersion, Points: make([]GrowthPoint, 0, len(rows)), Flags: []GrowthFlag{}}
+	birth, hasBirth := birthOf(m)
+	for _, r := range rows {
+		pt := GrowthPoint{GrowthMeasurement: r, Z: map[string]float64{}, Percentile: map[string]float64{}}
+		if hasBirth {
+			pt.AgeMonths = round2(s.dateOf(r.MeasuredAt).Sub(birth).Hours() / 24 / daysPerMonth)
+			for ind, val := range map[string]*float64{IndicatorWeightForAge: r.WeightKg, IndicatorLengthForAge: r.LengthCm, IndicatorHeadForAge: r.HeadCm} {
+				if val == nil {
+					continue
+				}
+				if z, ok := s.zFor(ind, m.Gender, pt.AgeMonths, *val); ok {
+					pt.Z[ind], pt.Percentile[ind] = round2(z), math.Round(percentile(z)*10)/10
+				}
+			}
+		}
+		v.Points = append(v.Points, pt)
+	}
+	v.Flags = growthFlags(v.Points)
+	v.HighRisk = len(v.Flags) > 0
+	return v
+}
+
+func (s *FirstDaysService) zFor(indicator, sex string, months, x float64) (float64, bool) {
+	p, ok := s.growth.at(indicator, sex, months)
+	if !ok || x <= 0 {
+		return 0, false
+	}
+	return zScore(p, x), true
+}
+
+// growthFlags: a weight under 2500 g measured on the day of birth is 低出生体重
+// (until persons carry the birth record: birth weight and gestational age,
+// which would add 早产), the latest weight-for-age below −2 SD is 低体重, the
+// latest length-for-age below −2 SD 生长迟缓, and a fall of weight-for-age by
+// more than 0.67 SD (crossing two percentile lines) between the last two
+// weights 体重增长缓慢. Any flag makes the child 高危儿/体弱儿 (HighRisk).
+func growthFlags(points []GrowthPoint) []GrowthFlag {
+	flags := []GrowthFlag{}
+	var wfa []float64
+	var lfa *float64
+	lowBirthWeight := false
+	for _, p := range points {
+		lowBirthWeight = lowBirthWeight || (p.WeightKg != nil && *p.WeightKg < 2.5 && p.AgeMonths*daysPerMonth < 1.5)
+		if z, ok := p.Z[IndicatorWeightForAge]; ok {
+			wfa = append(wfa, z)
+		}
+		if z, ok := p.Z[IndicatorLengthForAge]; ok {
+			lfa = &z
+		}
+	}
+	if lowBirthWeight {
+		flags = append(flags, GrowthFlag{Code: "low_birth_weight", Label: "低出生体重"})
+	}
+	if n := len(wfa); n > 0 && wfa[n-1] < -2 {
+		flags = append(flags, GrowthFlag{Code: "underweight", Label: "低体重"})
+	}
+	if lfa != nil && *lfa < -2 {
+		flags = append(flags, GrowthFlag{Code: "stunting", Label: "生长迟缓"})
+	}
+	if n := len(wfa); n > 1 && wfa[n-2]-wfa[n-1] > 0.67 {
+		flags = append(flags, GrowthFlag{Code: "faltering", Label: "体重增长缓慢"})
+	}
+	return flags
+}
+
+// NewMeasurement is a measurement to add.
+type NewMeasurement struct {
+	MeasuredAt                 time.Time
+	WeightKg, LengthCm, HeadCm *float64
+}
+
+// AddGrowth adds a measurement of person id. A family's own entry (resident
+// route) is marked self-reported; staff entries are measured at the clinic.
+func (s *FirstDaysService) AddGrowth(ctx context.Context, p Principal, id int64, in NewMeasurement) (GrowthPoint, error) {
+	fields := map[string]string{}
+	if in.WeightKg == nil && in.LengthCm == nil && in.HeadCm == nil {
+		fields["weight_kg"] = "体重、身长、头围至少填一项"
+	}
+	check := func(name string, v *float64, lo, hi float64) {
+		if v != nil && (math.IsNaN(*v) || *v < lo || *v > hi) {
+			fields[name] = "数值不在合理范围内"
+		}
+	}
+	check("weight_kg", in.WeightKg, 0.3, 80)
+	check("length_cm", in.LengthCm, 20, 200)
+	check("head_cm", in.HeadCm, 15, 70)
+	now := s.clock.Now()
+	if in.MeasuredAt.IsZero() {
+		in.MeasuredAt = now
+	} else if in.MeasuredAt.After(now.Add(5 * time.Minute)) {
+		fields["measured_at"] = "测量时间不能晚于现在"
+	}
+	if len(fields) > 0 {
+		return GrowthPoint{}, Invalid(fields)
+	}
+	var out GrowthPoint
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		m, err := personFor(tx, p, id)
+		if err != nil {
+			return err
+		}
+		if b, ok := birthOf(m); ok && s.dateOf(in.MeasuredAt).Before(b) {
+			return InvalidField("measured_at", "测量日期早于出生日期")
+		} else if ok {
+			age := s.dateOf(in.MeasuredAt).Sub(b).Hours() / 24 / daysPerMonth
+			if bad := s.implausible(m.Gender, age, in); len(bad) > 0 {
+				return Invalid(bad)
+			}
+		}
+		row := model.GrowthMeasurement{PersonID: m.ID, MeasuredAt: in.MeasuredAt.UTC(), WeightKg: in.WeightKg,
+			LengthCm: in.LengthCm, HeadCm: in.HeadCm, SelfReported: p.Scope == ScopeSelf, RecordedBy: p.UserID}
+		if p.Scope != ScopeSelf {
+			row.ClinicID = p.ClinicID
+		}
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		out = s.growthView(m, []model.GrowthMeasurement{row}).Points[0]
+		return nil
+	})
+	return out, err
+}
+
+// WHO's limits of biologically plausible z-scores (WHO Anthro / igrowup:
+// weight-for-age −6…+5, length-for-age −6…+6, head-for-age −5…+5).
+var plausibleZ = map[string][2]float64{
+	IndicatorWeightForAge: {-6, 5}, IndicatorLengthForAge: {-6, 6}, IndicatorHeadForAge: {-5, 5},
+}
+
+// implausible names the values outside WHO's plausible range at this age
+// (for a person of unknown sex: outside it for both sexes).
+func (s *FirstDaysService) implausible(sex string, months float64, in NewMeasurement) map[string]string {
+	sexes := []string{sex}
+	if sex != "male" && sex != "female" {
+		sexes = []string{"male", "female"}
+	}
+	bad := map[string]string{}
+	for ind, f := range map[string]struct {
+		field string
+		v     *float64
+	}{IndicatorWeightForAge: {"weight_kg", in.WeightKg}, IndicatorLengthForAge: {"length_cm", in.LengthCm}, IndicatorHeadForAge: {"head_cm", in.HeadCm}} {
+		if f.v == nil {
+			continue
+		}
+		out := 0
+		for _, sx := range sexes {
+			if z, ok := s.zFor(ind, sx, months, *f.v); ok && (z < plausibleZ[ind][0] || z > plausibleZ[ind][1]) {
+				out++
+			}
+		}
+		if out == len(sexes) {
+			bad[f.field] = "数值超出该月龄的合理范围（WHO 生物学合理值），请核对"
+		}
+	}
+	return bad
+}
+
+// CurvePoint is one month of a reference curve.
+type CurvePoint struct {
+	Month                       int
+	SDNeg3, SDNeg2, Median      float64
+	SD2, SD3, P3, P15, P85, P97 float64
+}
+
+// GrowthStandard returns the reference curves of an indicator and sex.
+func (s *FirstDaysService) GrowthStandard(indicator, sex string) ([]CurvePoint, error) {
+	fields := map[string]string{}
+	if _, ok := indicatorFile[indicator]; !ok {
+		fields["indicator"] = "应为 weight_for_age、length_for_age 或 head_for_age"
+	}
+	if sex != "male" && sex != "female" {
+		fields["sex"] = "应为 male 或 female"
+	}
+	if len(fields) > 0 {
+		return nil, Invalid(fields)
+	}
+	rows := s.growth[indicator][sex]
+	out := make([]CurvePoint, len(rows))
+	const zP3, zP15 = -1.880793608, -1.036433389
+	for i, r := range rows {
+		v := func(z float64) float64 { return math.Round(lmsValue(r, z)*100) / 100 }
+		out[i] = CurvePoint{Month: i, SDNeg3: v(-3), SDNeg2: v(-2), Median: v(0), SD2: v(2), SD3: v(3),
+			P3: v(zP3), P15: v(zP15), P85: v(-zP15), P97: v(-zP3)}
+	}
+	return out, nil
+}
