@@ -214,13 +214,13 @@ func principal(c *gin.Context) service.Principal {
 // for the caller's clinic or, for an admin, the network. Services scope
 // their queries and moves by it (service.Principal.Apply), so no handler
 // rewrites a role and no service keeps a staff twin of a read.
-func actFor(staff bool) gin.HandlerFunc {
+func actFor(auth *service.AuthService, staff bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if p, ok := c.Get(ctxPrincipal); ok {
-			pr := p.(service.Principal)
-			pr.Scope = service.ScopeSelf
-			if staff {
-				pr.Scope = service.StaffScope(pr)
+			pr, err := auth.ActFor(c.Request.Context(), p.(service.Principal), staff)
+			if err != nil {
+				fail(c, err)
+				return
 			}
 			c.Set(ctxPrincipal, pr)
 		}

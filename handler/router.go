@@ -91,10 +91,10 @@ func New(opts Options, svc Services) *gin.Engine {
 	}
 
 	v1 := r.Group("/api/v1")
-	public := v1.Group("", optionalAuth(svc.Tokens, svc.Auth), actFor(false))
-	authed := v1.Group("", authenticate(svc.Tokens, svc.Auth), actFor(false))
-	staff := v1.Group("/staff", authenticate(svc.Tokens, svc.Auth), requireRole("staff", "admin"), actFor(true))
-	admin := v1.Group("/admin", authenticate(svc.Tokens, svc.Auth), requireRole("admin"), actFor(true))
+	public := v1.Group("", optionalAuth(svc.Tokens, svc.Auth), actFor(svc.Auth, false))
+	authed := v1.Group("", authenticate(svc.Tokens, svc.Auth), actFor(svc.Auth, false))
+	staff := v1.Group("/staff", authenticate(svc.Tokens, svc.Auth), requireRole("staff", "admin"), actFor(svc.Auth, true))
+	admin := v1.Group("/admin", authenticate(svc.Tokens, svc.Auth), requireRole("admin"), actFor(svc.Auth, true))
 
 	a.authRoutes(v1, authed, admin)
 	a.familyRoutes(authed)

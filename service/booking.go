@@ -300,7 +300,7 @@ func (s *BookingService) List(ctx context.Context, p Principal, f BookingFilter,
 	limit := pageLimit(pg.Limit)
 	staffView := p.Scope != ScopeSelf
 	q := p.Apply(s.db.WithContext(ctx).Model(&model.Booking{}), ownerClinic)
-	if p.Scope == ScopeNetwork {
+	if p.Scope != ScopeSelf {
 		q = filterBy(q, "clinic_id", f.ClinicID)
 	}
 	q = filterBy(q, "status", f.Status, "session_id", f.SessionID)

@@ -354,7 +354,7 @@ func (s *CatalogService) staffService(db *gorm.DB, p Principal, serviceID int64)
 		}
 		return sv, err
 	}
-	if !p.IsAdmin() && sv.ClinicID != p.ClinicID {
+	if !p.Sees(sv.ClinicID) {
 		return sv, InvalidField("service_id", "no such service at your clinic")
 	}
 	return sv, nil

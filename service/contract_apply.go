@@ -33,7 +33,7 @@ func (s *ContractService) Apply(ctx context.Context, p Principal, in ContractApp
 		if err := tx.First(&team, in.TeamID).Error; err != nil {
 			return notFoundAs(err, ErrNotFound.Msg("no such doctor team"))
 		}
-		if p.Scope == ScopeClinic && team.ClinicID != p.ClinicID {
+		if p.Scope != ScopeSelf && !p.Sees(team.ClinicID) {
 			return ErrNotFound.Msg("no such doctor team")
 		}
 		q := tx.Where("id IN ?", ids)

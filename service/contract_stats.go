@@ -52,10 +52,12 @@ type FamilyDoctorStats struct {
 // clinicID 0, every clinic.
 func (s *ContractService) Stats(ctx context.Context, p Principal, clinicID int64) (FamilyDoctorStats, error) {
 	if !p.IsAdmin() {
-		if clinicID != 0 && clinicID != p.ClinicID {
-			return FamilyDoctorStats{}, ErrForbidden.Msg("staff see the figures of their own clinic only")
+		if clinicID == 0 {
+			clinicID = p.ClinicID
 		}
-		clinicID = p.ClinicID
+		if !p.Sees(clinicID) {
+			return FamilyDoctorStats{}, ErrForbidden.Msg("staff see the figures of their own clinics only")
+		}
 	}
 	db := s.db.WithContext(ctx)
 	if clinicID != 0 {

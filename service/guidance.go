@@ -162,7 +162,7 @@ func (s *GuidanceService) searchMode(ctx context.Context) (searchMode, error) {
 // canManage reports whether p may see and change a unpublished article:
 // staff of its clinic, or an admin.
 func canManage(p Principal, a model.Article) bool {
-	return p.IsAdmin() || (p.Role == model.RoleStaff && p.ClinicID != 0 && a.ClinicID == p.ClinicID)
+	return p.IsAdmin() || (p.Role == model.RoleStaff && (p.Sees(a.ClinicID) || (p.ClinicID != 0 && a.ClinicID == p.ClinicID)))
 }
 
 func validateFilter(f ArticleFilter, staff bool) error {

@@ -19,6 +19,9 @@ type Principal struct {
 	// Scope is whom the caller acts for, set by the route group (never by
 	// the token): zero is the caller's own family.
 	Scope Scope
+	// Clinics are the clinics a staff caller sees (set with Scope by
+	// ActFor, see StaffClinics); empty means ClinicID alone.
+	Clinics []int64
 }
 
 // IsStaff reports staff or admin.
