@@ -343,3 +343,33 @@ func TestBooking_SuspensionOutlivesMemberDelete(t *testing.T) {
 	// Suspended: the record cannot be deleted to shed it.
 	h.Do("DELETE", fmt.Sprintf("/api/v1/me/members/%d", m), nil, testkit.Token(w.parent.Token)).ExpectError(409, "member_suspended")
 }
+
+// Issue 10 #1: staff cannot enrol (or read through an enrolment) a family
+// outside their clinic's work: such a member answers exactly like a member
+// that does not exist, and nothing is written.
+func TestContract_StaffCannotEnrolOutOfReach(t *testing.T) {
+	h := ctNew(t)
+	h.Seed()
+	staff := h.Staff("staff-3", ctClinic3)
+	stranger := h.Login("stranger")
+	elder := ctElder(h, stranger, "钱奶奶", 83)
+	out := h.Do("POST", "/api/v1/staff/family-contracts", map[string]any{"team_id": ctTeam3, "member_ids": []int64{elder}},
+		testkit.Token(staff.Token)).ExpectError(404, "not_found")
+	none := h.Do("POST", "/api/v1/staff/family-contracts", map[string]any{"team_id": ctTeam3, "member_ids": []int64{elder + 1000}},
+		testkit.Token(staff.Token)).ExpectError(404, "not_found")
+	strip := func(b []byte) string { return strings.ReplaceAll(string(b), fmt.Sprint(elder+1000), fmt.Sprint(elder)) }
+	if string(out.Body) != strip(none.Body) {
+		t.Fatalf("out of reach must look like nonexistent:\n%s\n%s", out.Body, none.Body)
+	}
+	if strings.Contains(string(out.Body), "钱奶奶") {
+		t.Fatal("the answer names the member")
+	}
+	var n int64
+	if err := h.DB.Model(&model.FamilyContract{}).Count(&n).Error; err != nil || n != 0 {
+		t.Fatalf("%d contracts written (%v)", n, err)
+	}
+	// Once the family applies to this clinic's team itself, the member is
+	// within its work: staff may act (approve) on it.
+	c := ctApply(h, stranger, ctTeam3, elder)
+	h.Do("POST", ctPath("/api/v1/staff/family-contracts/%d/approve", ctID(c)), nil, testkit.Token(staff.Token)).Expect(200)
+}

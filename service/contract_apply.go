@@ -47,6 +47,19 @@ func (s *ContractService) Apply(ctx context.Context, p Principal, in ContractApp
 		if missing := missingContractMember(ids, members); missing != 0 {
 			return ErrNotFound.Msg("no such family member").With(map[string]any{"member_id": missing})
 		}
+		if byStaff {
+			// Staff enrol only families already within their clinic's work;
+			// anyone else answers exactly as a member that does not exist.
+			for _, m := range members {
+				ok, err := withinClinicWork(tx, p, m.ID)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					return ErrNotFound.Msg("no such family member").With(map[string]any{"member_id": m.ID})
+				}
+			}
+		}
 		owner := members[0].UserID
 		for _, m := range members {
 			if m.UserID != owner {
@@ -181,7 +194,8 @@ func contractAppliedBy(rows []model.ContractMember, byStaff bool) string {
 	return model.AppliedByRelative
 }
 
-// checkNotCovered answers 409 member_already_contracted, naming the member,
+// checkNotCovered answers 409 member_already_contracted (ids only: the
+// member may be another family's, seen by staff),
 // when one of ids is covered by an active contract other than except. The
 // unique key on coverage rows is what really enforces it; this check gives
 // the friendly answer in the common case.
@@ -200,16 +214,12 @@ func (s *ContractService) checkNotCovered(tx *gorm.DB, ids []int64, except int64
 	return s.alreadyContracted(tx, held[0].MemberID, held[0].ContractID)
 }
 
-func (s *ContractService) alreadyContracted(tx *gorm.DB, memberID, contractID int64) error {
-	var m model.Member
-	if err := tx.Unscoped().Select("id", "name").First(&m, memberID).Error; err != nil {
-		return notFound(err)
-	}
-	d := map[string]any{"member_id": m.ID, "member_name": m.Name}
+func (s *ContractService) alreadyContracted(_ *gorm.DB, memberID, contractID int64) error {
+	d := map[string]any{"member_id": memberID}
 	if contractID > 0 {
 		d["contract_id"] = contractID
 	}
-	return ErrMemberAlreadyContracted.Msg("%s already has an active family-doctor contract", m.Name).With(d)
+	return ErrMemberAlreadyContracted.With(d)
 }
 
 // claimCoverage marks the contract's members covered. The unique key

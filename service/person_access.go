@@ -14,8 +14,7 @@ import (
 //
 //   - acting for oneself (resident routes): the person is a member of the
 //     caller's family;
-//   - acting for a clinic (staff routes): the person has a booking at the
-//     caller's clinic, or is covered by a family-doctor contract with it;
+//   - acting for a clinic (staff routes): withinClinicWork;
 //   - acting for the network (admins): any person.
 //
 // Anything else is ErrNotFound (never 403: no probing of ids).
@@ -32,23 +31,39 @@ func personFor(db *gorm.DB, p Principal, id int64) (model.Member, error) {
 	if p.Scope == ScopeNetwork {
 		return m, nil
 	}
-	var n int64
-	if err := db.Model(&model.Booking{}).Where("member_id = ? AND clinic_id = ?", id, p.ClinicID).Limit(1).Count(&n).Error; err != nil {
-		return m, err
-	}
-	if n > 0 {
-		return m, nil
-	}
-	err := db.Model(&model.ContractMember{}).
-		Joins("JOIN family_contracts ON family_contracts.id = contract_members.contract_id").
-		Where("contract_members.member_id = ? AND family_contracts.clinic_id = ?", id, p.ClinicID).Limit(1).Count(&n).Error
+	ok, err := withinClinicWork(db, p, id)
 	if err != nil {
-		return m, err
+		return model.Member{}, err
 	}
-	if n == 0 {
+	if !ok {
 		return model.Member{}, ErrNotFound
 	}
 	return m, nil
+}
+
+// withinClinicWork is the staff reach rule (README, "What staff may see of
+// families"): a person is within the work of the caller's clinics when they
+// have a booking at one of its sessions or are on a family-doctor contract
+// (any state: an application the family made counts) with one of its teams.
+// Anyone else is, to staff, a person who does not exist.
+func withinClinicWork(db *gorm.DB, p Principal, memberID int64) (bool, error) {
+	if p.Scope == ScopeNetwork {
+		return true, nil
+	}
+	if p.Scope != ScopeClinic {
+		return false, nil
+	}
+	var n int64
+	if err := db.Model(&model.Booking{}).Where("member_id = ? AND clinic_id IN ?", memberID, p.clinics()).Limit(1).Count(&n).Error; err != nil {
+		return false, err
+	}
+	if n > 0 {
+		return true, nil
+	}
+	err := db.Model(&model.ContractMember{}).
+		Joins("JOIN family_contracts ON family_contracts.id = contract_members.contract_id").
+		Where("contract_members.member_id = ? AND family_contracts.clinic_id IN ?", memberID, p.clinics()).Limit(1).Count(&n).Error
+	return n > 0, err
 }
 
 // familyPersons returns the persons of the caller's family (GET /me/next).
