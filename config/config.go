@@ -58,8 +58,11 @@ type Config struct {
 	RedisPrefix string `yaml:"redis_prefix"`
 
 	// Booking rules.
-	BookingCutoff       time.Duration `yaml:"booking_cutoff"`
-	CancelWindow        time.Duration `yaml:"cancel_window"`
+	BookingCutoff time.Duration `yaml:"booking_cutoff"`
+	CancelWindow  time.Duration `yaml:"cancel_window"`
+	// CheckInOpens is how long before a session's start check-in opens
+	// (never before that day begins); it closes when the session ends.
+	CheckInOpens        time.Duration `yaml:"check_in_opens"`
 	NoShowLimit         int           `yaml:"no_show_limit"`
 	NoShowWindow        time.Duration `yaml:"no_show_window"`
 	NoShowSuspension    time.Duration `yaml:"no_show_suspension"`
@@ -138,6 +141,7 @@ func Default() Config {
 		RedisPrefix:      "familycare:",
 		BookingCutoff:    0,
 		CancelWindow:     2 * time.Hour,
+		CheckInOpens:     2 * time.Hour,
 		NoShowLimit:      3,
 		NoShowWindow:     90 * 24 * time.Hour,
 		NoShowSuspension: 30 * 24 * time.Hour,
@@ -269,6 +273,7 @@ var envVars = []envVar{
 	{"REDIS_PREFIX", str(func(c *Config) *string { return &c.RedisPrefix }), "prefix of every Redis key"},
 	{"BOOKING_CUTOFF", dur(func(c *Config) *time.Duration { return &c.BookingCutoff }), "booking closes this long before start"},
 	{"CANCEL_WINDOW", dur(func(c *Config) *time.Duration { return &c.CancelWindow }), "residents cancel up to this long before start"},
+	{"CHECK_IN_OPENS", dur(func(c *Config) *time.Duration { return &c.CheckInOpens }), "check-in opens this long before start (not before that day), closes at the end"},
 	{"NO_SHOW_LIMIT", integer(func(c *Config) *int { return &c.NoShowLimit }), "no-shows that suspend booking"},
 	{"NO_SHOW_WINDOW", dur(func(c *Config) *time.Duration { return &c.NoShowWindow }), "window in which no-shows count"},
 	{"NO_SHOW_SUSPENSION", dur(func(c *Config) *time.Duration { return &c.NoShowSuspension }), "length of a booking suspension"},
@@ -283,7 +288,7 @@ var envVars = []envVar{
 	{"BLOCKED_WORDS", list(func(c *Config) *[]string { return &c.BlockedWords }), "comma-separated words or re:patterns"},
 	{"DATA_ENCRYPTION_KEYS", str(func(c *Config) *string { return &c.DataEncryptionKeys }), "id:base64key,... for PII at rest"},
 	{"DATA_ENCRYPTION_KEY_ID", str(func(c *Config) *string { return &c.DataEncryptionKeyID }), "key id used for new writes"},
-	{"METRICS_TOKEN", str(func(c *Config) *string { return &c.MetricsToken }), "bearer token GET /metrics requires (empty: open)"},
+	{"METRICS_TOKEN", str(func(c *Config) *string { return &c.MetricsToken }), "bearer token GET /metrics requires (required in prod; empty in dev/test: open)"},
 	{"UPLOAD_MAX_BYTES", int64v(func(c *Config) *int64 { return &c.UploadMaxBytes }), "largest upload in bytes (413 above)"},
 	{"UPLOAD_MAX_PIXELS", int64v(func(c *Config) *int64 { return &c.UploadMaxPixels }), "largest width x height of an uploaded image"},
 	{"UPLOAD_STORE", str(func(c *Config) *string { return &c.UploadStore }), "local | s3"},
@@ -347,7 +352,7 @@ func (c Config) Validate() error {
 	if _, err := time.LoadLocation(c.BusinessTZ); err != nil {
 		errs = append(errs, fmt.Errorf("BUSINESS_TZ %q: %w", c.BusinessTZ, err))
 	}
-	if c.CancelWindow < 0 || c.BookingCutoff < 0 {
+	if c.CancelWindow < 0 || c.BookingCutoff < 0 || c.CheckInOpens < 0 {
 		errs = append(errs, errors.New("CANCEL_WINDOW and BOOKING_CUTOFF must not be negative"))
 	}
 	if c.Env == EnvProd {
@@ -365,6 +370,9 @@ func (c Config) Validate() error {
 		}
 		if c.EnableDevLogin {
 			errs = append(errs, errors.New("ENABLE_DEV_LOGIN must not be set in prod"))
+		}
+		if len(c.MetricsToken) < 16 {
+			errs = append(errs, errors.New("METRICS_TOKEN (at least 16 characters) is required in prod: GET /metrics is never open there"))
 		}
 		// Image checks come back by message push, in safe mode.
 		if c.WeChatPushToken == "" || c.WeChatPushAESKey == "" {

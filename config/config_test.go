@@ -26,7 +26,8 @@ func TestLoad_DefaultsAreADevServerOnSQLite(t *testing.T) {
 func TestLoad_ProdRefusesUnsafeSettings(t *testing.T) {
 	base := map[string]string{"APP_ENV": "prod", "JWT_SECRET": strings.Repeat("s", 40), "WECHAT_APPID": "wx1",
 		"WECHAT_SECRET": "x", "DATA_ENCRYPTION_KEYS": goodKeys,
-		"WECHAT_PUSH_TOKEN": "push-token", "WECHAT_PUSH_AES_KEY": strings.Repeat("k", 43), "UPLOAD_PUBLIC_URL": "https://api.example.com"}
+		"WECHAT_PUSH_TOKEN": "push-token", "WECHAT_PUSH_AES_KEY": strings.Repeat("k", 43), "UPLOAD_PUBLIC_URL": "https://api.example.com",
+		"METRICS_TOKEN": "metrics-token-of-ours"}
 	if _, err := Load(env(base)); err != nil {
 		t.Fatalf("a complete prod config must load: %v", err)
 	}
@@ -42,6 +43,7 @@ func TestLoad_ProdRefusesUnsafeSettings(t *testing.T) {
 		"UPLOAD_S3_ENDPOINT":   {"UPLOAD_STORE": "s3"},
 		"UPLOAD_STORE must be": {"UPLOAD_STORE": "ftp"},
 		"EncodingAESKey":       {"WECHAT_PUSH_AES_KEY": "short"},
+		"METRICS_TOKEN":        {"METRICS_TOKEN": ""},
 	}
 	for want, change := range cases {
 		m := map[string]string{}

@@ -75,6 +75,12 @@ func TestBooking_FullFlowWithHistoryAndNotifications(t *testing.T) {
 	h.Do("POST", "/api/v1/staff/bookings/"+bid+"/confirm", nil, staff).Expect(200)
 	h.Do("POST", "/api/v1/staff/bookings/"+bid+"/confirm", nil, staff).ExpectError(409, "invalid_transition")
 	h.Do("POST", "/api/v1/staff/bookings/"+bid+"/reject", map[string]any{"reason": "x"}, staff).ExpectError(409, "invalid_transition")
+	// Check-in opens on the session's day, CHECK_IN_OPENS (2 h) before the
+	// start, and closes at its end.
+	h.Do("POST", "/api/v1/staff/bookings/"+bid+"/check-in", nil, staff).ExpectError(409, "check_in_closed")
+	h.Clock.Advance(46*time.Hour - time.Minute)
+	h.Do("POST", "/api/v1/staff/bookings/"+bid+"/check-in", nil, staff).ExpectError(409, "check_in_closed")
+	h.Clock.Advance(2 * time.Minute)
 	got := h.Do("POST", "/api/v1/staff/bookings/"+bid+"/check-in", map[string]any{}, staff).Expect(200).Map()
 	if got["status"] != "checked_in" {
 		t.Fatalf("check-in: %v", got)

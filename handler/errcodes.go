@@ -59,6 +59,8 @@ var ErrorCodes = []ErrorCode{
 	{"capacity_below_booked", http.StatusConflict, "名额不能少于已预约人数", "the capacity cannot be lower than the seats already held"},
 	{"cancel_window_closed", http.StatusConflict, "取消时间已过，请致电门诊（{clinic_phone}）", "it is too late to cancel online; please call the clinic"},
 	{"booking_suspended", http.StatusConflict, "多次爽约，预约功能暂停使用", "booking is suspended after repeated no-shows"},
+	{"handover_reset_limit", http.StatusConflict, "该订单交接码重置次数已达上限，请取消后重新下单", "this order's hand-over code was reset too often; cancel and reorder instead"},
+	{"check_in_closed", http.StatusConflict, "当前不能签到：签到时间为 {opens} 至本场结束", "check-in is open from shortly before the session starts until it ends"},
 	{"member_suspended", http.StatusConflict, "该家庭成员因多次爽约暂停预约中，暂停结束前不能删除", "this family member's bookings are suspended after repeated no-shows; the record stays until the suspension ends"},
 	{"account_deleted", http.StatusConflict, "该账号已注销，不能再登录", "this account was deleted and cannot sign in again"},
 	{"member_has_active_bookings", http.StatusConflict, "该家庭成员还有未完成的预约，请先取消", "this family member still has active bookings; cancel them first"},

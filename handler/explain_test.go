@@ -9,9 +9,6 @@ import (
 	"familycare/testkit"
 )
 
-// pageRows is the most rows a list may read beyond its index: one page.
-const pageRows = 100
-
 // bulkSessions adds n sessions spread over two years around the harness
 // clock (half past, half future) to the seeded catalogue, so the optimizer
 // sees a table where a wrong plan costs something.

@@ -373,3 +373,68 @@ func TestContract_StaffCannotEnrolOutOfReach(t *testing.T) {
 	c := ctApply(h, stranger, ctTeam3, elder)
 	h.Do("POST", ctPath("/api/v1/staff/family-contracts/%d/approve", ctID(c)), nil, testkit.Token(staff.Token)).Expect(200)
 }
+
+// Issue 10, also fix: personal answers are never cached; every answer says
+// nosniff.
+func TestHeaders_PersonalAnswersNoStoreAndNosniff(t *testing.T) {
+	w := newBookingWorld(t)
+	tok := testkit.Token(w.parent.Token)
+	for _, path := range []string{"/api/v1/me", "/api/v1/me/members", "/api/v1/bookings", "/api/v1/family-contracts", "/api/v1/medicine-orders", "/api/v1/me/export"} {
+		r := w.h.Do("GET", path, nil, tok).Expect(200)
+		if r.Header.Get("Cache-Control") != "no-store" || r.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("%s: Cache-Control %q, X-Content-Type-Options %q", path, r.Header.Get("Cache-Control"), r.Header.Get("X-Content-Type-Options"))
+		}
+	}
+	for _, path := range []string{"/api/v1/sessions", "/healthz", "/api/v1/nothing-here"} {
+		if r := w.h.Do("GET", path, nil); r.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("%s: no nosniff", path)
+		}
+	}
+}
+
+// Issue 10, also fix: nobody mutes a user of a higher role.
+func TestMute_NeverAHigherRole(t *testing.T) {
+	h := testkit.New(t)
+	h.Seed()
+	staff := h.Staff("mod", 1)
+	admin := h.Admin("boss")
+	resident := h.Login("someone")
+	mute := func(by testkit.User, target int64) *testkit.Response {
+		return h.Do("POST", fmt.Sprintf("/api/v1/staff/users/%d/mute", target), map[string]any{"until": "permanent", "reason": "测试"}, testkit.Token(by.Token))
+	}
+	mute(staff, admin.ID).ExpectError(403, "forbidden")
+	mute(staff, resident.ID).Expect(200)
+	mute(admin, staff.ID).Expect(200)
+}
+
+// Issue 10, also fix: a hand-over code is reset at most 3 times per order,
+// each reset in the history with who did it.
+func TestMedicine_HandoverResetLimited(t *testing.T) {
+	h := testkit.New(t)
+	staff, u, member := mdSetup(h)
+	id := mdOrder(h, u, member)
+	mdDispatch(h, staff, id)
+	path := ctPath("/api/v1/staff/medicine-orders/%d/reset-handover", id)
+	for i := 0; i < 3; i++ {
+		h.Do("POST", path, nil, testkit.Token(staff.Token)).Expect(200)
+	}
+	h.Do("POST", path, nil, testkit.Token(staff.Token)).ExpectError(409, "handover_reset_limit")
+	var n int64
+	if err := h.DB.Model(&model.MedicineOrderEvent{}).Where("order_id = ? AND reason = ? AND by_user_id = ?", id, "hand-over code reset", staff.ID).
+		Count(&n).Error; err != nil || n != 3 {
+		t.Fatalf("%d audited resets (%v)", n, err)
+	}
+}
+
+// Issue 10, also fix: names and nicknames shown to staff refuse bidi
+// overrides, zero-width and control characters.
+func TestNames_HiddenCharactersRefused(t *testing.T) {
+	h := testkit.New(t)
+	u := h.Login("spoofer")
+	for _, name := range []string{"王\u202e伟", "李\u200b明", "张\u2066三\u2069", "赵\x07四"} {
+		h.Do("POST", "/api/v1/me/members", map[string]any{"name": name, "relation": "child"}, testkit.Token(u.Token)).ExpectError(422, "invalid_request")
+		h.Do("PUT", "/api/v1/me", map[string]any{"nickname": name}, testkit.Token(u.Token)).ExpectError(422, "invalid_request")
+		h.Do("PUT", "/api/v1/me", map[string]any{"real_name": name}, testkit.Token(u.Token)).ExpectError(422, "invalid_request")
+	}
+	h.Do("PUT", "/api/v1/me", map[string]any{"nickname": "豆豆妈"}, testkit.Token(u.Token)).Expect(200)
+}

@@ -40,6 +40,7 @@ func requestID(log *slog.Logger) gin.HandlerFunc {
 		c.Set(ctxRequestID, id)
 		c.Set(ctxLogger, log.With("request_id", id))
 		c.Header("X-Request-ID", id)
+		c.Header("X-Content-Type-Options", "nosniff")
 		c.Next()
 	}
 }
@@ -171,6 +172,9 @@ func authenticate(tokens *service.Tokens, auth *service.AuthService) gin.Handler
 			return
 		}
 		setPrincipal(c, p)
+		// Signed-in answers carry personal data (profile, family, bookings,
+		// contracts, orders): no cache may keep them.
+		c.Header("Cache-Control", "no-store")
 		c.Next()
 	}
 }

@@ -68,6 +68,7 @@ var zhReasons = []struct {
 	{regexp.MustCompile(`^must be an RFC 3339 time or YYYY-MM-DD, from 1900 to 2199$`), "须为 1900 到 2199 年之间的日期（YYYY-MM-DD）或 RFC 3339 时间"},
 	{regexp.MustCompile(`^must be a date YYYY-MM-DD, from 1900 to 2199$`), "须为 1900 到 2199 年之间的日期（YYYY-MM-DD）"},
 	{regexp.MustCompile(`^must be text without control characters$`), "不能含有控制字符"},
+	{regexp.MustCompile(`^must not contain control, zero-width or text-direction characters$`), "不能含有控制字符、零宽字符或文字方向字符"},
 	{regexp.MustCompile(`^must be printable UTF-8 text$`), "须为可打印的文字"},
 	{regexp.MustCompile(`^must be 1 to 128 characters$`), "须为 1 到 128 个字符"},
 }

@@ -453,9 +453,25 @@ func (s *BookingService) Reject(ctx context.Context, p Principal, id int64, reas
 }
 
 // CheckIn records that the member arrived.
+// Check-in is open from CheckInOpens before the start (never before the
+// session's day begins in the business zone) until the session ends.
 func (s *BookingService) CheckIn(ctx context.Context, p Principal, id int64, reason string) (BookingView, error) {
-	return s.transition(ctx, p, id, model.BookingCheckedIn, reason, nil)
+	return s.transition(ctx, p, id, model.BookingCheckedIn, reason, func(b model.Booking, sess model.Session, now time.Time) error {
+		opens := sess.StartsAt.Add(-s.cfg.CheckInOpens)
+		local := sess.StartsAt.In(s.loc)
+		if day := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, s.loc); opens.Before(day) {
+			opens = day
+		}
+		if now.Before(opens) || !now.Before(sess.EndsAt) {
+			return ErrCheckInClosed.With(map[string]any{"opens": opens.In(s.loc).Format("15:04"),
+				"opens_at": opens.In(s.loc).Format(time.RFC3339), "closes_at": sess.EndsAt.In(s.loc).Format(time.RFC3339)})
+		}
+		return nil
+	})
 }
+
+// ErrCheckInClosed: check-in outside its window.
+var ErrCheckInClosed = newErr(KindConflict, "check_in_closed", "check-in is open from shortly before the session starts until it ends")
 
 // NoShow records that the member did not come; repeated no-shows suspend
 // booking for the member.

@@ -350,6 +350,17 @@ func (s *CircleService) DismissReport(ctx context.Context, p Principal, id int64
 	return out, err
 }
 
+// roleRank orders roles for moderation: nobody mutes a higher role.
+func roleRank(role string) int {
+	switch role {
+	case model.RoleAdmin:
+		return 2
+	case model.RoleStaff:
+		return 1
+	}
+	return 0
+}
+
 // MuteInput mutes a user: Until is a date YYYY-MM-DD (muted through that
 // business day) or an RFC 3339 time, at most a year ahead, or "permanent".
 type MuteInput struct {
@@ -394,8 +405,11 @@ func (s *CircleService) Mute(ctx context.Context, p Principal, userID int64, in 
 	var m model.CircleMute
 	err = transact(ctx, s.db, func(tx *gorm.DB) error {
 		var u model.User
-		if err := tx.Select("id").First(&u, userID).Error; err != nil {
+		if err := tx.Select("id", "role").First(&u, userID).Error; err != nil {
 			return notFound(err)
+		}
+		if roleRank(u.Role) > roleRank(p.Role) {
+			return ErrForbidden.Msg("nobody may mute a user of a higher role")
 		}
 		// One row per user (unique user_id): replace it, or create it.
 		set := map[string]any{"ends_at": until, "reason": reason, "muted_by": p.UserID, "updated_at": now}

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"familycare/model"
@@ -50,14 +51,41 @@ func (s *FamilyService) Me(ctx context.Context, userID int64) (model.User, error
 	return openUser(s.pii, u)
 }
 
+const noHiddenChars = "must not contain control, zero-width or text-direction characters"
+
+// displayName refuses what can make a name shown to staff look like another:
+// control characters, format characters (zero-width spaces and joiners, bidi
+// overrides and isolates, soft hyphens) and invalid UTF-8.
+func displayName(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return false
+		}
+	}
+	return true
+}
+
 // UpdateProfile changes the caller's profile.
 func (s *FamilyService) UpdateProfile(ctx context.Context, userID int64, in ProfileUpdate) (model.User, error) {
 	fields := map[string]any{}
+	bad := map[string]string{}
 	if in.Nickname != nil {
 		fields["nickname"] = strings.TrimSpace(*in.Nickname)
+		if !displayName(*in.Nickname) {
+			bad["nickname"] = noHiddenChars
+		}
 	}
 	if in.RealName != nil {
 		fields["real_name"] = strings.TrimSpace(*in.RealName)
+		if !displayName(*in.RealName) {
+			bad["real_name"] = noHiddenChars
+		}
+	}
+	if len(bad) > 0 {
+		return model.User{}, Invalid(bad)
 	}
 	if in.AvatarURL != nil {
 		fields["avatar_url"] = *in.AvatarURL
@@ -188,6 +216,8 @@ func (s *FamilyService) apply(m *model.Member, in MemberInput) error {
 		n := strings.TrimSpace(*in.Name)
 		if n == "" || utf8.RuneCountInString(n) > 64 {
 			fields["name"] = "must be 1 to 64 characters"
+		} else if !displayName(n) {
+			fields["name"] = noHiddenChars
 		}
 		m.Name = n
 	}

@@ -178,6 +178,15 @@ func (s *MedicineService) Deliver(ctx context.Context, p Principal, id int64, co
 	return view, nil
 }
 
+// HandoverResetLimit is how often staff may give one order a new hand-over
+// code: enough for a lost code or a lock, too few to cycle codes.
+const HandoverResetLimit = 3
+
+const handoverResetReason = "hand-over code reset"
+
+// ErrHandoverResetLimit: the order's codes were reset HandoverResetLimit times.
+var ErrHandoverResetLimit = newErr(KindConflict, "handover_reset_limit", "this order's hand-over code was reset too often; cancel and reorder instead")
+
 // ResetHandover gives a dispatched order a new hand-over code and clears the
 // wrong tries (after a lock, or when the resident lost the code). The new
 // code shows on the resident's order; they are notified.
@@ -198,7 +207,21 @@ func (s *MedicineService) ResetHandover(ctx context.Context, p Principal, id int
 		if o.Status != model.MedicineDispatched {
 			return medicineMachine.refuse(o.Status, model.MedicineDispatched)
 		}
-		if err := s.move(tx, &o, Step{To: o.Status, By: actorOf(p), Reason: "hand-over code reset",
+		// At most HandoverResetLimit resets per order, counted from the
+		// history (which also records who reset it), under the order's
+		// row lock so two resets at once cannot both pass.
+		if err := forUpdate(tx).Select("id").First(&model.MedicineOrder{}, o.ID).Error; err != nil {
+			return err
+		}
+		var resets int64
+		if err := tx.Model(&model.MedicineOrderEvent{}).Where("order_id = ? AND reason = ?", o.ID, handoverResetReason).
+			Count(&resets).Error; err != nil {
+			return err
+		}
+		if resets >= HandoverResetLimit {
+			return ErrHandoverResetLimit.With(map[string]any{"limit": HandoverResetLimit})
+		}
+		if err := s.move(tx, &o, Step{To: o.Status, By: actorOf(p), Reason: handoverResetReason,
 			Set: map[string]any{"handover_code": code, "handover_failures": 0}}); err != nil {
 			return err
 		}
