@@ -13,7 +13,6 @@ import (
 	"familycare/pagination"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // Booking errors (codes from API.md).
@@ -797,14 +796,4 @@ func (s *BookingService) SendReminders(ctx context.Context) (int, error) {
 		}
 	}
 	return sent, nil
-}
-
-// forUpdate makes a read a locking read on MySQL/MariaDB/TiDB, which sees the
-// latest committed rows (not the transaction's snapshot) and locks them.
-// SQLite needs nothing: its write transactions run one at a time.
-func forUpdate(tx *gorm.DB) *gorm.DB {
-	if tx.Dialector.Name() == "mysql" {
-		return tx.Clauses(clause.Locking{Strength: "UPDATE"})
-	}
-	return tx
 }

@@ -9,6 +9,7 @@ import (
 
 	mysqldrv "github.com/go-sql-driver/mysql"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // ErrDatabaseBusy is the answer when the database is overloaded (too many
@@ -114,3 +115,13 @@ func overloaded(err error) bool {
 // Busy reports an error the handler should answer as ErrDatabaseBusy: a
 // full database, or a lock conflict met by a statement outside transact.
 func Busy(err error) bool { return overloaded(err) || retryable(err) }
+
+// forUpdate makes a read a locking read on MySQL/MariaDB/TiDB, which sees the
+// latest committed rows (not the transaction's snapshot) and locks them.
+// SQLite needs nothing: its write transactions run one at a time.
+func forUpdate(tx *gorm.DB) *gorm.DB {
+	if tx.Dialector.Name() == "mysql" {
+		return tx.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	return tx
+}
