@@ -116,6 +116,7 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 		Tokens:        tokens,
 		Auth:          service.NewAuthService(deps, wx, tokens),
 		Family:        service.NewFamilyService(deps),
+		Households:    service.NewHouseholdService(deps),
 		Catalog:       catalog,
 		Bookings:      bookings,
 		Notifications: notifications,

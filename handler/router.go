@@ -19,6 +19,7 @@ type Services struct {
 	Tokens        *service.Tokens
 	Auth          *service.AuthService
 	Family        *service.FamilyService
+	Households    *service.HouseholdService
 	Catalog       *service.CatalogService
 	Bookings      *service.BookingService
 	Notifications *service.NotificationService
@@ -98,6 +99,7 @@ func New(opts Options, svc Services) *gin.Engine {
 
 	a.authRoutes(v1, authed, admin)
 	a.familyRoutes(authed)
+	a.householdRoutes(authed, staff)
 	a.catalogRoutes(public)
 	a.bookingRoutes(authed, staff)
 	a.notificationRoutes(authed)
