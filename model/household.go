@@ -54,6 +54,9 @@ type Person struct {
 	BirthDate         string   `gorm:"size:10;not null;default:'';index"`
 	DueDate           string   `gorm:"size:10;not null;default:''"`
 	ChronicConditions []string `gorm:"type:text;serializer:json"`
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	DeletedAt         gorm.DeletedAt `gorm:"index"`
 	// IDType and IDNumber are the identity document; IDNumber is sealed
 	// (pii.Box), IDMasked is what answers show (3307**********1234) and
 	// IDHash the keyed blind index that finds the same number again: one
@@ -64,10 +67,7 @@ type Person struct {
 	IDHash   *string `gorm:"size:64;uniqueIndex"`
 	// Verified: staff checked the document at the counter (a check digit
 	// that agrees proves only that the number is well formed).
-	Verified  bool `gorm:"not null;default:false"`
-	CreatedAt time.Time
-	UpdatedAt time.Time
-	DeletedAt gorm.DeletedAt `gorm:"index"`
+	Verified bool `gorm:"not null;default:false"`
 }
 
 // TableName is persons (migration 00080 renamed members).
