@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base32"
 	"encoding/hex"
-	"errors"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -353,8 +352,12 @@ func (s *HouseholdService) addPerson(tx *gorm.DB, userID, householdID int64, in 
 	}
 	if err := tx.Create(&person).Error; err != nil {
 		if isDuplicate(err) && person.IDHash != nil {
-			// Another household added the same number at the same moment.
-			return PersonView{}, s.refuseKnown(tx.Session(&gorm.Session{NewDB: true}), *person.IDHash, householdID)
+			// Another household added the same number at the same moment:
+			// a locking read sees its committed row.
+			if err := s.refuseKnown(forUpdate(tx.Session(&gorm.Session{NewDB: true})), *person.IDHash, householdID); err != nil {
+				return PersonView{}, err
+			}
+			return PersonView{}, ErrPersonExists
 		}
 		return PersonView{}, err
 	}
@@ -392,13 +395,14 @@ func requiredPersonFields(p model.Person) error {
 
 // refuseKnown answers a known identity number: already in this household,
 // or known elsewhere (the details name the person and the link route; no
-// name, no age: the caller proved only that they know the number).
+// name, no age: the caller proved only that they know the number). An
+// unknown number is nil.
 func (s *HouseholdService) refuseKnown(db *gorm.DB, idHash string, householdID int64) error {
 	var known model.Person
-	err := db.Unscoped().Where("id_hash = ?", idHash).First(&known).Error
-	if err != nil {
-		return notFound(err)
+	if err := db.Unscoped().Where("id_hash = ?", idHash).Limit(1).Find(&known).Error; err != nil || known.ID == 0 {
+		return err
 	}
+	db = db.Session(&gorm.Session{NewDB: true})
 	var n int64
 	if err := db.Model(&model.HouseholdPerson{}).Where("household_id = ? AND person_id = ?", householdID, known.ID).Count(&n).Error; err != nil {
 		return err
@@ -463,7 +467,9 @@ func (s *HouseholdService) UpdatePerson(ctx context.Context, p Principal, id int
 			if err := tx.Where("person_id = ?", id).Order("household_id").First(&link).Error; err != nil {
 				return notFound(err)
 			}
-			if err := s.refuseKnown(tx, *person.IDHash, link.HouseholdID); !errors.Is(err, ErrNotFound) {
+			if err := s.refuseKnown(tx.Where("id <> ?", person.ID), *person.IDHash, link.HouseholdID); err != nil {
+				// (the condition names persons only: refuseKnown reads the
+				// household on a new session)
 				return err
 			}
 		}

@@ -130,8 +130,8 @@ func TestMigrations_Issue14Households(t *testing.T) {
 		t.Fatalf("household persons %v, want %v", got, want)
 	}
 	var households, guardians, selfLinked, persons, deleted int
-	if err := db.sql.QueryRow("SELECT (SELECT COUNT(*) FROM households), (SELECT COUNT(*) FROM household_accounts WHERE role = 'guardian'), " +
-		"(SELECT COUNT(*) FROM household_accounts WHERE user_id = 1 AND person_id = 10), (SELECT COUNT(*) FROM persons), " +
+	if err := db.sql.QueryRow("SELECT (SELECT COUNT(*) FROM households), (SELECT COUNT(*) FROM household_accounts WHERE role = 'guardian'), "+
+		"(SELECT COUNT(*) FROM household_accounts WHERE user_id = 1 AND person_id = 10), (SELECT COUNT(*) FROM persons), "+
 		"(SELECT COUNT(*) FROM persons WHERE id = 13 AND deleted_at IS NOT NULL)").Scan(&households, &guardians, &selfLinked, &persons, &deleted); err != nil {
 		t.Fatal(err)
 	}
