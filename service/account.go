@@ -280,7 +280,7 @@ func (s *AccountService) Delete(ctx context.Context, userID int64) error {
 // here) or finds its member gone.
 func (s *AccountService) cancelBookings(tx *gorm.DB, userID int64, orphans []int64, now time.Time) error {
 	var active []int64
-	if err := tx.Model(&model.Booking{}).Where("member_id IN ? AND active = ? AND status <> ? AND starts_at > ?", orphans, true, model.BookingCheckedIn, now).
+	if err := forUpdate(tx.Model(&model.Booking{})).Where("member_id IN ? AND active = ? AND status <> ? AND starts_at > ?", orphans, true, model.BookingCheckedIn, now).
 		Order("id").Pluck("id", &active).Error; err != nil {
 		return err
 	}
@@ -407,8 +407,19 @@ func (s *AccountService) forgetOrders(tx *gorm.DB, userID int64, orphans []int64
 // still acts for (the other parent, the father on his own phone) keep
 // everything.
 func (s *AccountService) orphans(tx *gorm.DB, userID int64) ([]int64, error) {
+	// Locking reads only until the persons are locked: a plain read (or
+	// the plain half of a subquery) would fix the transaction's snapshot
+	// before a racing booking commits, and the bookings read next would
+	// miss it. A booking holds these same rows (actedPerson with lock).
+	var ids []int64
+	if err := forUpdate(tx.Table("household_persons AS hp").
+		Joins("JOIN household_accounts AS ha ON ha.household_id = hp.household_id").
+		Where("ha.user_id = ? AND hp.deleted_at IS NULL AND (ha.role = ? OR ha.person_id = hp.person_id)", userID, model.HouseholdGuardian)).
+		Order("hp.person_id").Pluck("hp.person_id", &ids).Error; err != nil {
+		return nil, err
+	}
 	var persons []model.Person
-	if err := forUpdate(tx).Where("id IN (?)", actsFor(tx, userID)).Order("id").Find(&persons).Error; err != nil {
+	if err := forUpdate(tx).Where("id IN ?", ids).Order("id").Find(&persons).Error; err != nil {
 		return nil, err
 	}
 	out := []int64{}

@@ -64,24 +64,36 @@ func actsFor(db *gorm.DB, userID int64) *gorm.DB {
 			userID, model.HouseholdGuardian)
 }
 
-// actedPerson returns person id when the account acts for it, locking its
-// row when lock is set (a booking, a removal and an account deletion lock
-// the person first); anything else is ErrNotFound.
+// actedPerson returns person id when the account acts for it; anything
+// else is ErrNotFound. With lock (a booking, a removal, an account
+// deletion) the person's row and the household rows that give the account
+// its say are read with locks, so a racing removal or account deletion is
+// either seen committed or waits (a plain read would use the transaction's
+// older snapshot).
 func actedPerson(db *gorm.DB, userID, id int64, lock bool) (model.Person, error) {
 	var p model.Person
-	var n int64
-	if err := db.Session(&gorm.Session{NewDB: true}).Table("(?) AS acts", actsFor(db, userID)).
-		Where("acts.person_id = ?", id).Count(&n).Error; err != nil {
-		return p, err
-	}
-	if n == 0 {
-		return p, ErrNotFound
-	}
 	q := db.Session(&gorm.Session{NewDB: true})
 	if lock {
 		q = forUpdate(q)
 	}
-	return p, notFound(q.Where("id = ?", id).First(&p).Error)
+	if err := q.Where("id = ?", id).First(&p).Error; err != nil {
+		return p, notFound(err)
+	}
+	var links []int64
+	q = db.Session(&gorm.Session{NewDB: true}).Table("household_persons AS hp").
+		Joins("JOIN household_accounts AS ha ON ha.household_id = hp.household_id").
+		Where("ha.user_id = ? AND hp.person_id = ? AND hp.deleted_at IS NULL AND (ha.role = ? OR ha.person_id = hp.person_id)",
+			userID, id, model.HouseholdGuardian)
+	if lock {
+		q = forUpdate(q)
+	}
+	if err := q.Limit(1).Pluck("hp.id", &links).Error; err != nil {
+		return p, err
+	}
+	if len(links) == 0 {
+		return model.Person{}, ErrNotFound
+	}
+	return p, nil
 }
 
 // account returns the caller's place in household id: not a member is
