@@ -100,6 +100,7 @@ func New(opts Options, svc Services) *gin.Engine {
 	a.familyRoutes(authed)
 	a.catalogRoutes(public)
 	a.bookingRoutes(authed, staff)
+	a.serviceRuleRoutes(staff)
 	a.notificationRoutes(authed)
 	a.circleRoutes(public, authed, staff)
 	a.guidanceRoutes(public, authed, staff)

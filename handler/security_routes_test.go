@@ -140,6 +140,8 @@ var secRoutes = map[string]secRoute{
 		crossBody: func(w *secWorld) map[string]any { return w.sessionBody(serviceA) }},
 	"PUT /api/v1/staff/sessions/:id":   {class: secClinic, fixture: "session", body: secBody(map[string]any{"capacity": 6})},
 	"PATCH /api/v1/staff/sessions/:id": {class: secClinic, fixture: "session", body: secBody(map[string]any{"capacity": 6})},
+	"POST /api/v1/staff/services":      {class: secClinicList, body: secBody(secServiceBody(0)), crossBody: secBody(secServiceBody(clinicA))},
+	"PUT /api/v1/staff/services/:id":   {class: secClinic, fixture: "service", body: secBody(secServiceBody(0))},
 	"POST /api/v1/staff/schedules": {class: secClinicList, body: func(w *secWorld) map[string]any { return w.scheduleBody(serviceA) },
 		crossBody: func(w *secWorld) map[string]any { return w.scheduleBody(serviceA) }},
 
@@ -231,4 +233,14 @@ var secRoutes = map[string]secRoute{
 	"GET /api/v1/staff/persons/:id/checkups":      {class: secClinic, fixture: "member"},
 	"GET /api/v1/staff/persons/:id/growth":        {class: secClinic, fixture: "member"},
 	"POST /api/v1/staff/persons/:id/growth":       {class: secClinic, fixture: "member", body: secBody(map[string]any{"weight_kg": 9.5})},
+}
+
+// secServiceBody is a valid service (at clinic, when not 0).
+func secServiceBody(clinic int64) map[string]any {
+	b := map[string]any{"kind": "vaccination", "name": "午间接种", "duration_minutes": 30,
+		"eligibility": map[string]any{"max_age_years": 18}}
+	if clinic != 0 {
+		b["clinic_id"] = clinic
+	}
+	return b
 }
