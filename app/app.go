@@ -126,6 +126,7 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 		Guidance:      service.NewGuidanceService(deps),
 		Contracts:     service.NewContractService(deps, notifications),
 		Medicine:      service.NewMedicineService(deps, notifications),
+		Teams:         service.NewTeamService(deps),
 		Ready: func(ctx context.Context) error {
 			sqlDB, err := db.DB()
 			if err != nil {
@@ -149,6 +150,8 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 		MaxBytes: cfg.UploadMaxBytes, MaxPixels: cfg.UploadMaxPixels, PublicBaseURL: cfg.UploadPublicURL,
 	})
 	svc.Circles.Uploads = svc.Uploads
+	svc.Consultations = service.NewConsultationService(deps, wx, notifications)
+	svc.Consultations.Uploads = svc.Uploads
 	svc.Family.Uploads = svc.Uploads
 	svc.Guidance.Uploads = svc.Uploads
 	svc.Push = service.NewPushService(deps, svc.Uploads, notifications)
@@ -204,6 +207,10 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 		}},
 		{Name: "vaccine_reminders", Run: func(ctx context.Context) error {
 			_, err := svc.FirstDays.SendVaccineReminders(ctx)
+			return err
+		}},
+		{Name: "consultation_quiet_close", Run: func(ctx context.Context) error {
+			_, err := svc.Consultations.CloseQuiet(ctx)
 			return err
 		}},
 		{Name: "wechat_push_events_purge", Run: func(ctx context.Context) error {

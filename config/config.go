@@ -110,6 +110,14 @@ type Config struct {
 	// the mini-program's admin console.
 	WeChatPushToken  string `yaml:"wechat_push_token"`
 	WeChatPushAESKey string `yaml:"wechat_push_aes_key"`
+
+	// Consultations (咨询): the team's reply is due within ConsultReplyWithin;
+	// an answered one closes after ConsultQuietClose without a message; a
+	// closed one reopens within ConsultReopenWithin, ConsultReopenLimit times.
+	ConsultReplyWithin  time.Duration `yaml:"consult_reply_within"`
+	ConsultQuietClose   time.Duration `yaml:"consult_quiet_close"`
+	ConsultReopenWithin time.Duration `yaml:"consult_reopen_within"`
+	ConsultReopenLimit  int           `yaml:"consult_reopen_limit"`
 }
 
 // SubscribeTemplate is one event's subscribe-message template: its id, the
@@ -159,6 +167,11 @@ func Default() Config {
 		UploadStore:      "local",
 		UploadDir:        "uploads",
 		UploadS3Secure:   true,
+
+		ConsultReplyWithin:  24 * time.Hour,
+		ConsultQuietClose:   7 * 24 * time.Hour,
+		ConsultReopenWithin: 7 * 24 * time.Hour,
+		ConsultReopenLimit:  2,
 	}
 }
 
@@ -277,6 +290,10 @@ var envVars = []envVar{
 	{"BOOKING_CUTOFF", dur(func(c *Config) *time.Duration { return &c.BookingCutoff }), "booking closes this long before start"},
 	{"CANCEL_WINDOW", dur(func(c *Config) *time.Duration { return &c.CancelWindow }), "residents cancel up to this long before start"},
 	{"CHECK_IN_OPENS", dur(func(c *Config) *time.Duration { return &c.CheckInOpens }), "check-in opens this long before start (not before that day), closes at the end"},
+	{"CONSULT_REPLY_WITHIN", dur(func(c *Config) *time.Duration { return &c.ConsultReplyWithin }), "a consultation's reply is due this long after the family writes (overdue after)"},
+	{"CONSULT_QUIET_CLOSE", dur(func(c *Config) *time.Duration { return &c.ConsultQuietClose }), "an answered consultation closes after this long without a message"},
+	{"CONSULT_REOPEN_WITHIN", dur(func(c *Config) *time.Duration { return &c.ConsultReopenWithin }), "a closed consultation may be reopened this long after closing"},
+	{"CONSULT_REOPEN_LIMIT", integer(func(c *Config) *int { return &c.ConsultReopenLimit }), "how often a consultation may be reopened"},
 	{"NO_SHOW_LIMIT", integer(func(c *Config) *int { return &c.NoShowLimit }), "no-shows that suspend booking"},
 	{"NO_SHOW_WINDOW", dur(func(c *Config) *time.Duration { return &c.NoShowWindow }), "window in which no-shows count"},
 	{"NO_SHOW_SUSPENSION", dur(func(c *Config) *time.Duration { return &c.NoShowSuspension }), "length of a booking suspension"},
@@ -358,6 +375,9 @@ func (c Config) Validate() error {
 	}
 	if _, err := time.LoadLocation(c.BusinessTZ); err != nil {
 		errs = append(errs, fmt.Errorf("BUSINESS_TZ %q: %w", c.BusinessTZ, err))
+	}
+	if c.ConsultReplyWithin <= 0 || c.ConsultQuietClose <= 0 || c.ConsultReopenWithin < 0 || c.ConsultReopenLimit < 0 {
+		errs = append(errs, errors.New("CONSULT_REPLY_WITHIN and CONSULT_QUIET_CLOSE must be positive, CONSULT_REOPEN_* not negative"))
 	}
 	if c.CancelWindow < 0 || c.BookingCutoff < 0 || c.CheckInOpens < 0 {
 		errs = append(errs, errors.New("CANCEL_WINDOW and BOOKING_CUTOFF must not be negative"))

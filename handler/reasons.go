@@ -55,6 +55,11 @@ var zhReasons = []struct {
 	{regexp.MustCompile(`^must be an object$`), "须为对象"},
 	{regexp.MustCompile(`^must all belong to one family$`), "须属于同一个家庭"},
 	{regexp.MustCompile(`^must be member ids$`), "须为家庭成员编号"},
+	// Family doctor in practice (teams, consultations, follow-ups, medications).
+	{regexp.MustCompile(`^must name each account once$`), "每个账号只能出现一次"},
+	{regexp.MustCompile(`^must have exactly one lead$`), "须有且只有一名团队长"},
+	{regexp.MustCompile(`^must be a staff account of the team's clinic.*$`), "须为本机构、上级分院或下属驿站的工作人员账号"},
+	{regexp.MustCompile(`^must be an existing clinic$`), "须为已有的机构"},
 	{regexp.MustCompile(`^must have content.*$`), "内容不能为空"},
 	{regexp.MustCompile(`^must be 2 to 32 lowercase letters.*$`), "须为 2 到 32 个小写字母、数字、- 或 _，以字母开头"},
 	{regexp.MustCompile(`^is not a known stage$`), "不是已知的阶段"},

@@ -32,6 +32,8 @@ type Services struct {
 	Uploads       *service.UploadService
 	Push          *service.PushService
 	FirstDays     *service.FirstDaysService
+	Teams         *service.TeamService
+	Consultations *service.ConsultationService
 	// Ready reports whether the database answers.
 	Ready func(ctx context.Context) error
 }
@@ -112,6 +114,8 @@ func New(opts Options, svc Services) *gin.Engine {
 	a.uploadRoutes(r, authed, staff)
 	a.pushRoutes(v1, public)
 	a.firstDaysRoutes(public, authed, staff, admin)
+	a.teamRoutes(admin)
+	a.consultationRoutes(authed, staff)
 	a.adminRoutes(admin, managers, staff)
 	return r
 }

@@ -216,6 +216,22 @@ var secRoutes = map[string]secRoute{
 	"POST /api/v1/staff/medicine-orders/:id/deliver":        {class: secClinic, fixture: "orderDispatched", body: secBody(map[string]any{"handover_code": "123456"})},
 	"POST /api/v1/staff/medicine-orders/:id/reset-handover": {class: secClinic, fixture: "orderDispatched"},
 
+	// Family doctor in practice.
+	"POST /api/v1/admin/doctor-teams":    {class: secAdmin, body: func(w *secWorld) map[string]any { return dtBody(ctClinic3, w.staff3.ID) }},
+	"GET /api/v1/admin/doctor-teams/:id": {class: secAdmin, fixture: "team"},
+	"PUT /api/v1/admin/doctor-teams/:id": {class: secAdmin, fixture: "team", body: func(w *secWorld) map[string]any { return dtBody(ctClinic3, w.staff3.ID) }},
+	"GET /api/v1/consultations":          {class: secSelf},
+	"POST /api/v1/consultations": {class: secSelf, foreign: true, body: func(w *secWorld) map[string]any {
+		return map[string]any{"person_id": w.ids["elder"], "text": "最近血压偏高"}
+	}},
+	"GET /api/v1/consultations/:id":                 {class: secOwned, fixture: "consultation"},
+	"POST /api/v1/consultations/:id/messages":       {class: secOwned, fixture: "consultation", body: secBody(map[string]any{"text": "今天好一些了"})},
+	"POST /api/v1/consultations/:id/close":          {class: secOwned, fixture: "consultation2"},
+	"GET /api/v1/staff/consultations":               {class: secClinicList},
+	"GET /api/v1/staff/consultations/:id":           {class: secClinic, fixture: "consultation"},
+	"POST /api/v1/staff/consultations/:id/messages": {class: secClinic, fixture: "consultation", body: secBody(map[string]any{"text": "按时服药"})},
+	"POST /api/v1/staff/consultations/:id/close":    {class: secClinic, fixture: "consultation2"},
+
 	// The first 1000 days (a person id is a member id until persons land).
 	"GET /api/v1/growth-standards":                {class: secPublic, why: "the WHO reference curves are published data"},
 	"GET /api/v1/vaccines":                        {class: secPublic, why: "the 自费 vaccines offered are public catalogue data"},

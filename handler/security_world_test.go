@@ -49,6 +49,10 @@ func newSecWorld(t *testing.T) *secWorld {
 	elder2 := ctElder(h, w.owner, "外公"+secMarker, 78)
 	elder3 := ctElder(h, w.owner, "奶奶"+secMarker, 80)
 
+	// Staff of clinic 3 lead team 1 (their clinic's team): a doctor.
+	dtJoin(h, ctTeam3, "lead", w.staff3)
+	w.ids["team"] = ctID(h.Do("POST", "/api/v1/admin/doctor-teams", dtBody(ctClinic3, w.staff3.ID), testkit.Token(w.admin.Token)).Expect(201).Map())
+
 	// A booking at clinic 3, pending.
 	w.ids["session"] = bw.session(5, 72*time.Hour)
 	w.ids["booking"] = ctID(h.Do("POST", "/api/v1/bookings", map[string]any{"session_id": w.ids["session"], "member_id": bw.child,
@@ -78,6 +82,11 @@ func newSecWorld(t *testing.T) *secWorld {
 	mdDispatch(h, w.staff3, w.ids["orderDispatched"])
 	w.ids["orderDelivered"] = order()
 	mdDeliver(h, w.staff3, w.owner, w.ids["orderDelivered"], time.Hour)
+
+	// Consultations about the elder with team 1 (the marker in the text).
+	for _, k := range []string{"consultation", "consultation2"} {
+		w.ids[k] = ctID(h.Do("POST", "/api/v1/consultations", map[string]any{"person_id": w.ids["elder"], "text": "头晕" + secMarker}, A).Expect(201).Map())
+	}
 
 	// A draft article of clinic 3; a published (seeded) one.
 	w.ids["article"] = ctID(h.Do("POST", "/api/v1/staff/articles", map[string]any{"title": "草稿" + secMarker, "body": "<p>" + secMarker + "</p>",
