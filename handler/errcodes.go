@@ -58,6 +58,8 @@ var ErrorCodes = []ErrorCode{
 	{"session_closed", http.StatusConflict, "该场次已取消或已停止预约", "the session is cancelled or no longer takes bookings"},
 	{"session_cancelled", http.StatusConflict, "该场次已取消", "the session is cancelled"},
 	{"session_not_started", http.StatusConflict, "场次开始后才能登记爽约", "a no-show can be recorded only after the session starts"},
+	{"clinic_has_open_children", http.StatusConflict, "请先关闭或迁移其下属门诊", "close or move the clinics under this one first"},
+	{"clinic_closed", http.StatusConflict, "该门诊已停止服务", "the clinic is closed"},
 	{"session_exists", http.StatusConflict, "该时间已有同一服务和专家的场次", "a session of this service and expert already starts at that time"},
 	{"capacity_below_booked", http.StatusConflict, "名额不能少于已预约人数", "the capacity cannot be lower than the seats already held"},
 	{"cancel_window_closed", http.StatusConflict, "取消时间已过，请致电门诊（{clinic_phone}）", "it is too late to cancel online; please call the clinic"},

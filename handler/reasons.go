@@ -26,7 +26,7 @@ var zhReasons = []struct {
 	{regexp.MustCompile(`^must have at most (\d+) images with image_urls$`), "图片合计最多 $1 张"},
 	{regexp.MustCompile(`^must be at least (\S+)$`), "不能小于 $1"},
 	{regexp.MustCompile(`^must be at most (\S+)$`), "不能大于 $1"},
-	{regexp.MustCompile(`^must be between (\d+) and (\d+)$`), "须在 $1 到 $2 之间"},
+	{regexp.MustCompile(`^must be between (-?\d+) and (\d+)$`), "须在 $1 到 $2 之间"},
 	{regexp.MustCompile(`^must be one of (.+)$`), "须为以下之一：$1"},
 	{regexp.MustCompile(`^must be (\w+) or (\w+)$`), "须为 $1 或 $2"},
 	{regexp.MustCompile(`^must be resident, staff or admin$`), "须为 resident、staff 或 admin"},
@@ -81,6 +81,20 @@ var zhReasons = []struct {
 	{regexp.MustCompile(`^the minimum age must not be above the maximum$`), "最小年龄不能大于最大年龄"},
 	{regexp.MustCompile(`^weeks must be 0 to (\d+), min not above max$`), "孕周须在 0 到 $1 之间，且最小不大于最大"},
 	{regexp.MustCompile(`^give the age range in one unit.*$`), "年龄范围请只用一种单位（天、月或岁）"},
+	// Network administration.
+	{regexp.MustCompile(`^a new clinic is open$`), "新建门诊须为开放状态"},
+	{regexp.MustCompile(`^must be main_hospital, branch or station$`), "须为 main_hospital（总院）、branch（分院）或 station（驿站）"},
+	{regexp.MustCompile(`^must be distinct offers$`), "服务项目须为已知且不重复的值"},
+	{regexp.MustCompile(`^must be distinct village or community names of 1 to 64 characters$`), "须为不重复的村/社区名称（1 到 64 个字）"},
+	{regexp.MustCompile(`^at most (\d+) (names|rules)$`), "最多 $1 项"},
+	{regexp.MustCompile(`^weekdays must be distinct days 1 \(Monday\) to 7 \(Sunday\)$`), "星期须为不重复的 1（周一）到 7（周日）"},
+	{regexp.MustCompile(`^each rule needs weekdays and start before end \(HH:MM\)$`), "每条规则须有星期，且开始时间早于结束时间（HH:MM）"},
+	{regexp.MustCompile(`^each rule's offer must be a known offer$`), "规则所属服务项目不存在"},
+	{regexp.MustCompile(`^give both lat and lng$`), "经纬度须同时填写"},
+	{regexp.MustCompile(`^a main hospital has no parent$`), "总院没有上级门诊"},
+	{regexp.MustCompile(`^required: a branch hangs under a main hospital, a station under a branch$`), "必填：分院隶属总院，驿站隶属分院"},
+	{regexp.MustCompile(`^a branch hangs under a main hospital, a station under a branch$`), "分院须隶属总院，驿站须隶属分院"},
+	{regexp.MustCompile(`^the clinics under this one need it to stay a (\w+)$`), "下属门诊要求其保持为 $1"},
 }
 
 // zhReason is the Chinese of a field reason; a reason already in Chinese

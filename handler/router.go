@@ -18,6 +18,7 @@ import (
 type Services struct {
 	Tokens        *service.Tokens
 	Auth          *service.AuthService
+	Admin         *service.AdminService
 	Family        *service.FamilyService
 	Catalog       *service.CatalogService
 	Bookings      *service.BookingService
@@ -97,6 +98,9 @@ func New(opts Options, svc Services) *gin.Engine {
 	authed := v1.Group("", authenticate(svc.Tokens, svc.Auth), actFor(svc.Auth, false))
 	staff := v1.Group("/staff", authenticate(svc.Tokens, svc.Auth), requireRole("staff", "admin"), actFor(svc.Auth, true))
 	admin := v1.Group("/admin", authenticate(svc.Tokens, svc.Auth), requireRole("admin"), actFor(svc.Auth, true))
+	// managers: the /admin routes clinic managers may call for their own
+	// clinic (the service checks the position; other staff get 403).
+	managers := v1.Group("/admin", authenticate(svc.Tokens, svc.Auth), requireRole("staff", "admin"), actFor(svc.Auth, true))
 
 	a.authRoutes(v1, authed, admin)
 	a.familyRoutes(authed)
@@ -113,6 +117,7 @@ func New(opts Options, svc Services) *gin.Engine {
 	a.firstDaysRoutes(public, authed, staff, admin)
 	a.teamRoutes(admin)
 	a.consultationRoutes(authed, staff)
+	a.adminRoutes(admin, managers, staff)
 	return r
 }
 

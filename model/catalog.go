@@ -9,6 +9,38 @@ const (
 	ClinicStation      = "station"
 )
 
+// Clinic statuses: a closed clinic vanishes from public lists and its
+// future sessions are cancelled.
+const (
+	ClinicOpen   = "open"
+	ClinicClosed = "closed"
+)
+
+// What a clinic offers (Clinic.Offers).
+const (
+	OfferChildHealthCentre  = "child_health_centre"  // 儿童健康管理中心
+	OfferCareGuidanceCentre = "care_guidance_centre" // 婴幼儿照护服务指导中心
+	OfferVaccination        = "vaccination"          // 预防接种门诊
+	OfferExpertStudio       = "expert_studio"        // 名医工作室
+	OfferFamilyDoctor       = "family_doctor"        // 家庭医生签约
+	OfferPediatricMassage   = "pediatric_massage"    // 小儿推拿
+	OfferParentChildPlay    = "parent_child_play"    // 亲子活动
+)
+
+// ClinicOffers lists what a clinic may offer.
+var ClinicOffers = []string{OfferChildHealthCentre, OfferCareGuidanceCentre, OfferVaccination, OfferExpertStudio,
+	OfferFamilyDoctor, OfferPediatricMassage, OfferParentChildPlay}
+
+// OpenHours is one rule of a clinic's opening hours: on these weekdays
+// (1 = Monday … 7 = Sunday), from Start to End ("HH:MM", business time),
+// optionally for one offer only (vaccination at noon and at weekends).
+type OpenHours struct {
+	Weekdays []int  `json:"weekdays"`
+	Start    string `json:"start"`
+	End      string `json:"end"`
+	Offer    string `json:"offer,omitempty"`
+}
+
 // Clinic is a node of the county medical community: the main hospital, its
 // branch clinics and village stations.
 type Clinic struct {
@@ -19,6 +51,16 @@ type Clinic struct {
 	Address   string `gorm:"size:255;not null;default:''"`
 	Phone     string `gorm:"size:32;not null;default:''"`
 	OpenHours string `gorm:"size:255;not null;default:''"`
+	// Status is open or closed (ClinicOpen, ClinicClosed).
+	Status string `gorm:"size:16;not null;default:open"`
+	// Offers are what the clinic runs (ClinicOffers); Catchment the
+	// villages and communities it serves; Hours its opening hours as data
+	// (OpenHours stays the text shown).
+	Offers    []string    `gorm:"type:text;serializer:json"`
+	Catchment []string    `gorm:"type:text;serializer:json"`
+	Hours     []OpenHours `gorm:"type:text;serializer:json"`
+	Lat       *float64
+	Lng       *float64
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -29,10 +71,27 @@ type Expert struct {
 	Name      string `gorm:"size:64;not null"`
 	Title     string `gorm:"size:64;not null;default:''"`
 	Specialty string `gorm:"size:128;not null;default:''"`
-	ClinicID  int64  `gorm:"not null;index"`
-	Bio       string `gorm:"type:text"`
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	// ClinicID is where the expert mainly sits (the first sitting);
+	// HomeClinicID the hospital the expert belongs to (0: the same).
+	ClinicID     int64  `gorm:"not null;index"`
+	HomeClinicID int64  `gorm:"not null;default:0"`
+	Bio          string `gorm:"type:text"`
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// ExpertSitting is a clinic where an expert sits; with a StudioName it is a
+// 名医工作室 there, a named place with a weekly sitting (Weekdays "2" =
+// Tuesday, Start–End business time).
+type ExpertSitting struct {
+	ID         int64  `gorm:"primaryKey"`
+	ExpertID   int64  `gorm:"not null;uniqueIndex:ux_expert_sitting,priority:1"`
+	ClinicID   int64  `gorm:"not null;uniqueIndex:ux_expert_sitting,priority:2;index"`
+	StudioName string `gorm:"size:128;not null;default:''"`
+	Weekdays   string `gorm:"size:32;not null;default:''"`
+	StartTime  string `gorm:"size:5;not null;default:''"`
+	EndTime    string `gorm:"size:5;not null;default:''"`
+	CreatedAt  time.Time
 }
 
 // Service kinds.
@@ -165,7 +224,7 @@ type Schedule struct {
 }
 
 func catalogModels() []any {
-	return []any{&Clinic{}, &Expert{}, &Service{}, &Session{}, &Schedule{}, &SessionEvent{}, &ServiceKind{}}
+	return []any{&Clinic{}, &Expert{}, &ExpertSitting{}, &Service{}, &Session{}, &Schedule{}, &SessionEvent{}, &ServiceKind{}}
 }
 
 // SessionEvent is one transition in a session's history (published,
