@@ -112,9 +112,11 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 	catalog := service.NewCatalogService(deps, notifications)
 	bookings := service.NewBookingService(deps, catalog, notifications)
 	bookings.OnOutcome = mx.BookingOutcome
+	auth := service.NewAuthService(deps, wx, tokens)
 	svc := handler.Services{
 		Tokens:        tokens,
-		Auth:          service.NewAuthService(deps, wx, tokens),
+		Auth:          auth,
+		Admin:         service.NewAdminService(deps, auth, catalog, bookings),
 		Family:        service.NewFamilyService(deps),
 		Catalog:       catalog,
 		Bookings:      bookings,

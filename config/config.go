@@ -62,16 +62,18 @@ type Config struct {
 	CancelWindow  time.Duration `yaml:"cancel_window"`
 	// CheckInOpens is how long before a session's start check-in opens
 	// (never before that day begins); it closes when the session ends.
-	CheckInOpens        time.Duration `yaml:"check_in_opens"`
-	NoShowLimit         int           `yaml:"no_show_limit"`
-	NoShowWindow        time.Duration `yaml:"no_show_window"`
-	NoShowSuspension    time.Duration `yaml:"no_show_suspension"`
-	JobInterval         time.Duration `yaml:"job_interval"`
-	EnableJobs          bool          `yaml:"enable_jobs"`
-	EnableDevLogin      bool          `yaml:"enable_dev_login"`
-	SeedDemoData        bool          `yaml:"seed_demo_data"`
-	LogLevel            string        `yaml:"log_level"`
-	IdempotencyTTL      time.Duration `yaml:"idempotency_ttl"`
+	CheckInOpens     time.Duration `yaml:"check_in_opens"`
+	NoShowLimit      int           `yaml:"no_show_limit"`
+	NoShowWindow     time.Duration `yaml:"no_show_window"`
+	NoShowSuspension time.Duration `yaml:"no_show_suspension"`
+	JobInterval      time.Duration `yaml:"job_interval"`
+	EnableJobs       bool          `yaml:"enable_jobs"`
+	EnableDevLogin   bool          `yaml:"enable_dev_login"`
+	SeedDemoData     bool          `yaml:"seed_demo_data"`
+	LogLevel         string        `yaml:"log_level"`
+	IdempotencyTTL   time.Duration `yaml:"idempotency_ttl"`
+	// StaffInviteTTL is how long a staff invitation code can be redeemed.
+	StaffInviteTTL      time.Duration `yaml:"staff_invite_ttl"`
 	PostRateLimit       int           `yaml:"post_rate_limit"`
 	CommentRateLimit    int           `yaml:"comment_rate_limit"`
 	BlockedWords        []string      `yaml:"blocked_words"`
@@ -157,6 +159,7 @@ func Default() Config {
 		EnableJobs:       true,
 		LogLevel:         "info",
 		IdempotencyTTL:   24 * time.Hour,
+		StaffInviteTTL:   72 * time.Hour,
 		PostRateLimit:    10,
 		CommentRateLimit: 60,
 		UploadMaxBytes:   10 << 20,
@@ -300,6 +303,7 @@ var envVars = []envVar{
 	{"SEED_DEMO_DATA", boolean(func(c *Config) *bool { return &c.SeedDemoData }), "seed demo data at start-up"},
 	{"LOG_LEVEL", str(func(c *Config) *string { return &c.LogLevel }), "debug | info | warn | error"},
 	{"IDEMPOTENCY_TTL", dur(func(c *Config) *time.Duration { return &c.IdempotencyTTL }), "how long Idempotency-Key replays"},
+	{"STAFF_INVITE_TTL", dur(func(c *Config) *time.Duration { return &c.StaffInviteTTL }), "how long a staff invitation code can be redeemed"},
 	{"POST_RATE_LIMIT", integer(func(c *Config) *int { return &c.PostRateLimit }), "circle posts per user per hour"},
 	{"COMMENT_RATE_LIMIT", integer(func(c *Config) *int { return &c.CommentRateLimit }), "comments per user per hour"},
 	{"BLOCKED_WORDS", list(func(c *Config) *[]string { return &c.BlockedWords }), "comma-separated words or re:patterns"},
@@ -365,6 +369,9 @@ func (c Config) Validate() error {
 	}
 	if c.JWTTTL <= 0 {
 		errs = append(errs, errors.New("JWT_TTL must be positive"))
+	}
+	if c.StaffInviteTTL <= 0 {
+		errs = append(errs, errors.New("STAFF_INVITE_TTL must be positive"))
 	}
 	if _, err := time.LoadLocation(c.BusinessTZ); err != nil {
 		errs = append(errs, fmt.Errorf("BUSINESS_TZ %q: %w", c.BusinessTZ, err))

@@ -30,11 +30,63 @@ type ClinicDTO struct {
 	ParentID  *int64 `json:"parent_id" extensions:"x-nullable"`
 	Address   string `json:"address"`
 	Phone     string `json:"phone"`
-	OpenHours string `json:"open_hours"`
+	OpenHours string `json:"open_hours" example:"周一至周日 08:00-17:30，中午不休息"`
+	// Status: a closed clinic is off the public lists; GET /clinics/{id}
+	// still answers it.
+	Status    string         `json:"status" example:"open" enums:"open,closed"`
+	Offers    []string       `json:"offers" example:"child_health_centre,vaccination"`
+	Catchment []string       `json:"catchment" example:"石桥村,东港社区"`
+	Hours     []OpenHoursDTO `json:"hours"`
+	Location  *LocationDTO   `json:"location" extensions:"x-nullable"`
+	// NoonOpen and WeekendOpen are derived from hours: some rule covers
+	// 12:00–13:00 on a weekday, or Saturday or Sunday.
+	NoonOpen    bool `json:"noon_open"`
+	WeekendOpen bool `json:"weekend_open"`
+}
+
+// OpenHoursDTO is one opening-hours rule: these weekdays (1 = Monday … 7 =
+// Sunday), start to end (business time), optionally for one offer only.
+type OpenHoursDTO struct {
+	Weekdays []int  `json:"weekdays" binding:"required,min=1,max=7,dive,min=1,max=7" example:"6,7"`
+	Start    string `json:"start" binding:"required" example:"08:00"`
+	End      string `json:"end" binding:"required" example:"17:30"`
+	Offer    string `json:"offer,omitempty" example:"vaccination"`
+}
+
+// LocationDTO is a point on the map (WGS-84 / GCJ-02 as the mini-program's
+// map component takes it).
+type LocationDTO struct {
+	Lat float64 `json:"lat" example:"30.2741"`
+	Lng float64 `json:"lng" example:"120.1551"`
 }
 
 func toClinic(c model.Clinic) ClinicDTO {
-	return ClinicDTO{ID: c.ID, Name: c.Name, Kind: c.Kind, ParentID: c.ParentID, Address: c.Address, Phone: c.Phone, OpenHours: c.OpenHours}
+	d := ClinicDTO{ID: c.ID, Name: c.Name, Kind: c.Kind, ParentID: c.ParentID, Address: c.Address, Phone: c.Phone, OpenHours: c.OpenHours,
+		Status: c.Status, Offers: nonNil(c.Offers), Catchment: nonNil(c.Catchment), Hours: make([]OpenHoursDTO, 0, len(c.Hours))}
+	if d.Status == "" {
+		d.Status = model.ClinicOpen
+	}
+	for _, h := range c.Hours {
+		d.Hours = append(d.Hours, OpenHoursDTO{Weekdays: h.Weekdays, Start: h.Start, End: h.End, Offer: h.Offer})
+		for _, w := range h.Weekdays {
+			if w >= 6 {
+				d.WeekendOpen = true
+			} else if h.Start <= "12:00" && h.End >= "13:00" {
+				d.NoonOpen = true
+			}
+		}
+	}
+	if c.Lat != nil && c.Lng != nil {
+		d.Location = &LocationDTO{Lat: *c.Lat, Lng: *c.Lng}
+	}
+	return d
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }
 
 // ClinicList lists clinics.
@@ -162,18 +214,27 @@ func (a *API) getExpert(c *gin.Context) {
 	reply(c, http.StatusOK, err, func() any { return toExpert(e) })
 }
 
-// ServiceDTO is something a clinic offers in sessions.
+// ServiceDTO is something a clinic offers in sessions, with its rules.
 type ServiceDTO struct {
-	ID              int64  `json:"id"`
-	Kind            string `json:"kind" example:"pediatric_massage" enums:"pediatric_massage,expert_clinic,parenting_class,vaccination,growth_assessment,prenatal_checkup"`
-	Name            string `json:"name" example:"小儿推拿体验课"`
-	Description     string `json:"description"`
-	DurationMinutes int    `json:"duration_minutes" example:"60"`
-	ClinicID        int64  `json:"clinic_id"`
+	ID                int64          `json:"id"`
+	Kind              string         `json:"kind" example:"pediatric_massage"`
+	Name              string         `json:"name" example:"小儿推拿体验课"`
+	Description       string         `json:"description"`
+	DurationMinutes   int            `json:"duration_minutes" example:"60"`
+	ClinicID          int64          `json:"clinic_id"`
+	SlotMinutes       int            `json:"slot_minutes" example:"0"`
+	PriceText         string         `json:"price_text" example:"免费"`
+	Eligibility       EligibilityDTO `json:"eligibility"`
+	Confirmation      string         `json:"confirmation" enums:"staff,auto"`
+	ConfirmByMinutes  int            `json:"confirm_by_minutes"`
+	UnconfirmedAction string         `json:"unconfirmed_action" enums:"cancel,confirm"`
+	ReservedSeats     int            `json:"reserved_for_referrals"`
 }
 
 func toService(s model.Service) ServiceDTO {
-	return ServiceDTO{ID: s.ID, Kind: s.Kind, Name: s.Name, Description: s.Description, DurationMinutes: s.DurationMinutes, ClinicID: s.ClinicID}
+	return ServiceDTO{ID: s.ID, Kind: s.Kind, Name: s.Name, Description: s.Description, DurationMinutes: s.DurationMinutes, ClinicID: s.ClinicID,
+		SlotMinutes: s.SlotMinutes, PriceText: s.PriceText, Eligibility: toEligibility(s), Confirmation: s.Confirmation,
+		ConfirmByMinutes: s.ConfirmByMinutes, UnconfirmedAction: s.UnconfirmedAction, ReservedSeats: s.ReservedSeats}
 }
 
 // ServiceList is a page of services.
@@ -184,7 +245,7 @@ type ServiceList struct {
 
 // ServiceQuery filters services.
 type ServiceQuery struct {
-	Kind     string `form:"kind" binding:"omitempty,oneof=pediatric_massage expert_clinic parenting_class vaccination growth_assessment prenatal_checkup"`
+	Kind     string `form:"kind" binding:"omitempty,max=32"`
 	ClinicID int64  `form:"clinic_id" binding:"omitempty,min=1"`
 }
 
@@ -277,7 +338,7 @@ type SessionList struct {
 // SessionQuery filters sessions. from/to take RFC 3339 times or business
 // dates (YYYY-MM-DD; "to" then includes that day).
 type SessionQuery struct {
-	Kind      string `form:"kind" binding:"omitempty,oneof=pediatric_massage expert_clinic parenting_class vaccination growth_assessment prenatal_checkup"`
+	Kind      string `form:"kind" binding:"omitempty,max=32"`
 	ClinicID  int64  `form:"clinic_id" binding:"omitempty,min=1"`
 	ExpertID  int64  `form:"expert_id" binding:"omitempty,min=1"`
 	ServiceID int64  `form:"service_id" binding:"omitempty,min=1"`

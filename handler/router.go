@@ -18,6 +18,7 @@ import (
 type Services struct {
 	Tokens        *service.Tokens
 	Auth          *service.AuthService
+	Admin         *service.AdminService
 	Family        *service.FamilyService
 	Catalog       *service.CatalogService
 	Bookings      *service.BookingService
@@ -98,11 +99,15 @@ func New(opts Options, svc Services) *gin.Engine {
 	authed := v1.Group("", authenticate(svc.Tokens, svc.Auth), actFor(svc.Auth, false))
 	staff := v1.Group("/staff", authenticate(svc.Tokens, svc.Auth), requireRole("staff", "admin"), actFor(svc.Auth, true))
 	admin := v1.Group("/admin", authenticate(svc.Tokens, svc.Auth), requireRole("admin"), actFor(svc.Auth, true))
+	// managers: the /admin routes clinic managers may call for their own
+	// clinic (the service checks the position; other staff get 403).
+	managers := v1.Group("/admin", authenticate(svc.Tokens, svc.Auth), requireRole("staff", "admin"), actFor(svc.Auth, true))
 
 	a.authRoutes(v1, authed, admin)
 	a.familyRoutes(authed)
 	a.catalogRoutes(public)
 	a.bookingRoutes(authed, staff)
+	a.serviceRuleRoutes(staff)
 	a.notificationRoutes(authed)
 	a.circleRoutes(public, authed, staff)
 	a.guidanceRoutes(public, authed, staff)
@@ -114,6 +119,7 @@ func New(opts Options, svc Services) *gin.Engine {
 	a.teamRoutes(admin)
 	a.consultationRoutes(authed, staff)
 	a.followUpRoutes(authed, staff)
+	a.adminRoutes(admin, managers, staff)
 	return r
 }
 

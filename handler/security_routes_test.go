@@ -140,6 +140,8 @@ var secRoutes = map[string]secRoute{
 		crossBody: func(w *secWorld) map[string]any { return w.sessionBody(serviceA) }},
 	"PUT /api/v1/staff/sessions/:id":   {class: secClinic, fixture: "session", body: secBody(map[string]any{"capacity": 6})},
 	"PATCH /api/v1/staff/sessions/:id": {class: secClinic, fixture: "session", body: secBody(map[string]any{"capacity": 6})},
+	"POST /api/v1/staff/services":      {class: secClinicList, body: secBody(secServiceBody(0)), crossBody: secBody(secServiceBody(clinicA))},
+	"PUT /api/v1/staff/services/:id":   {class: secClinic, fixture: "service", body: secBody(secServiceBody(0))},
 	"POST /api/v1/staff/schedules": {class: secClinicList, body: func(w *secWorld) map[string]any { return w.scheduleBody(serviceA) },
 		crossBody: func(w *secWorld) map[string]any { return w.scheduleBody(serviceA) }},
 
@@ -249,4 +251,22 @@ var secRoutes = map[string]secRoute{
 	"GET /api/v1/staff/persons/:id/checkups":      {class: secClinic, fixture: "member"},
 	"GET /api/v1/staff/persons/:id/growth":        {class: secClinic, fixture: "member"},
 	"POST /api/v1/staff/persons/:id/growth":       {class: secClinic, fixture: "member", body: secBody(map[string]any{"weight_kg": 9.5})},
+
+	// Network administration (admins; clinic managers where the service
+	// says so: plain staff get 403).
+	"POST /api/v1/admin/clinics": {class: secAdmin, body: secBody(map[string]any{"name": "城西分院", "kind": "branch", "parent_id": 1,
+		"address": "城西街道 8 号", "phone": "0571-1", "open_hours": "周一至周日", "offers": []string{"vaccination"}, "catchment": []string{"桃园村"},
+		"hours": []map[string]any{{"weekdays": []int{6, 7}, "start": "08:00", "end": "12:00"}}, "location": map[string]any{"lat": 30.1, "lng": 120.1}})},
+	"PUT /api/v1/admin/clinics/:id": {class: secAdmin, fixture: "clinic", optional: true, body: secBody(map[string]any{"phone": "0571-8800 3399", "catchment": []string{"石桥村"}})},
+	"GET /api/v1/staff/audit-logs":  {class: secAdmin},
+}
+
+// secServiceBody is a valid service (at clinic, when not 0).
+func secServiceBody(clinic int64) map[string]any {
+	b := map[string]any{"kind": "vaccination", "name": "午间接种", "duration_minutes": 30,
+		"eligibility": map[string]any{"max_age_years": 18}}
+	if clinic != 0 {
+		b["clinic_id"] = clinic
+	}
+	return b
 }

@@ -38,6 +38,7 @@ func newSecWorld(t *testing.T) *secWorld {
 	S3 := testkit.Token(w.staff3.Token)
 	w.ids["userB"] = w.other.ID
 	w.ids["clinic"] = clinicA
+	w.ids["service"] = serviceA
 
 	// Personal data of A carries the marker.
 	h.Do("PUT", "/api/v1/me", map[string]any{"real_name": secMarker}, A).Expect(200)

@@ -130,7 +130,8 @@ type ClinicFilter struct {
 	ParentID int64
 }
 
-// Clinics lists clinics, main hospital first, then by id.
+// Clinics lists open clinics, main hospital first, then by id (closed
+// clinics are off the public lists).
 func (s *CatalogService) Clinics(ctx context.Context, f ClinicFilter) ([]model.Clinic, error) {
 	r, err := s.references(ctx)
 	if err != nil {
@@ -138,6 +139,9 @@ func (s *CatalogService) Clinics(ctx context.Context, f ClinicFilter) ([]model.C
 	}
 	out := make([]model.Clinic, 0, len(r.clinics))
 	for _, c := range r.clinics {
+		if c.Status == model.ClinicClosed {
+			continue
+		}
 		if f.Kind != "" && c.Kind != f.Kind {
 			continue
 		}
@@ -356,6 +360,13 @@ func (s *CatalogService) staffService(db *gorm.DB, p Principal, serviceID int64)
 	}
 	if !p.Sees(sv.ClinicID) {
 		return sv, InvalidField("service_id", "no such service at your clinic")
+	}
+	var cl model.Clinic
+	if err := db.Select("id", "status").First(&cl, sv.ClinicID).Error; err != nil {
+		return sv, notFound(err)
+	}
+	if cl.Status == model.ClinicClosed {
+		return sv, ErrClinicClosed
 	}
 	return sv, nil
 }
