@@ -60,6 +60,7 @@ var zhReasons = []struct {
 	{regexp.MustCompile(`^must have exactly one lead$`), "须有且只有一名团队长"},
 	{regexp.MustCompile(`^must be a staff account of the team's clinic.*$`), "须为本机构、上级分院或下属驿站的工作人员账号"},
 	{regexp.MustCompile(`^must be an existing clinic$`), "须为已有的机构"},
+	{regexp.MustCompile(`^must be between ([\d.]+) and ([\d.]+)$`), "须在 $1 到 $2 之间"},
 	{regexp.MustCompile(`^must have content.*$`), "内容不能为空"},
 	{regexp.MustCompile(`^must be 2 to 32 lowercase letters.*$`), "须为 2 到 32 个小写字母、数字、- 或 _，以字母开头"},
 	{regexp.MustCompile(`^is not a known stage$`), "不是已知的阶段"},

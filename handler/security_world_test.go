@@ -89,6 +89,16 @@ func newSecWorld(t *testing.T) *secWorld {
 		w.ids[k] = ctID(h.Do("POST", "/api/v1/consultations", map[string]any{"person_id": w.ids["elder"], "text": "头晕" + secMarker}, A).Expect(201).Map())
 	}
 
+	// Follow-up plans; the elder's first visit recorded (the marker in the
+	// notes), the second one planned.
+	if _, err := h.App.Services.FollowUps.GeneratePlans(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	var visits []model.FollowUpVisit
+	h.DB.Where("person_id = ?", w.ids["elder"]).Order("due_date, id").Find(&visits)
+	h.Do("POST", ctPath("/api/v1/staff/follow-ups/%d/record", visits[0].ID), map[string]any{"method": "home", "notes": "随访" + secMarker}, S3).Expect(200)
+	w.ids["followup"] = visits[1].ID
+
 	// A draft article of clinic 3; a published (seeded) one.
 	w.ids["article"] = ctID(h.Do("POST", "/api/v1/staff/articles", map[string]any{"title": "草稿" + secMarker, "body": "<p>" + secMarker + "</p>",
 		"category": "nutrition", "stages": []string{"pregnancy"}}, S3).Expect(201).Map())
