@@ -116,7 +116,7 @@ func New(opts Options, svc Services) *gin.Engine {
 	a.firstDaysRoutes(public, authed, staff, admin)
 	a.teamRoutes(admin)
 	a.consultationRoutes(authed, staff)
-	a.adminRoutes(admin, managers, staff)
+	a.adminRoutes(authed, admin, managers, staff)
 	return r
 }
 
