@@ -160,6 +160,7 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 	if svc.FirstDays, err = service.NewFirstDaysService(deps, notifications); err != nil {
 		return nil, err
 	}
+	svc.FollowUps = service.NewFollowUpService(deps, svc.FirstDays)
 	a := &App{Config: cfg, DB: db, Log: log, Redis: rdb, Services: svc, Metrics: mx}
 	a.Jobs = []Job{
 		{Name: "booking_reminders", Run: func(ctx context.Context) error {
@@ -211,6 +212,10 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 		}},
 		{Name: "consultation_quiet_close", Run: func(ctx context.Context) error {
 			_, err := svc.Consultations.CloseQuiet(ctx)
+			return err
+		}},
+		{Name: "follow_up_plans", Run: func(ctx context.Context) error {
+			_, err := svc.FollowUps.GeneratePlans(ctx)
 			return err
 		}},
 		{Name: "wechat_push_events_purge", Run: func(ctx context.Context) error {

@@ -214,18 +214,27 @@ func (a *API) getExpert(c *gin.Context) {
 	reply(c, http.StatusOK, err, func() any { return toExpert(e) })
 }
 
-// ServiceDTO is something a clinic offers in sessions.
+// ServiceDTO is something a clinic offers in sessions, with its rules.
 type ServiceDTO struct {
-	ID              int64  `json:"id"`
-	Kind            string `json:"kind" example:"pediatric_massage" enums:"pediatric_massage,expert_clinic,parenting_class,vaccination,growth_assessment,prenatal_checkup"`
-	Name            string `json:"name" example:"小儿推拿体验课"`
-	Description     string `json:"description"`
-	DurationMinutes int    `json:"duration_minutes" example:"60"`
-	ClinicID        int64  `json:"clinic_id"`
+	ID                int64          `json:"id"`
+	Kind              string         `json:"kind" example:"pediatric_massage"`
+	Name              string         `json:"name" example:"小儿推拿体验课"`
+	Description       string         `json:"description"`
+	DurationMinutes   int            `json:"duration_minutes" example:"60"`
+	ClinicID          int64          `json:"clinic_id"`
+	SlotMinutes       int            `json:"slot_minutes" example:"0"`
+	PriceText         string         `json:"price_text" example:"免费"`
+	Eligibility       EligibilityDTO `json:"eligibility"`
+	Confirmation      string         `json:"confirmation" enums:"staff,auto"`
+	ConfirmByMinutes  int            `json:"confirm_by_minutes"`
+	UnconfirmedAction string         `json:"unconfirmed_action" enums:"cancel,confirm"`
+	ReservedSeats     int            `json:"reserved_for_referrals"`
 }
 
 func toService(s model.Service) ServiceDTO {
-	return ServiceDTO{ID: s.ID, Kind: s.Kind, Name: s.Name, Description: s.Description, DurationMinutes: s.DurationMinutes, ClinicID: s.ClinicID}
+	return ServiceDTO{ID: s.ID, Kind: s.Kind, Name: s.Name, Description: s.Description, DurationMinutes: s.DurationMinutes, ClinicID: s.ClinicID,
+		SlotMinutes: s.SlotMinutes, PriceText: s.PriceText, Eligibility: toEligibility(s), Confirmation: s.Confirmation,
+		ConfirmByMinutes: s.ConfirmByMinutes, UnconfirmedAction: s.UnconfirmedAction, ReservedSeats: s.ReservedSeats}
 }
 
 // ServiceList is a page of services.
@@ -236,7 +245,7 @@ type ServiceList struct {
 
 // ServiceQuery filters services.
 type ServiceQuery struct {
-	Kind     string `form:"kind" binding:"omitempty,oneof=pediatric_massage expert_clinic parenting_class vaccination growth_assessment prenatal_checkup"`
+	Kind     string `form:"kind" binding:"omitempty,max=32"`
 	ClinicID int64  `form:"clinic_id" binding:"omitempty,min=1"`
 }
 
@@ -329,7 +338,7 @@ type SessionList struct {
 // SessionQuery filters sessions. from/to take RFC 3339 times or business
 // dates (YYYY-MM-DD; "to" then includes that day).
 type SessionQuery struct {
-	Kind      string `form:"kind" binding:"omitempty,oneof=pediatric_massage expert_clinic parenting_class vaccination growth_assessment prenatal_checkup"`
+	Kind      string `form:"kind" binding:"omitempty,max=32"`
 	ClinicID  int64  `form:"clinic_id" binding:"omitempty,min=1"`
 	ExpertID  int64  `form:"expert_id" binding:"omitempty,min=1"`
 	ServiceID int64  `form:"service_id" binding:"omitempty,min=1"`

@@ -38,6 +38,7 @@ var ErrorCodes = []ErrorCode{
 	{"image_too_many_pixels", http.StatusUnprocessableEntity, "图片尺寸过大，请缩小后再传", "the image has too many pixels"},
 	{"upload_not_usable", http.StatusUnprocessableEntity, "图片不可用，请重新上传", "the upload cannot be used; upload again"},
 	{"dose_too_early", http.StatusUnprocessableEntity, "未到该剂次的最早接种日期", "too early for this dose"},
+	{"not_eligible", http.StatusUnprocessableEntity, "该家庭成员不符合此服务的预约条件", "the person does not meet the service's conditions"},
 	{"birth_date_required", http.StatusUnprocessableEntity, "请先填写出生日期", "the person needs a birth date first"},
 	{"bad_push_body", http.StatusUnprocessableEntity, "推送内容无法解析", "the push body cannot be parsed"},
 	{"unauthorized", http.StatusUnauthorized, "登录已失效，请重新登录", "sign in again"},

@@ -34,6 +34,7 @@ type Services struct {
 	FirstDays     *service.FirstDaysService
 	Teams         *service.TeamService
 	Consultations *service.ConsultationService
+	FollowUps     *service.FollowUpService
 	// Ready reports whether the database answers.
 	Ready func(ctx context.Context) error
 }
@@ -106,6 +107,7 @@ func New(opts Options, svc Services) *gin.Engine {
 	a.familyRoutes(authed)
 	a.catalogRoutes(public)
 	a.bookingRoutes(authed, staff)
+	a.serviceRuleRoutes(staff)
 	a.notificationRoutes(authed)
 	a.circleRoutes(public, authed, staff)
 	a.guidanceRoutes(public, authed, staff)
@@ -116,6 +118,7 @@ func New(opts Options, svc Services) *gin.Engine {
 	a.firstDaysRoutes(public, authed, staff, admin)
 	a.teamRoutes(admin)
 	a.consultationRoutes(authed, staff)
+	a.followUpRoutes(authed, staff)
 	a.adminRoutes(authed, admin, managers, staff)
 	return r
 }

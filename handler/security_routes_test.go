@@ -140,6 +140,8 @@ var secRoutes = map[string]secRoute{
 		crossBody: func(w *secWorld) map[string]any { return w.sessionBody(serviceA) }},
 	"PUT /api/v1/staff/sessions/:id":   {class: secClinic, fixture: "session", body: secBody(map[string]any{"capacity": 6})},
 	"PATCH /api/v1/staff/sessions/:id": {class: secClinic, fixture: "session", body: secBody(map[string]any{"capacity": 6})},
+	"POST /api/v1/staff/services":      {class: secClinicList, body: secBody(secServiceBody(0)), crossBody: secBody(secServiceBody(clinicA))},
+	"PUT /api/v1/staff/services/:id":   {class: secClinic, fixture: "service", body: secBody(secServiceBody(0))},
 	"POST /api/v1/staff/schedules": {class: secClinicList, body: func(w *secWorld) map[string]any { return w.scheduleBody(serviceA) },
 		crossBody: func(w *secWorld) map[string]any { return w.scheduleBody(serviceA) }},
 
@@ -231,6 +233,8 @@ var secRoutes = map[string]secRoute{
 	"GET /api/v1/staff/consultations/:id":           {class: secClinic, fixture: "consultation"},
 	"POST /api/v1/staff/consultations/:id/messages": {class: secClinic, fixture: "consultation", body: secBody(map[string]any{"text": "按时服药"})},
 	"POST /api/v1/staff/consultations/:id/close":    {class: secClinic, fixture: "consultation2"},
+	"GET /api/v1/persons/:id/follow-ups":            {class: secOwned, fixture: "elder"},
+	"POST /api/v1/staff/follow-ups/:id/record":      {class: secClinic, fixture: "followup", body: secBody(map[string]any{"method": "phone", "systolic": 130, "notes": "电话随访"})},
 
 	// The first 1000 days (a person id is a member id until persons land).
 	"GET /api/v1/growth-standards":                {class: secPublic, why: "the WHO reference curves are published data"},
@@ -260,4 +264,14 @@ var secRoutes = map[string]secRoute{
 	"POST /api/v1/staff-invitations/redeem":      {class: secSelf, body: secBody(map[string]any{"code": "ABCD-EFGH-JK"})},
 	"GET /api/v1/admin/users":                    {class: secAdmin},
 	"PUT /api/v1/admin/users/:id":                {class: secAdmin, fixture: "userB", body: secBody(map[string]any{"suspended": false, "reason": "核实"})},
+}
+
+// secServiceBody is a valid service (at clinic, when not 0).
+func secServiceBody(clinic int64) map[string]any {
+	b := map[string]any{"kind": "vaccination", "name": "午间接种", "duration_minutes": 30,
+		"eligibility": map[string]any{"max_age_years": 18}}
+	if clinic != 0 {
+		b["clinic_id"] = clinic
+	}
+	return b
 }

@@ -38,6 +38,7 @@ func newSecWorld(t *testing.T) *secWorld {
 	S3 := testkit.Token(w.staff3.Token)
 	w.ids["userB"] = w.other.ID
 	w.ids["clinic"] = clinicA
+	w.ids["service"] = serviceA
 
 	// Personal data of A carries the marker.
 	h.Do("PUT", "/api/v1/me", map[string]any{"real_name": secMarker}, A).Expect(200)
@@ -89,6 +90,16 @@ func newSecWorld(t *testing.T) *secWorld {
 	for _, k := range []string{"consultation", "consultation2"} {
 		w.ids[k] = ctID(h.Do("POST", "/api/v1/consultations", map[string]any{"person_id": w.ids["elder"], "text": "头晕" + secMarker}, A).Expect(201).Map())
 	}
+
+	// Follow-up plans; the elder's first visit recorded (the marker in the
+	// notes), the second one planned.
+	if _, err := h.App.Services.FollowUps.GeneratePlans(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	var visits []model.FollowUpVisit
+	h.DB.Where("person_id = ?", w.ids["elder"]).Order("due_date, id").Find(&visits)
+	h.Do("POST", ctPath("/api/v1/staff/follow-ups/%d/record", visits[0].ID), map[string]any{"method": "home", "notes": "随访" + secMarker}, S3).Expect(200)
+	w.ids["followup"] = visits[1].ID
 
 	// A draft article of clinic 3; a published (seeded) one.
 	w.ids["article"] = ctID(h.Do("POST", "/api/v1/staff/articles", map[string]any{"title": "草稿" + secMarker, "body": "<p>" + secMarker + "</p>",

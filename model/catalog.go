@@ -102,11 +102,43 @@ const (
 	ServiceVaccination      = "vaccination"
 	ServiceGrowthAssessment = "growth_assessment"
 	ServicePrenatalCheckup  = "prenatal_checkup"
+	ServiceVisionCheck      = "vision_check"        // 视力检查
+	ServicePsychCounselling = "psych_counselling"   // 心理咨询
+	ServicePostpartum       = "postpartum_recovery" // 产后康复
+	ServiceParentChild      = "parent_child_play"   // 亲子活动
+	ServiceHealthTalk       = "health_talk"         // 健康讲座
+	ServiceScreening        = "bone_foot_screening" // 骨龄/足底筛查 (outreach)
 )
 
-// ServiceKinds lists every service kind.
+// ServiceKinds lists the built-in service kinds; admins add more
+// (ServiceKind rows).
 var ServiceKinds = []string{ServicePediatricMassage, ServiceExpertClinic, ServiceParentingClass,
-	ServiceVaccination, ServiceGrowthAssessment, ServicePrenatalCheckup}
+	ServiceVaccination, ServiceGrowthAssessment, ServicePrenatalCheckup,
+	ServiceVisionCheck, ServicePsychCounselling, ServicePostpartum, ServiceParentChild, ServiceHealthTalk, ServiceScreening}
+
+// ServiceKind is a kind of service an admin added to the built-in ones.
+type ServiceKind struct {
+	Code      string `gorm:"primaryKey;size:32"`
+	Name      string `gorm:"size:64;not null"`
+	CreatedBy int64  `gorm:"not null"`
+	CreatedAt time.Time
+}
+
+// Confirmation policies of a service, and what happens to a booking staff
+// have not confirmed in time.
+const (
+	ConfirmByStaff     = "staff"
+	ConfirmAuto        = "auto"
+	UnconfirmedCancel  = "cancel"
+	UnconfirmedConfirm = "confirm"
+)
+
+// Age units of an eligibility rule.
+const (
+	AgeDays   = "days"
+	AgeMonths = "months"
+	AgeYears  = "years"
+)
 
 // Service is something a clinic offers in sessions (a class, a clinic sitting…).
 type Service struct {
@@ -116,8 +148,33 @@ type Service struct {
 	Description     string `gorm:"type:text"`
 	DurationMinutes int    `gorm:"not null"`
 	ClinicID        int64  `gorm:"not null;index"`
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// SlotMinutes slices each session into arrival slots (0: not sliced).
+	SlotMinutes int `gorm:"not null;default:0"`
+	// PriceText is shown to families ("免费", "80元/次"); nothing is charged.
+	PriceText string `gorm:"size:32;not null;default:''"`
+	// Eligibility: an age range in AgeUnit (either end open), a gender
+	// ("" any), pregnancy with a 孕周 range, a verified real-name person, an
+	// active family-doctor contract.
+	MinAge            *int   `gorm:""`
+	MaxAge            *int   `gorm:""`
+	AgeUnit           string `gorm:"size:8;not null;default:''"`
+	Gender            string `gorm:"size:16;not null;default:''"`
+	PregnancyRequired bool   `gorm:"not null;default:false"`
+	PregMinWeek       *int   `gorm:""`
+	PregMaxWeek       *int   `gorm:""`
+	VerifiedRequired  bool   `gorm:"not null;default:false"`
+	ContractRequired  bool   `gorm:"not null;default:false"`
+	// Confirmation is staff or auto; a staff-confirmed booking still pending
+	// ConfirmByMinutes before the start (0: the configured default) is
+	// cancelled or confirmed (UnconfirmedAction) by a job.
+	Confirmation      string `gorm:"size:8;not null;default:staff"`
+	ConfirmByMinutes  int    `gorm:"not null;default:0"`
+	UnconfirmedAction string `gorm:"size:8;not null;default:cancel"`
+	// ReservedSeats of each new session (spread over its slots) only a
+	// referral can take until they open to everyone.
+	ReservedSeats int `gorm:"not null;default:0"`
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // Session statuses as stored; "full" and "past" are derived when read.
@@ -167,7 +224,7 @@ type Schedule struct {
 }
 
 func catalogModels() []any {
-	return []any{&Clinic{}, &Expert{}, &ExpertSitting{}, &Service{}, &Session{}, &Schedule{}, &SessionEvent{}}
+	return []any{&Clinic{}, &Expert{}, &ExpertSitting{}, &Service{}, &Session{}, &Schedule{}, &SessionEvent{}, &ServiceKind{}}
 }
 
 // SessionEvent is one transition in a session's history (published,

@@ -78,6 +78,61 @@ type ConsultationEvent struct {
 	Transition     `gorm:"embedded"`
 }
 
+// Follow-up rule kinds: who a rule covers.
+const (
+	RuleChronic       = "chronic"         // a chronic condition named by Keyword
+	RuleChildHighRisk = "child_high_risk" // a child with a growth flag (高危儿/体弱儿)
+	RulePostpartum    = "postpartum"      // a mother after her due date
+)
+
+// FollowUpRule is a follow-up rule stored as data: whom it covers and when
+// visits fall due (every IntervalDays through the contract period, or at
+// OffsetDays after the due date for postpartum visits).
+type FollowUpRule struct {
+	ID           int64  `gorm:"primaryKey"`
+	Code         string `gorm:"size:32;not null;uniqueIndex"`
+	Name         string `gorm:"size:64;not null"`
+	Kind         string `gorm:"size:16;not null"`
+	Keyword      string `gorm:"size:32;not null;default:''"`
+	IntervalDays int    `gorm:"not null;default:0"`
+	OffsetDays   []int  `gorm:"type:text;serializer:json"`
+	Active       bool   `gorm:"not null;default:true"`
+}
+
+// Follow-up visit statuses.
+const (
+	FollowUpPlanned   = "planned"
+	FollowUpDone      = "done"
+	FollowUpCancelled = "cancelled"
+)
+
+// FollowUpVisit is one visit (随访) of a person's plan, due on a date. The
+// unique key makes plan generation idempotent. Record is sealed (pii.Box):
+// the measurements, notes and next step as JSON.
+type FollowUpVisit struct {
+	ID         int64  `gorm:"primaryKey"`
+	PersonID   int64  `gorm:"not null;uniqueIndex:ux_followup_visit,priority:1"`
+	RuleCode   string `gorm:"size:32;not null;uniqueIndex:ux_followup_visit,priority:2"`
+	DueDate    string `gorm:"size:10;not null;uniqueIndex:ux_followup_visit,priority:3"`
+	TeamID     int64  `gorm:"not null;index:ix_followup_team_status,priority:1"`
+	ContractID int64  `gorm:"not null"`
+	Status     string `gorm:"size:16;not null;index:ix_followup_team_status,priority:2"`
+	Method     string `gorm:"size:16;not null;default:''"`
+	Record     string `gorm:"type:text;not null"`
+	DoneAt     *time.Time
+	RecordedBy int64 `gorm:"not null;default:0"`
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// FollowUpEvent is one transition in a visit's history.
+type FollowUpEvent struct {
+	ID         int64 `gorm:"primaryKey"`
+	VisitID    int64 `gorm:"not null;index"`
+	Transition `gorm:"embedded"`
+}
+
 func practiceModels() []any {
-	return []any{&DoctorTeamMember{}, &Consultation{}, &ConsultationMessage{}, &ConsultationEvent{}}
+	return []any{&DoctorTeamMember{}, &Consultation{}, &ConsultationMessage{}, &ConsultationEvent{},
+		&FollowUpRule{}, &FollowUpVisit{}, &FollowUpEvent{}}
 }

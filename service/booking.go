@@ -214,6 +214,19 @@ func (s *BookingService) create(tx *gorm.DB, p Principal, in NewBooking) (model.
 		return none, sess, member, ErrBookingSuspended.With(map[string]any{"until": susp.EndsAt.In(s.loc).Format(time.RFC3339)}).
 			Msg("booking is suspended until %s after repeated no-shows", susp.EndsAt.In(s.loc).Format("2006-01-02"))
 	}
+	// The service's rules, checked on what the session is now (a plain read:
+	// its service and times do not change while bookings run).
+	var target model.Session
+	if err := tx.First(&target, in.SessionID).Error; err != nil {
+		return none, sess, member, notFound(err)
+	}
+	var sv model.Service
+	if err := tx.First(&sv, target.ServiceID).Error; err != nil {
+		return none, sess, member, err
+	}
+	if err := checkEligible(tx, s.loc, sv, member, target.StartsAt); err != nil {
+		return none, sess, member, err
+	}
 	// Take a seat: the condition is checked by the database on the latest
 	// row, under its row lock, so concurrent requests cannot overbook.
 	res := tx.Model(&model.Session{}).
