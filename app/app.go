@@ -168,6 +168,10 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 			_, err := bookings.SendReminders(ctx)
 			return err
 		}},
+		{Name: "booking_unconfirmed", Run: func(ctx context.Context) error {
+			_, err := bookings.SettleUnconfirmed(ctx)
+			return err
+		}},
 		{Name: "purge_idempotency_keys", Run: func(ctx context.Context) error {
 			if _, err := svc.Idempotency.Purge(ctx); err != nil {
 				return err

@@ -126,3 +126,57 @@ func TestBooking_NotEligible(t *testing.T) {
 	}
 	_ = fmt.Sprint
 }
+
+func TestBooking_AutoConfirmAndUnconfirmedExpiry(t *testing.T) {
+	w := newBookingWorld(t)
+	h := w.h
+	auto := w.sessionOf(w.newService(map[string]any{"name": "自动确认", "confirmation": "auto"}), 5, 48*time.Hour, time.Hour)
+	if st := w.book(w.parent, auto, w.child, false).Expect(201).Map()["status"]; st != "confirmed" {
+		t.Fatalf("auto service booked as %v", st)
+	}
+	cancelSv := w.newService(map[string]any{"name": "人工确认", "confirm_by_minutes": 180})
+	confirmSv := w.newService(map[string]any{"name": "到时自动确认", "confirm_by_minutes": 180, "unconfirmed_action": "confirm"})
+	s1 := w.sessionOf(cancelSv, 5, 48*time.Hour, time.Hour)
+	s2 := w.sessionOf(confirmSv, 5, 48*time.Hour, time.Hour)
+	var toCancel, toConfirm []int64
+	for i := 0; i < 4; i++ {
+		u := h.Login(fmt.Sprintf("uc-%d", i))
+		kid := h.Member(u, map[string]any{"name": "孩子", "relation": "child", "birth_date": h.DateAgo(2, 0, 0)})
+		toCancel = append(toCancel, ctID(w.book(u, s1, kid, false).Expect(201).Map()))
+		toConfirm = append(toConfirm, ctID(w.book(u, s2, kid, false).Expect(201).Map()))
+	}
+	// Staff confirm one in time; it is left alone.
+	h.Do("POST", fmt.Sprintf("/api/v1/staff/bookings/%d/confirm", toCancel[0]), nil, testkit.Token(w.staff.Token)).Expect(200)
+	replica := h.Replica()
+	if n := runJobs(t, h.App.Services.Bookings.SettleUnconfirmed, replica.Services.Bookings.SettleUnconfirmed); n[0]+n[1] != 0 {
+		t.Fatalf("settled %v before the deadline", n)
+	}
+	h.Clock.Advance(45*time.Hour + 30*time.Minute) // inside 3 h before the start
+	n := runJobs(t, h.App.Services.Bookings.SettleUnconfirmed, replica.Services.Bookings.SettleUnconfirmed)
+	if n[0]+n[1] != 7 {
+		t.Fatalf("settled %v, want 7 in all", n)
+	}
+	want := map[int64]string{toCancel[0]: "confirmed"}
+	for _, id := range toCancel[1:] {
+		want[id] = "cancelled"
+	}
+	for _, id := range toConfirm {
+		want[id] = "confirmed"
+	}
+	for id, st := range want {
+		var b struct{ Status string }
+		h.DB.Table("bookings").Select("status").Where("id = ?", id).Scan(&b)
+		if b.Status != st {
+			t.Fatalf("booking %d is %s, want %s", id, b.Status, st)
+		}
+	}
+	var notes int64
+	h.DB.Table("notifications").Where("title = ?", "预约已取消").Count(&notes)
+	if notes != 3 {
+		t.Fatalf("%d cancellation notices, want 3", notes)
+	}
+	assertCounters(t, h, s1)
+	if n := runJobs(t, h.App.Services.Bookings.SettleUnconfirmed); n[0] != 0 {
+		t.Fatalf("second run settled %d", n[0])
+	}
+}

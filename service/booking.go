@@ -36,9 +36,9 @@ var bookingMachine = &Machine{
 	Moves: []Move{
 		{"", model.BookingPending, []string{SideResident}},
 		{"", model.BookingWaitlisted, []string{SideResident}},
-		{model.BookingPending, model.BookingConfirmed, []string{SideStaff}},
+		{model.BookingPending, model.BookingConfirmed, []string{SideStaff, SideSystem}},
 		{model.BookingPending, model.BookingRejected, []string{SideStaff}},
-		{model.BookingPending, model.BookingCancelled, []string{SideResident, SideStaff}},
+		{model.BookingPending, model.BookingCancelled, []string{SideResident, SideStaff, SideSystem}},
 		{model.BookingConfirmed, model.BookingCheckedIn, []string{SideStaff}},
 		{model.BookingConfirmed, model.BookingNoShow, []string{SideStaff}},
 		{model.BookingConfirmed, model.BookingCancelled, []string{SideResident, SideStaff}},
@@ -274,7 +274,16 @@ func (s *BookingService) create(tx *gorm.DB, p Principal, in NewBooking) (model.
 		}
 		return none, sess, member, err
 	}
-	return b, sess, member, bookingMachine.Start(tx, now, Step{ID: b.ID, To: b.Status, By: actorOf(p)})
+	if err := bookingMachine.Start(tx, now, Step{ID: b.ID, To: b.Status, By: actorOf(p)}); err != nil {
+		return none, sess, member, err
+	}
+	// Services that confirm themselves confirm at booking.
+	if b.Status == model.BookingPending && sv.Confirmation == model.ConfirmAuto {
+		if err := s.move(tx, &b, model.BookingConfirmed, systemActor, "自动确认"); err != nil {
+			return none, sess, member, err
+		}
+	}
+	return b, sess, member, nil
 }
 
 func ptrTrue() *bool { t := true; return &t }
