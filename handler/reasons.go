@@ -84,6 +84,8 @@ var zhReasons = []struct {
 	{regexp.MustCompile(`^give the age range in one unit.*$`), "年龄范围请只用一种单位（天、月或岁）"},
 	// Network administration.
 	{regexp.MustCompile(`^a new clinic is open$`), "新建门诊须为开放状态"},
+	{regexp.MustCompile(`^give suspended, clinic_id, position or remove_staff$`), "请指定停用、调动门诊、岗位或取消工作人员身份"},
+	{regexp.MustCompile(`^cannot be combined with clinic_id or position$`), "不能与调动门诊或岗位同时提交"},
 	{regexp.MustCompile(`^must be main_hospital, branch or station$`), "须为 main_hospital（总院）、branch（分院）或 station（驿站）"},
 	{regexp.MustCompile(`^must be distinct offers$`), "服务项目须为已知且不重复的值"},
 	{regexp.MustCompile(`^must be distinct village or community names of 1 to 64 characters$`), "须为不重复的村/社区名称（1 到 64 个字）"},

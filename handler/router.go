@@ -121,7 +121,7 @@ func New(opts Options, svc Services) *gin.Engine {
 	a.consultationRoutes(authed, staff)
 	a.followUpRoutes(authed, staff)
 	a.worklistRoutes(staff)
-	a.adminRoutes(admin, managers, staff)
+	a.adminRoutes(authed, admin, managers, staff)
 	return r
 }
 

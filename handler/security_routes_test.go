@@ -258,8 +258,13 @@ var secRoutes = map[string]secRoute{
 	"POST /api/v1/admin/clinics": {class: secAdmin, body: secBody(map[string]any{"name": "城西分院", "kind": "branch", "parent_id": 1,
 		"address": "城西街道 8 号", "phone": "0571-1", "open_hours": "周一至周日", "offers": []string{"vaccination"}, "catchment": []string{"桃园村"},
 		"hours": []map[string]any{{"weekdays": []int{6, 7}, "start": "08:00", "end": "12:00"}}, "location": map[string]any{"lat": 30.1, "lng": 120.1}})},
-	"PUT /api/v1/admin/clinics/:id": {class: secAdmin, fixture: "clinic", optional: true, body: secBody(map[string]any{"phone": "0571-8800 3399", "catchment": []string{"石桥村"}})},
-	"GET /api/v1/staff/audit-logs":  {class: secAdmin},
+	"PUT /api/v1/admin/clinics/:id":              {class: secAdmin, fixture: "clinic", optional: true, body: secBody(map[string]any{"phone": "0571-8800 3399", "catchment": []string{"石桥村"}})},
+	"GET /api/v1/staff/audit-logs":               {class: secAdmin},
+	"POST /api/v1/admin/staff-invitations":       {class: secAdmin, body: secBody(map[string]any{"clinic_id": 2, "position": "nurse", "valid_hours": 24})},
+	"DELETE /api/v1/admin/staff-invitations/:id": {class: secAdmin, fixture: "invitation"},
+	"POST /api/v1/staff-invitations/redeem":      {class: secSelf, body: secBody(map[string]any{"code": "ABCD-EFGH-JK"})},
+	"GET /api/v1/admin/users":                    {class: secAdmin},
+	"PUT /api/v1/admin/users/:id":                {class: secAdmin, fixture: "userB", body: secBody(map[string]any{"suspended": false, "reason": "核实"})},
 }
 
 // secServiceBody is a valid service (at clinic, when not 0).
