@@ -35,6 +35,7 @@ type Services struct {
 	Teams         *service.TeamService
 	Consultations *service.ConsultationService
 	FollowUps     *service.FollowUpService
+	Worklist      *service.WorklistService
 	// Ready reports whether the database answers.
 	Ready func(ctx context.Context) error
 }
@@ -119,7 +120,8 @@ func New(opts Options, svc Services) *gin.Engine {
 	a.teamRoutes(admin)
 	a.consultationRoutes(authed, staff)
 	a.followUpRoutes(authed, staff)
-	a.adminRoutes(admin, managers, staff)
+	a.worklistRoutes(staff)
+	a.adminRoutes(authed, admin, managers, staff)
 	return r
 }
 

@@ -236,6 +236,7 @@ var secRoutes = map[string]secRoute{
 	"GET /api/v1/staff/consultations/:id":           {class: secClinic, fixture: "consultation"},
 	"POST /api/v1/staff/consultations/:id/messages": {class: secClinic, fixture: "consultation", body: secBody(map[string]any{"text": "按时服药"})},
 	"POST /api/v1/staff/consultations/:id/close":    {class: secClinic, fixture: "consultation2"},
+	"GET /api/v1/staff/worklist":                    {class: secClinicList},
 	"GET /api/v1/persons/:id/follow-ups":            {class: secOwned, fixture: "elder"},
 	"POST /api/v1/staff/follow-ups/:id/record":      {class: secClinic, fixture: "followup", body: secBody(map[string]any{"method": "phone", "systolic": 130, "notes": "电话随访"})},
 
@@ -260,8 +261,16 @@ var secRoutes = map[string]secRoute{
 	"POST /api/v1/admin/clinics": {class: secAdmin, body: secBody(map[string]any{"name": "城西分院", "kind": "branch", "parent_id": 1,
 		"address": "城西街道 8 号", "phone": "0571-1", "open_hours": "周一至周日", "offers": []string{"vaccination"}, "catchment": []string{"桃园村"},
 		"hours": []map[string]any{{"weekdays": []int{6, 7}, "start": "08:00", "end": "12:00"}}, "location": map[string]any{"lat": 30.1, "lng": 120.1}})},
-	"PUT /api/v1/admin/clinics/:id": {class: secAdmin, fixture: "clinic", optional: true, body: secBody(map[string]any{"phone": "0571-8800 3399", "catchment": []string{"石桥村"}})},
-	"GET /api/v1/staff/audit-logs":  {class: secAdmin},
+	"PUT /api/v1/admin/clinics/:id":              {class: secAdmin, fixture: "clinic", optional: true, body: secBody(map[string]any{"phone": "0571-8800 3399", "catchment": []string{"石桥村"}})},
+	"GET /api/v1/staff/audit-logs":               {class: secAdmin},
+	"POST /api/v1/admin/staff-invitations":       {class: secAdmin, body: secBody(map[string]any{"clinic_id": 2, "position": "nurse", "valid_hours": 24})},
+	"DELETE /api/v1/admin/staff-invitations/:id": {class: secAdmin, fixture: "invitation"},
+	"POST /api/v1/staff-invitations/redeem":      {class: secSelf, body: secBody(map[string]any{"code": "ABCD-EFGH-JK"})},
+	"POST /api/v1/admin/experts": {class: secAdmin, body: secBody(map[string]any{"name": "赵医生", "title": "主任医师", "specialty": "儿科", "bio": "简介",
+		"home_clinic_id": 1, "sitting_clinic_ids": []int64{3}, "studios": []map[string]any{{"clinic_id": 3, "name": "赵医生名医工作室", "weekdays": []int{2}, "start_time": "08:30", "end_time": "11:30"}}})},
+	"PUT /api/v1/admin/experts/:id": {class: secAdmin, fixture: "expert", optional: true, body: secBody(map[string]any{"title": "主任医师", "home_clinic_id": 1})},
+	"GET /api/v1/admin/users":       {class: secAdmin},
+	"PUT /api/v1/admin/users/:id":   {class: secAdmin, fixture: "userB", body: secBody(map[string]any{"suspended": false, "reason": "核实"})},
 }
 
 // secServiceBody is a valid service (at clinic, when not 0).

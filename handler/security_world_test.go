@@ -52,6 +52,8 @@ func newSecWorld(t *testing.T) *secWorld {
 
 	// Staff of clinic 3 lead team 1 (their clinic's team): a doctor.
 	dtJoin(h, ctTeam3, "lead", w.staff3)
+	w.ids["invitation"] = ctID(h.Do("POST", "/api/v1/admin/staff-invitations", map[string]any{"clinic_id": clinicA, "position": "nurse"},
+		testkit.Token(w.admin.Token)).Expect(201).Map())
 	w.ids["team"] = ctID(h.Do("POST", "/api/v1/admin/doctor-teams", dtBody(ctClinic3, w.staff3.ID), testkit.Token(w.admin.Token)).Expect(201).Map())
 
 	// A booking at clinic 3, pending.

@@ -111,12 +111,12 @@ const (
 // the measurements, notes and next step as JSON.
 type FollowUpVisit struct {
 	ID         int64  `gorm:"primaryKey"`
-	PersonID   int64  `gorm:"not null;uniqueIndex:ux_followup_visit,priority:1"`
-	RuleCode   string `gorm:"size:32;not null;uniqueIndex:ux_followup_visit,priority:2"`
-	DueDate    string `gorm:"size:10;not null;uniqueIndex:ux_followup_visit,priority:3"`
-	TeamID     int64  `gorm:"not null;index:ix_followup_team_status,priority:1"`
+	PersonID   int64  `gorm:"not null;uniqueIndex:ux_followup_visit,priority:1;index:ix_followup_team_work,priority:3"`
+	RuleCode   string `gorm:"size:32;not null;uniqueIndex:ux_followup_visit,priority:2;index:ix_followup_team_work,priority:5"`
+	DueDate    string `gorm:"size:10;not null;uniqueIndex:ux_followup_visit,priority:3;index:ix_followup_team_work,priority:4"`
+	TeamID     int64  `gorm:"not null;index:ix_followup_team_work,priority:1"`
 	ContractID int64  `gorm:"not null"`
-	Status     string `gorm:"size:16;not null;index:ix_followup_team_status,priority:2"`
+	Status     string `gorm:"size:16;not null;index:ix_followup_team_work,priority:2"`
 	Method     string `gorm:"size:16;not null;default:''"`
 	Record     string `gorm:"type:text;not null"`
 	DoneAt     *time.Time
