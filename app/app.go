@@ -112,9 +112,11 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 	catalog := service.NewCatalogService(deps, notifications)
 	bookings := service.NewBookingService(deps, catalog, notifications)
 	bookings.OnOutcome = mx.BookingOutcome
+	auth := service.NewAuthService(deps, wx, tokens)
 	svc := handler.Services{
 		Tokens:        tokens,
-		Auth:          service.NewAuthService(deps, wx, tokens),
+		Auth:          auth,
+		Admin:         service.NewAdminService(deps, auth, catalog, bookings),
 		Family:        service.NewFamilyService(deps),
 		Households:    service.NewHouseholdService(deps),
 		Catalog:       catalog,
@@ -125,6 +127,7 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 		Guidance:      service.NewGuidanceService(deps),
 		Contracts:     service.NewContractService(deps, notifications),
 		Medicine:      service.NewMedicineService(deps, notifications),
+		Teams:         service.NewTeamService(deps),
 		Ready: func(ctx context.Context) error {
 			sqlDB, err := db.DB()
 			if err != nil {
@@ -148,6 +151,8 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 		MaxBytes: cfg.UploadMaxBytes, MaxPixels: cfg.UploadMaxPixels, PublicBaseURL: cfg.UploadPublicURL,
 	})
 	svc.Circles.Uploads = svc.Uploads
+	svc.Consultations = service.NewConsultationService(deps, wx, notifications)
+	svc.Consultations.Uploads = svc.Uploads
 	svc.Family.Uploads = svc.Uploads
 	svc.Guidance.Uploads = svc.Uploads
 	svc.Push = service.NewPushService(deps, svc.Uploads, notifications)
@@ -156,10 +161,16 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 	if svc.FirstDays, err = service.NewFirstDaysService(deps, notifications); err != nil {
 		return nil, err
 	}
+	svc.FollowUps = service.NewFollowUpService(deps, svc.FirstDays)
+	svc.Worklist = service.NewWorklistService(deps)
 	a := &App{Config: cfg, DB: db, Log: log, Redis: rdb, Services: svc, Metrics: mx}
 	a.Jobs = []Job{
 		{Name: "booking_reminders", Run: func(ctx context.Context) error {
 			_, err := bookings.SendReminders(ctx)
+			return err
+		}},
+		{Name: "booking_unconfirmed", Run: func(ctx context.Context) error {
+			_, err := bookings.SettleUnconfirmed(ctx)
 			return err
 		}},
 		{Name: "purge_idempotency_keys", Run: func(ctx context.Context) error {
@@ -203,6 +214,14 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 		}},
 		{Name: "vaccine_reminders", Run: func(ctx context.Context) error {
 			_, err := svc.FirstDays.SendVaccineReminders(ctx)
+			return err
+		}},
+		{Name: "consultation_quiet_close", Run: func(ctx context.Context) error {
+			_, err := svc.Consultations.CloseQuiet(ctx)
+			return err
+		}},
+		{Name: "follow_up_plans", Run: func(ctx context.Context) error {
+			_, err := svc.FollowUps.GeneratePlans(ctx)
 			return err
 		}},
 		{Name: "wechat_push_events_purge", Run: func(ctx context.Context) error {

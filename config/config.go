@@ -62,16 +62,25 @@ type Config struct {
 	CancelWindow  time.Duration `yaml:"cancel_window"`
 	// CheckInOpens is how long before a session's start check-in opens
 	// (never before that day begins); it closes when the session ends.
-	CheckInOpens        time.Duration `yaml:"check_in_opens"`
-	NoShowLimit         int           `yaml:"no_show_limit"`
-	NoShowWindow        time.Duration `yaml:"no_show_window"`
-	NoShowSuspension    time.Duration `yaml:"no_show_suspension"`
-	JobInterval         time.Duration `yaml:"job_interval"`
-	EnableJobs          bool          `yaml:"enable_jobs"`
-	EnableDevLogin      bool          `yaml:"enable_dev_login"`
-	SeedDemoData        bool          `yaml:"seed_demo_data"`
-	LogLevel            string        `yaml:"log_level"`
-	IdempotencyTTL      time.Duration `yaml:"idempotency_ttl"`
+	CheckInOpens time.Duration `yaml:"check_in_opens"`
+	// ConfirmBy is the default time before the start by which staff confirm
+	// a booking of a staff-confirmed service (a service may set its own);
+	// later, a job cancels or confirms it per the service.
+	ConfirmBy time.Duration `yaml:"confirm_by"`
+	// ReferralSeatsOpen: seats reserved for referrals open to everyone this
+	// long before the start.
+	ReferralSeatsOpen time.Duration `yaml:"referral_seats_open"`
+	NoShowLimit       int           `yaml:"no_show_limit"`
+	NoShowWindow      time.Duration `yaml:"no_show_window"`
+	NoShowSuspension  time.Duration `yaml:"no_show_suspension"`
+	JobInterval       time.Duration `yaml:"job_interval"`
+	EnableJobs        bool          `yaml:"enable_jobs"`
+	EnableDevLogin    bool          `yaml:"enable_dev_login"`
+	SeedDemoData      bool          `yaml:"seed_demo_data"`
+	LogLevel          string        `yaml:"log_level"`
+	IdempotencyTTL    time.Duration `yaml:"idempotency_ttl"`
+	// StaffInviteTTL is how long a staff invitation code can be redeemed.
+	StaffInviteTTL      time.Duration `yaml:"staff_invite_ttl"`
 	PostRateLimit       int           `yaml:"post_rate_limit"`
 	CommentRateLimit    int           `yaml:"comment_rate_limit"`
 	BlockedWords        []string      `yaml:"blocked_words"`
@@ -108,6 +117,14 @@ type Config struct {
 	// the mini-program's admin console.
 	WeChatPushToken  string `yaml:"wechat_push_token"`
 	WeChatPushAESKey string `yaml:"wechat_push_aes_key"`
+
+	// Consultations (咨询): the team's reply is due within ConsultReplyWithin;
+	// an answered one closes after ConsultQuietClose without a message; a
+	// closed one reopens within ConsultReopenWithin, ConsultReopenLimit times.
+	ConsultReplyWithin  time.Duration `yaml:"consult_reply_within"`
+	ConsultQuietClose   time.Duration `yaml:"consult_quiet_close"`
+	ConsultReopenWithin time.Duration `yaml:"consult_reopen_within"`
+	ConsultReopenLimit  int           `yaml:"consult_reopen_limit"`
 }
 
 // SubscribeTemplate is one event's subscribe-message template: its id, the
@@ -125,37 +142,45 @@ type SubscribeTemplate struct {
 // the embedded SQLite database.
 func Default() Config {
 	return Config{
-		Env:              EnvDev,
-		HTTPAddr:         ":8080",
-		DrainTimeout:     15 * time.Second,
-		RequestTimeout:   10 * time.Second,
-		DBDriver:         "sqlite",
-		DBDSN:            "familycare.db",
-		DBMaxOpenConns:   32,
-		JWTSecret:        DevJWTSecret,
-		JWTTTL:           2 * time.Hour,
-		WeChatTimeout:    5 * time.Second,
-		WeChatMiniState:  "formal",
-		WeChatTemplates:  map[string]string{},
-		BusinessTZ:       "Asia/Shanghai",
-		RedisPrefix:      "familycare:",
-		BookingCutoff:    0,
-		CancelWindow:     2 * time.Hour,
-		CheckInOpens:     2 * time.Hour,
-		NoShowLimit:      3,
-		NoShowWindow:     90 * 24 * time.Hour,
-		NoShowSuspension: 30 * 24 * time.Hour,
-		JobInterval:      time.Minute,
-		EnableJobs:       true,
-		LogLevel:         "info",
-		IdempotencyTTL:   24 * time.Hour,
-		PostRateLimit:    10,
-		CommentRateLimit: 60,
-		UploadMaxBytes:   10 << 20,
-		UploadMaxPixels:  50_000_000,
-		UploadStore:      "local",
-		UploadDir:        "uploads",
-		UploadS3Secure:   true,
+		Env:               EnvDev,
+		HTTPAddr:          ":8080",
+		DrainTimeout:      15 * time.Second,
+		RequestTimeout:    10 * time.Second,
+		DBDriver:          "sqlite",
+		DBDSN:             "familycare.db",
+		DBMaxOpenConns:    32,
+		JWTSecret:         DevJWTSecret,
+		JWTTTL:            2 * time.Hour,
+		WeChatTimeout:     5 * time.Second,
+		WeChatMiniState:   "formal",
+		WeChatTemplates:   map[string]string{},
+		BusinessTZ:        "Asia/Shanghai",
+		RedisPrefix:       "familycare:",
+		BookingCutoff:     0,
+		CancelWindow:      2 * time.Hour,
+		CheckInOpens:      2 * time.Hour,
+		ConfirmBy:         2 * time.Hour,
+		ReferralSeatsOpen: 24 * time.Hour,
+		NoShowLimit:       3,
+		NoShowWindow:      90 * 24 * time.Hour,
+		NoShowSuspension:  30 * 24 * time.Hour,
+		JobInterval:       time.Minute,
+		EnableJobs:        true,
+		LogLevel:          "info",
+		IdempotencyTTL:    24 * time.Hour,
+		StaffInviteTTL:    72 * time.Hour,
+		PostRateLimit:     10,
+		CommentRateLimit:  60,
+		UploadMaxBytes:    10 << 20,
+		UploadMaxPixels:   50_000_000,
+		UploadStore:       "local",
+		UploadDir:         "uploads",
+		UploadS3Secure:    true,
+
+		ConsultReplyWithin:  24 * time.Hour,
+		ConsultQuietClose:   7 * 24 * time.Hour,
+		ConsultReopenWithin: 7 * 24 * time.Hour,
+		ConsultReopenLimit:  2,
 	}
 }
 
@@ -273,7 +298,13 @@ var envVars = []envVar{
 	{"REDIS_PREFIX", str(func(c *Config) *string { return &c.RedisPrefix }), "prefix of every Redis key"},
 	{"BOOKING_CUTOFF", dur(func(c *Config) *time.Duration { return &c.BookingCutoff }), "booking closes this long before start"},
 	{"CANCEL_WINDOW", dur(func(c *Config) *time.Duration { return &c.CancelWindow }), "residents cancel up to this long before start"},
+	{"CONFIRM_BY", dur(func(c *Config) *time.Duration { return &c.ConfirmBy }), "staff confirm bookings this long before start (services may set their own); later a job cancels or confirms them"},
+	{"REFERRAL_SEATS_OPEN", dur(func(c *Config) *time.Duration { return &c.ReferralSeatsOpen }), "seats reserved for referrals open to everyone this long before start"},
 	{"CHECK_IN_OPENS", dur(func(c *Config) *time.Duration { return &c.CheckInOpens }), "check-in opens this long before start (not before that day), closes at the end"},
+	{"CONSULT_REPLY_WITHIN", dur(func(c *Config) *time.Duration { return &c.ConsultReplyWithin }), "a consultation's reply is due this long after the family writes (overdue after)"},
+	{"CONSULT_QUIET_CLOSE", dur(func(c *Config) *time.Duration { return &c.ConsultQuietClose }), "an answered consultation closes after this long without a message"},
+	{"CONSULT_REOPEN_WITHIN", dur(func(c *Config) *time.Duration { return &c.ConsultReopenWithin }), "a closed consultation may be reopened this long after closing"},
+	{"CONSULT_REOPEN_LIMIT", integer(func(c *Config) *int { return &c.ConsultReopenLimit }), "how often a consultation may be reopened"},
 	{"NO_SHOW_LIMIT", integer(func(c *Config) *int { return &c.NoShowLimit }), "no-shows that suspend booking"},
 	{"NO_SHOW_WINDOW", dur(func(c *Config) *time.Duration { return &c.NoShowWindow }), "window in which no-shows count"},
 	{"NO_SHOW_SUSPENSION", dur(func(c *Config) *time.Duration { return &c.NoShowSuspension }), "length of a booking suspension"},
@@ -283,6 +314,7 @@ var envVars = []envVar{
 	{"SEED_DEMO_DATA", boolean(func(c *Config) *bool { return &c.SeedDemoData }), "seed demo data at start-up"},
 	{"LOG_LEVEL", str(func(c *Config) *string { return &c.LogLevel }), "debug | info | warn | error"},
 	{"IDEMPOTENCY_TTL", dur(func(c *Config) *time.Duration { return &c.IdempotencyTTL }), "how long Idempotency-Key replays"},
+	{"STAFF_INVITE_TTL", dur(func(c *Config) *time.Duration { return &c.StaffInviteTTL }), "how long a staff invitation code can be redeemed"},
 	{"POST_RATE_LIMIT", integer(func(c *Config) *int { return &c.PostRateLimit }), "circle posts per user per hour"},
 	{"COMMENT_RATE_LIMIT", integer(func(c *Config) *int { return &c.CommentRateLimit }), "comments per user per hour"},
 	{"BLOCKED_WORDS", list(func(c *Config) *[]string { return &c.BlockedWords }), "comma-separated words or re:patterns"},
@@ -349,10 +381,16 @@ func (c Config) Validate() error {
 	if c.JWTTTL <= 0 {
 		errs = append(errs, errors.New("JWT_TTL must be positive"))
 	}
+	if c.StaffInviteTTL <= 0 {
+		errs = append(errs, errors.New("STAFF_INVITE_TTL must be positive"))
+	}
 	if _, err := time.LoadLocation(c.BusinessTZ); err != nil {
 		errs = append(errs, fmt.Errorf("BUSINESS_TZ %q: %w", c.BusinessTZ, err))
 	}
-	if c.CancelWindow < 0 || c.BookingCutoff < 0 || c.CheckInOpens < 0 {
+	if c.ConsultReplyWithin <= 0 || c.ConsultQuietClose <= 0 || c.ConsultReopenWithin < 0 || c.ConsultReopenLimit < 0 {
+		errs = append(errs, errors.New("CONSULT_REPLY_WITHIN and CONSULT_QUIET_CLOSE must be positive, CONSULT_REOPEN_* not negative"))
+	}
+	if c.CancelWindow < 0 || c.BookingCutoff < 0 || c.CheckInOpens < 0 || c.ConfirmBy < 0 || c.ReferralSeatsOpen < 0 {
 		errs = append(errs, errors.New("CANCEL_WINDOW and BOOKING_CUTOFF must not be negative"))
 	}
 	if c.Env == EnvProd {

@@ -25,6 +25,7 @@ type UserDTO struct {
 	ID        int64     `json:"id" example:"42"`
 	Role      string    `json:"role" example:"resident" enums:"resident,staff,admin"`
 	ClinicID  *int64    `json:"clinic_id,omitempty"`
+	Position  string    `json:"position,omitempty" example:"nurse" enums:"nurse,doctor,pharmacist,moderator,manager"`
 	Nickname  string    `json:"nickname" example:"小雨妈妈"`
 	RealName  string    `json:"real_name"`
 	AvatarURL string    `json:"avatar_url"`
@@ -33,7 +34,7 @@ type UserDTO struct {
 }
 
 func (a *API) toUser(u model.User) UserDTO {
-	return UserDTO{ID: u.ID, Role: u.Role, ClinicID: u.ClinicID, Nickname: u.Nickname, RealName: u.RealName,
+	return UserDTO{ID: u.ID, Role: u.Role, ClinicID: u.ClinicID, Position: u.Position, Nickname: u.Nickname, RealName: u.RealName,
 		AvatarURL: u.AvatarURL, Phone: maskPhone(u.Phone), CreatedAt: a.timeIn(u.CreatedAt)}
 }
 
@@ -66,6 +67,7 @@ func (a *API) toLogin(s service.Session) LoginResponse {
 // @Success  200 {object} LoginResponse
 // @Failure  400 {object} ErrorResponse
 // @Failure  401 {object} ErrorResponse "wechat_code_invalid"
+// @Failure  403 {object} ErrorResponse "account_suspended"
 // @Failure  422 {object} ErrorResponse
 // @Failure  502 {object} ErrorResponse "wechat_unavailable"
 // @Router   /api/v1/auth/wechat/login [post]
@@ -93,6 +95,7 @@ type DevLoginRequest struct {
 // @Produce      json
 // @Param        body body DevLoginRequest true "who to be"
 // @Success      200 {object} LoginResponse
+// @Failure      403 {object} ErrorResponse "account_suspended"
 // @Failure      409 {object} ErrorResponse "account_deleted: the openid of a deleted account"
 // @Failure      422 {object} ErrorResponse
 // @Failure      404 {object} ErrorResponse "not found outside APP_ENV=dev"
@@ -113,6 +116,7 @@ func (a *API) devLogin(c *gin.Context) {
 // @Security  Bearer
 // @Success   200 {object} LoginResponse
 // @Failure   401 {object} ErrorResponse
+// @Failure   403 {object} ErrorResponse "account_suspended"
 // @Router    /api/v1/auth/refresh [post]
 func (a *API) refresh(c *gin.Context) {
 	s, err := a.svc.Auth.Refresh(c.Request.Context(), principal(c).UserID)

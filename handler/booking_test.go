@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -500,7 +501,7 @@ func TestCatalog_ListsAndFilters(t *testing.T) {
 	if len(pg.Items) != 2 { // the expert's morning and noon vaccination
 		t.Fatalf("sessions on %s at clinic 3: %d", day, len(pg.Items))
 	}
-	for _, bad := range []string{"kind=yoga", "from=yesterday", "limit=0", "limit=101", "cursor=%25%25", "cursor=bm90LWpzb24", "clinic_id=-1", "available=maybe"} {
+	for _, bad := range []string{"kind=" + strings.Repeat("y", 33), "from=yesterday", "limit=0", "limit=101", "cursor=%25%25", "cursor=bm90LWpzb24", "clinic_id=-1", "available=maybe"} {
 		t.Run(bad, func(t *testing.T) {
 			testkit.Do(t, h.App.Engine, "GET", "/api/v1/sessions?"+bad, nil).ExpectError(422, "invalid_request")
 		})

@@ -20,6 +20,7 @@ func (a *API) catalogRoutes(public *gin.RouterGroup) {
 	public.GET("/services", a.listServices)
 	public.GET("/sessions", a.listSessions)
 	public.GET("/sessions/:id", a.getSession)
+	public.GET("/sessions/:id/slots", a.listSlots)
 }
 
 // ClinicDTO is a clinic of the medical community.
@@ -30,11 +31,63 @@ type ClinicDTO struct {
 	ParentID  *int64 `json:"parent_id" extensions:"x-nullable"`
 	Address   string `json:"address"`
 	Phone     string `json:"phone"`
-	OpenHours string `json:"open_hours"`
+	OpenHours string `json:"open_hours" example:"周一至周日 08:00-17:30，中午不休息"`
+	// Status: a closed clinic is off the public lists; GET /clinics/{id}
+	// still answers it.
+	Status    string         `json:"status" example:"open" enums:"open,closed"`
+	Offers    []string       `json:"offers" example:"child_health_centre,vaccination"`
+	Catchment []string       `json:"catchment" example:"石桥村,东港社区"`
+	Hours     []OpenHoursDTO `json:"hours"`
+	Location  *LocationDTO   `json:"location" extensions:"x-nullable"`
+	// NoonOpen and WeekendOpen are derived from hours: some rule covers
+	// 12:00–13:00 on a weekday, or Saturday or Sunday.
+	NoonOpen    bool `json:"noon_open"`
+	WeekendOpen bool `json:"weekend_open"`
+}
+
+// OpenHoursDTO is one opening-hours rule: these weekdays (1 = Monday … 7 =
+// Sunday), start to end (business time), optionally for one offer only.
+type OpenHoursDTO struct {
+	Weekdays []int  `json:"weekdays" binding:"required,min=1,max=7,dive,min=1,max=7" example:"6,7"`
+	Start    string `json:"start" binding:"required" example:"08:00"`
+	End      string `json:"end" binding:"required" example:"17:30"`
+	Offer    string `json:"offer,omitempty" example:"vaccination"`
+}
+
+// LocationDTO is a point on the map (WGS-84 / GCJ-02 as the mini-program's
+// map component takes it).
+type LocationDTO struct {
+	Lat float64 `json:"lat" example:"30.2741"`
+	Lng float64 `json:"lng" example:"120.1551"`
 }
 
 func toClinic(c model.Clinic) ClinicDTO {
-	return ClinicDTO{ID: c.ID, Name: c.Name, Kind: c.Kind, ParentID: c.ParentID, Address: c.Address, Phone: c.Phone, OpenHours: c.OpenHours}
+	d := ClinicDTO{ID: c.ID, Name: c.Name, Kind: c.Kind, ParentID: c.ParentID, Address: c.Address, Phone: c.Phone, OpenHours: c.OpenHours,
+		Status: c.Status, Offers: nonNil(c.Offers), Catchment: nonNil(c.Catchment), Hours: make([]OpenHoursDTO, 0, len(c.Hours))}
+	if d.Status == "" {
+		d.Status = model.ClinicOpen
+	}
+	for _, h := range c.Hours {
+		d.Hours = append(d.Hours, OpenHoursDTO{Weekdays: h.Weekdays, Start: h.Start, End: h.End, Offer: h.Offer})
+		for _, w := range h.Weekdays {
+			if w >= 6 {
+				d.WeekendOpen = true
+			} else if h.Start <= "12:00" && h.End >= "13:00" {
+				d.NoonOpen = true
+			}
+		}
+	}
+	if c.Lat != nil && c.Lng != nil {
+		d.Location = &LocationDTO{Lat: *c.Lat, Lng: *c.Lng}
+	}
+	return d
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }
 
 // ClinicList lists clinics.
@@ -92,18 +145,40 @@ func (a *API) getClinic(c *gin.Context) {
 	reply(c, http.StatusOK, err, func() any { return toClinic(cl) })
 }
 
-// ExpertDTO is a 名医工作室 expert.
+// ExpertDTO is a 名医工作室 expert: published under the home hospital's
+// name (home_clinic_name), with the places where they sit.
 type ExpertDTO struct {
 	ID        int64  `json:"id"`
 	Name      string `json:"name" example:"王建华"`
 	Title     string `json:"title" example:"主任医师"`
 	Specialty string `json:"specialty"`
-	ClinicID  int64  `json:"clinic_id"`
-	Bio       string `json:"bio"`
+	// ClinicID is the first place the expert sits (kept for older clients).
+	ClinicID       int64        `json:"clinic_id"`
+	HomeClinicID   int64        `json:"home_clinic_id" example:"1"`
+	HomeClinicName string       `json:"home_clinic_name" example:"青山县人民医院"`
+	Sittings       []SittingDTO `json:"sittings"`
+	Bio            string       `json:"bio"`
 }
 
-func toExpert(e model.Expert) ExpertDTO {
-	return ExpertDTO{ID: e.ID, Name: e.Name, Title: e.Title, Specialty: e.Specialty, ClinicID: e.ClinicID, Bio: e.Bio}
+// SittingDTO is a clinic where an expert sits; with studio_name it is a
+// 名医工作室 there with its weekly sitting.
+type SittingDTO struct {
+	ClinicID   int64  `json:"clinic_id" example:"3"`
+	ClinicName string `json:"clinic_name" example:"石桥镇卫生院"`
+	StudioName string `json:"studio_name,omitempty" example:"王建华儿科名医工作室"`
+	Weekdays   []int  `json:"weekdays" example:"2"`
+	StartTime  string `json:"start_time,omitempty" example:"08:30"`
+	EndTime    string `json:"end_time,omitempty" example:"11:30"`
+}
+
+func toExpert(e service.ExpertView) ExpertDTO {
+	d := ExpertDTO{ID: e.ID, Name: e.Name, Title: e.Title, Specialty: e.Specialty, ClinicID: e.ClinicID, HomeClinicID: e.HomeClinicID,
+		HomeClinicName: e.HomeClinicName, Sittings: make([]SittingDTO, 0, len(e.Sittings)), Bio: e.Bio}
+	for _, st := range e.Sittings {
+		d.Sittings = append(d.Sittings, SittingDTO{ClinicID: st.ClinicID, ClinicName: st.ClinicName, StudioName: st.StudioName,
+			Weekdays: st.Weekdays, StartTime: st.StartTime, EndTime: st.EndTime})
+	}
+	return d
 }
 
 // ExpertList is a page of experts.
@@ -162,18 +237,27 @@ func (a *API) getExpert(c *gin.Context) {
 	reply(c, http.StatusOK, err, func() any { return toExpert(e) })
 }
 
-// ServiceDTO is something a clinic offers in sessions.
+// ServiceDTO is something a clinic offers in sessions, with its rules.
 type ServiceDTO struct {
-	ID              int64  `json:"id"`
-	Kind            string `json:"kind" example:"pediatric_massage" enums:"pediatric_massage,expert_clinic,parenting_class,vaccination,growth_assessment,prenatal_checkup"`
-	Name            string `json:"name" example:"小儿推拿体验课"`
-	Description     string `json:"description"`
-	DurationMinutes int    `json:"duration_minutes" example:"60"`
-	ClinicID        int64  `json:"clinic_id"`
+	ID                int64          `json:"id"`
+	Kind              string         `json:"kind" example:"pediatric_massage"`
+	Name              string         `json:"name" example:"小儿推拿体验课"`
+	Description       string         `json:"description"`
+	DurationMinutes   int            `json:"duration_minutes" example:"60"`
+	ClinicID          int64          `json:"clinic_id"`
+	SlotMinutes       int            `json:"slot_minutes" example:"0"`
+	PriceText         string         `json:"price_text" example:"免费"`
+	Eligibility       EligibilityDTO `json:"eligibility"`
+	Confirmation      string         `json:"confirmation" enums:"staff,auto"`
+	ConfirmByMinutes  int            `json:"confirm_by_minutes"`
+	UnconfirmedAction string         `json:"unconfirmed_action" enums:"cancel,confirm"`
+	ReservedSeats     int            `json:"reserved_for_referrals"`
 }
 
 func toService(s model.Service) ServiceDTO {
-	return ServiceDTO{ID: s.ID, Kind: s.Kind, Name: s.Name, Description: s.Description, DurationMinutes: s.DurationMinutes, ClinicID: s.ClinicID}
+	return ServiceDTO{ID: s.ID, Kind: s.Kind, Name: s.Name, Description: s.Description, DurationMinutes: s.DurationMinutes, ClinicID: s.ClinicID,
+		SlotMinutes: s.SlotMinutes, PriceText: s.PriceText, Eligibility: toEligibility(s), Confirmation: s.Confirmation,
+		ConfirmByMinutes: s.ConfirmByMinutes, UnconfirmedAction: s.UnconfirmedAction, ReservedSeats: s.ReservedSeats}
 }
 
 // ServiceList is a page of services.
@@ -184,7 +268,7 @@ type ServiceList struct {
 
 // ServiceQuery filters services.
 type ServiceQuery struct {
-	Kind     string `form:"kind" binding:"omitempty,oneof=pediatric_massage expert_clinic parenting_class vaccination growth_assessment prenatal_checkup"`
+	Kind     string `form:"kind" binding:"omitempty,max=32"`
 	ClinicID int64  `form:"clinic_id" binding:"omitempty,min=1"`
 }
 
@@ -233,11 +317,13 @@ type SessionClinicDTO struct {
 	Address string `json:"address"`
 }
 
-// SessionExpertDTO is the expert of a session.
+// SessionExpertDTO is the expert of a session, with their home hospital
+// (the session's clinic is where they sit).
 type SessionExpertDTO struct {
-	ID    int64  `json:"id"`
-	Name  string `json:"name"`
-	Title string `json:"title"`
+	ID             int64  `json:"id"`
+	Name           string `json:"name"`
+	Title          string `json:"title"`
+	HomeClinicName string `json:"home_clinic_name" example:"青山县人民医院"`
 }
 
 // SessionDTO is one bookable session.
@@ -263,7 +349,7 @@ func (a *API) toSession(v service.SessionView) SessionDTO {
 		StartsAt: a.timeIn(v.StartsAt), EndsAt: a.timeIn(v.EndsAt), Capacity: v.Capacity, Booked: v.Booked,
 		Available: max(v.Capacity-v.Booked, 0), Waitlisted: v.Waitlisted, Status: v.Status, CancelReason: v.CancelReason}
 	if v.Expert != nil {
-		d.Expert = &SessionExpertDTO{ID: v.Expert.ID, Name: v.Expert.Name, Title: v.Expert.Title}
+		d.Expert = &SessionExpertDTO{ID: v.Expert.ID, Name: v.Expert.Name, Title: v.Expert.Title, HomeClinicName: v.ExpertHome}
 	}
 	return d
 }
@@ -277,7 +363,7 @@ type SessionList struct {
 // SessionQuery filters sessions. from/to take RFC 3339 times or business
 // dates (YYYY-MM-DD; "to" then includes that day).
 type SessionQuery struct {
-	Kind      string `form:"kind" binding:"omitempty,oneof=pediatric_massage expert_clinic parenting_class vaccination growth_assessment prenatal_checkup"`
+	Kind      string `form:"kind" binding:"omitempty,max=32"`
 	ClinicID  int64  `form:"clinic_id" binding:"omitempty,min=1"`
 	ExpertID  int64  `form:"expert_id" binding:"omitempty,min=1"`
 	ServiceID int64  `form:"service_id" binding:"omitempty,min=1"`
@@ -403,4 +489,43 @@ func (a *API) getSession(c *gin.Context) {
 	}
 	v, err := a.svc.Catalog.Session(c.Request.Context(), id)
 	reply(c, http.StatusOK, err, func() any { return a.toSession(v) })
+}
+
+// SlotDTO is one arrival slot of a sliced session.
+type SlotDTO struct {
+	StartsAt  time.Time `json:"starts_at"`
+	EndsAt    time.Time `json:"ends_at"`
+	Capacity  int       `json:"capacity" example:"2"`
+	Booked    int       `json:"booked" example:"1"`
+	Available int       `json:"available" example:"1"`
+}
+
+// SlotList is a session's slots, by start (empty when not sliced).
+type SlotList struct {
+	Items []SlotDTO `json:"items"`
+}
+
+// listSlots godoc
+// @Summary      Arrival slots of a session (分时段)
+// @Description  A session of a service with slot_minutes is booked by slot: POST /bookings with slot_starts_at. Empty for sessions that are not sliced.
+// @Tags         catalogue
+// @Produce      json
+// @Param        id path int true "session id"
+// @Success      200 {object} SlotList
+// @Failure      404 {object} ErrorResponse
+// @Router       /api/v1/sessions/{id}/slots [get]
+func (a *API) listSlots(c *gin.Context) {
+	id, okID := pathID(c, "id")
+	if !okID {
+		return
+	}
+	rows, err := a.svc.Catalog.Slots(c.Request.Context(), id)
+	reply(c, http.StatusOK, err, func() any {
+		out := SlotList{Items: make([]SlotDTO, 0, len(rows))}
+		for _, r := range rows {
+			out.Items = append(out.Items, SlotDTO{StartsAt: a.timeIn(r.StartsAt), EndsAt: a.timeIn(r.EndsAt), Capacity: r.Capacity,
+				Booked: r.Booked, Available: max(r.Capacity-r.Booked, 0)})
+		}
+		return out
+	})
 }

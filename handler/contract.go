@@ -36,7 +36,7 @@ type TeamDoctorDTO struct {
 	ID    int64  `json:"id"`
 	Name  string `json:"name" example:"赵立新"`
 	Title string `json:"title" example:"全科主治医师"`
-	Role  string `json:"role" example:"lead_doctor" enums:"lead_doctor,nurse,public_health,pharmacist"`
+	Role  string `json:"role" example:"lead_doctor" enums:"lead_doctor,doctor,nurse,public_health,pharmacist,child_health"`
 }
 
 // DoctorTeamDTO is a family-doctor team with its doctors.

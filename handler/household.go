@@ -21,7 +21,7 @@ func (a *API) householdRoutes(authed, staff *gin.RouterGroup) {
 	authed.GET("/households/:id", a.getHousehold)
 	authed.PUT("/households/:id", a.renameHousehold)
 	authed.POST("/households/:id/invitations", a.inviteToHousehold)
-	authed.DELETE("/households/:id/invitations/:code", a.revokeInvitation)
+	authed.DELETE("/households/:id/invitations/:code", a.revokeHouseholdInvitation)
 	authed.GET("/households/:id/persons", a.listHouseholdPersons)
 	authed.POST("/households/:id/persons", a.idempotent(), a.addHouseholdPerson)
 	authed.GET("/persons/:id", a.getPerson)
@@ -215,23 +215,23 @@ func (a *API) renameHousehold(c *gin.Context) {
 	onIDText(c, http.StatusOK, a.svc.Households.Rename, func(r HouseholdRequest) string { return r.Name }, toHousehold)
 }
 
-// InvitationRequest makes a one-time code to join a household.
-type InvitationRequest struct {
+// HouseholdInvitationRequest makes a one-time code to join a household.
+type HouseholdInvitationRequest struct {
 	Role string `json:"role" binding:"required,oneof=guardian self_only" example:"self_only"`
 	// PersonID: the joining account becomes this person of the household
 	// (required for self_only).
 	PersonID *int64 `json:"person_id" binding:"omitempty,min=1" example:"9"`
 }
 
-// InvitationDTO is a code to join a household; share it or show it as a
+// HouseholdInvitationDTO is a code to join a household; share it or show it as a
 // share card. It works once.
-type InvitationDTO struct {
+type HouseholdInvitationDTO struct {
 	Code      string    `json:"code" example:"K7Q2M4XZ9B3DPW6T"`
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
-func (a *API) toInvitation(inv service.Invitation) InvitationDTO {
-	return InvitationDTO{Code: inv.Code, ExpiresAt: a.timeIn(inv.ExpiresAt)}
+func (a *API) toInvitation(inv service.Invitation) HouseholdInvitationDTO {
+	return HouseholdInvitationDTO{Code: inv.Code, ExpiresAt: a.timeIn(inv.ExpiresAt)}
 }
 
 // inviteToHousehold godoc
@@ -242,8 +242,8 @@ func (a *API) toInvitation(inv service.Invitation) InvitationDTO {
 // @Produce      json
 // @Security     Bearer
 // @Param        id   path int               true "household id"
-// @Param        body body InvitationRequest true "role and person"
-// @Success      201 {object} InvitationDTO
+// @Param        body body HouseholdInvitationRequest true "role and person"
+// @Success      201 {object} HouseholdInvitationDTO
 // @Failure      403 {object} ErrorResponse
 // @Failure      404 {object} ErrorResponse
 // @Failure      409 {object} ErrorResponse
@@ -254,7 +254,7 @@ func (a *API) inviteToHousehold(c *gin.Context) {
 }
 
 func (a *API) invite(c *gin.Context, act func(ctx context.Context, p service.Principal, id int64, role string, personID *int64) (service.Invitation, error)) {
-	var req InvitationRequest
+	var req HouseholdInvitationRequest
 	id, okID := pathID(c, "id")
 	if !okID || !bindJSON(c, &req) {
 		return
@@ -263,7 +263,7 @@ func (a *API) invite(c *gin.Context, act func(ctx context.Context, p service.Pri
 	reply(c, http.StatusCreated, err, func() any { return a.toInvitation(inv) })
 }
 
-// revokeInvitation godoc
+// revokeHouseholdInvitation godoc
 // @Summary      Revoke an unused invitation (guardians)
 // @Tags         households
 // @Security     Bearer
@@ -273,7 +273,7 @@ func (a *API) invite(c *gin.Context, act func(ctx context.Context, p service.Pri
 // @Failure      403 {object} ErrorResponse
 // @Failure      404 {object} ErrorResponse
 // @Router       /api/v1/households/{id}/invitations/{code} [delete]
-func (a *API) revokeInvitation(c *gin.Context) {
+func (a *API) revokeHouseholdInvitation(c *gin.Context) {
 	id, okID := pathID(c, "id")
 	if !okID {
 		return
@@ -657,8 +657,8 @@ func (a *API) staffAddPerson(c *gin.Context) {
 // @Produce      json
 // @Security     Bearer
 // @Param        id   path int               true "household id"
-// @Param        body body InvitationRequest true "role and person"
-// @Success      201 {object} InvitationDTO
+// @Param        body body HouseholdInvitationRequest true "role and person"
+// @Success      201 {object} HouseholdInvitationDTO
 // @Failure      404 {object} ErrorResponse
 // @Failure      409 {object} ErrorResponse
 // @Failure      422 {object} ErrorResponse

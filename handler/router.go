@@ -18,6 +18,7 @@ import (
 type Services struct {
 	Tokens        *service.Tokens
 	Auth          *service.AuthService
+	Admin         *service.AdminService
 	Family        *service.FamilyService
 	Households    *service.HouseholdService
 	Catalog       *service.CatalogService
@@ -32,6 +33,10 @@ type Services struct {
 	Uploads       *service.UploadService
 	Push          *service.PushService
 	FirstDays     *service.FirstDaysService
+	Teams         *service.TeamService
+	Consultations *service.ConsultationService
+	FollowUps     *service.FollowUpService
+	Worklist      *service.WorklistService
 	// Ready reports whether the database answers.
 	Ready func(ctx context.Context) error
 }
@@ -96,12 +101,16 @@ func New(opts Options, svc Services) *gin.Engine {
 	authed := v1.Group("", authenticate(svc.Tokens, svc.Auth), actFor(svc.Auth, false))
 	staff := v1.Group("/staff", authenticate(svc.Tokens, svc.Auth), requireRole("staff", "admin"), actFor(svc.Auth, true))
 	admin := v1.Group("/admin", authenticate(svc.Tokens, svc.Auth), requireRole("admin"), actFor(svc.Auth, true))
+	// managers: the /admin routes clinic managers may call for their own
+	// clinic (the service checks the position; other staff get 403).
+	managers := v1.Group("/admin", authenticate(svc.Tokens, svc.Auth), requireRole("staff", "admin"), actFor(svc.Auth, true))
 
 	a.authRoutes(v1, authed, admin)
 	a.familyRoutes(authed)
 	a.householdRoutes(authed, staff)
 	a.catalogRoutes(public)
 	a.bookingRoutes(authed, staff)
+	a.serviceRuleRoutes(staff)
 	a.notificationRoutes(authed)
 	a.circleRoutes(public, authed, staff)
 	a.guidanceRoutes(public, authed, staff)
@@ -110,6 +119,11 @@ func New(opts Options, svc Services) *gin.Engine {
 	a.uploadRoutes(r, authed, staff)
 	a.pushRoutes(v1, public)
 	a.firstDaysRoutes(public, authed, staff, admin)
+	a.teamRoutes(admin)
+	a.consultationRoutes(authed, staff)
+	a.followUpRoutes(authed, staff)
+	a.worklistRoutes(staff)
+	a.adminRoutes(authed, admin, managers, staff)
 	return r
 }
 

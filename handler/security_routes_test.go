@@ -146,6 +146,7 @@ var secRoutes = map[string]secRoute{
 	"GET /api/v1/services":             {class: secPublic, why: whyCatalogue},
 	"GET /api/v1/sessions":             {class: secPublic, why: whyCatalogue},
 	"GET /api/v1/sessions/:id":         {class: secPublic, fixture: "session", why: whyCatalogue},
+	"GET /api/v1/sessions/:id/slots":   {class: secPublic, fixture: "session", why: whyCatalogue},
 	"GET /api/v1/doctor-teams":         {class: secPublic, why: whyCatalogue},
 	"GET /api/v1/articles":             {class: secPublic, why: "published articles are public (drafts never listed)"},
 	"GET /api/v1/articles/:id":         {class: secPublic, fixture: "articlePublished", hidden: "article", why: "published articles are public; a draft is 404"},
@@ -169,6 +170,10 @@ var secRoutes = map[string]secRoute{
 		crossBody: func(w *secWorld) map[string]any { return w.sessionBody(serviceA) }},
 	"PUT /api/v1/staff/sessions/:id":   {class: secClinic, fixture: "session", body: secBody(map[string]any{"capacity": 6})},
 	"PATCH /api/v1/staff/sessions/:id": {class: secClinic, fixture: "session", body: secBody(map[string]any{"capacity": 6})},
+	"POST /api/v1/staff/bookings/confirm": {class: secClinicList, body: func(w *secWorld) map[string]any { return map[string]any{"ids": []int64{w.ids["booking"]}} },
+		crossBody: func(w *secWorld) map[string]any { return map[string]any{"ids": []int64{w.ids["booking"]}} }},
+	"POST /api/v1/staff/services":    {class: secClinicList, body: secBody(secServiceBody(0)), crossBody: secBody(secServiceBody(clinicA))},
+	"PUT /api/v1/staff/services/:id": {class: secClinic, fixture: "service", body: secBody(secServiceBody(0))},
 	"POST /api/v1/staff/schedules": {class: secClinicList, body: func(w *secWorld) map[string]any { return w.scheduleBody(serviceA) },
 		crossBody: func(w *secWorld) map[string]any { return w.scheduleBody(serviceA) }},
 
@@ -245,6 +250,25 @@ var secRoutes = map[string]secRoute{
 	"POST /api/v1/staff/medicine-orders/:id/deliver":        {class: secClinic, fixture: "orderDispatched", body: secBody(map[string]any{"handover_code": "123456"})},
 	"POST /api/v1/staff/medicine-orders/:id/reset-handover": {class: secClinic, fixture: "orderDispatched"},
 
+	// Family doctor in practice.
+	"POST /api/v1/admin/doctor-teams":    {class: secAdmin, body: func(w *secWorld) map[string]any { return dtBody(ctClinic3, w.staff3.ID) }},
+	"GET /api/v1/admin/doctor-teams/:id": {class: secAdmin, fixture: "team"},
+	"PUT /api/v1/admin/doctor-teams/:id": {class: secAdmin, fixture: "team", body: func(w *secWorld) map[string]any { return dtBody(ctClinic3, w.staff3.ID) }},
+	"GET /api/v1/consultations":          {class: secSelf},
+	"POST /api/v1/consultations": {class: secSelf, foreign: true, body: func(w *secWorld) map[string]any {
+		return map[string]any{"person_id": w.ids["elder"], "text": "最近血压偏高"}
+	}},
+	"GET /api/v1/consultations/:id":                 {class: secOwned, fixture: "consultation"},
+	"POST /api/v1/consultations/:id/messages":       {class: secOwned, fixture: "consultation", body: secBody(map[string]any{"text": "今天好一些了"})},
+	"POST /api/v1/consultations/:id/close":          {class: secOwned, fixture: "consultation2"},
+	"GET /api/v1/staff/consultations":               {class: secClinicList},
+	"GET /api/v1/staff/consultations/:id":           {class: secClinic, fixture: "consultation"},
+	"POST /api/v1/staff/consultations/:id/messages": {class: secClinic, fixture: "consultation", body: secBody(map[string]any{"text": "按时服药"})},
+	"POST /api/v1/staff/consultations/:id/close":    {class: secClinic, fixture: "consultation2"},
+	"GET /api/v1/staff/worklist":                    {class: secClinicList},
+	"GET /api/v1/persons/:id/follow-ups":            {class: secOwned, fixture: "elder"},
+	"POST /api/v1/staff/follow-ups/:id/record":      {class: secClinic, fixture: "followup", body: secBody(map[string]any{"method": "phone", "systolic": 130, "notes": "电话随访"})},
+
 	// The first 1000 days (a person id is a member id until persons land).
 	"GET /api/v1/growth-standards":                {class: secPublic, why: "the WHO reference curves are published data"},
 	"GET /api/v1/vaccines":                        {class: secPublic, why: "the 自费 vaccines offered are public catalogue data"},
@@ -260,4 +284,30 @@ var secRoutes = map[string]secRoute{
 	"GET /api/v1/staff/persons/:id/checkups":      {class: secClinic, fixture: "member"},
 	"GET /api/v1/staff/persons/:id/growth":        {class: secClinic, fixture: "member"},
 	"POST /api/v1/staff/persons/:id/growth":       {class: secClinic, fixture: "member", body: secBody(map[string]any{"weight_kg": 9.5})},
+
+	// Network administration (admins; clinic managers where the service
+	// says so: plain staff get 403).
+	"POST /api/v1/admin/clinics": {class: secAdmin, body: secBody(map[string]any{"name": "城西分院", "kind": "branch", "parent_id": 1,
+		"address": "城西街道 8 号", "phone": "0571-1", "open_hours": "周一至周日", "offers": []string{"vaccination"}, "catchment": []string{"桃园村"},
+		"hours": []map[string]any{{"weekdays": []int{6, 7}, "start": "08:00", "end": "12:00"}}, "location": map[string]any{"lat": 30.1, "lng": 120.1}})},
+	"PUT /api/v1/admin/clinics/:id":              {class: secAdmin, fixture: "clinic", optional: true, body: secBody(map[string]any{"phone": "0571-8800 3399", "catchment": []string{"石桥村"}})},
+	"GET /api/v1/staff/audit-logs":               {class: secAdmin},
+	"POST /api/v1/admin/staff-invitations":       {class: secAdmin, body: secBody(map[string]any{"clinic_id": 2, "position": "nurse", "valid_hours": 24})},
+	"DELETE /api/v1/admin/staff-invitations/:id": {class: secAdmin, fixture: "invitation"},
+	"POST /api/v1/staff-invitations/redeem":      {class: secSelf, body: secBody(map[string]any{"code": "ABCD-EFGH-JK"})},
+	"POST /api/v1/admin/experts": {class: secAdmin, body: secBody(map[string]any{"name": "赵医生", "title": "主任医师", "specialty": "儿科", "bio": "简介",
+		"home_clinic_id": 1, "sitting_clinic_ids": []int64{3}, "studios": []map[string]any{{"clinic_id": 3, "name": "赵医生名医工作室", "weekdays": []int{2}, "start_time": "08:30", "end_time": "11:30"}}})},
+	"PUT /api/v1/admin/experts/:id": {class: secAdmin, fixture: "expert", optional: true, body: secBody(map[string]any{"title": "主任医师", "home_clinic_id": 1})},
+	"GET /api/v1/admin/users":       {class: secAdmin},
+	"PUT /api/v1/admin/users/:id":   {class: secAdmin, fixture: "userB", body: secBody(map[string]any{"suspended": false, "reason": "核实"})},
+}
+
+// secServiceBody is a valid service (at clinic, when not 0).
+func secServiceBody(clinic int64) map[string]any {
+	b := map[string]any{"kind": "vaccination", "name": "午间接种", "duration_minutes": 30,
+		"eligibility": map[string]any{"max_age_years": 18}}
+	if clinic != 0 {
+		b["clinic_id"] = clinic
+	}
+	return b
 }

@@ -40,6 +40,7 @@ func newSecWorld(t *testing.T) *secWorld {
 	S3 := testkit.Token(w.staff3.Token)
 	w.ids["userB"] = w.other.ID
 	w.ids["clinic"] = clinicA
+	w.ids["service"] = serviceA
 
 	// Personal data of A carries the marker.
 	h.Do("PUT", "/api/v1/me", map[string]any{"real_name": secMarker}, A).Expect(200)
@@ -60,6 +61,12 @@ func newSecWorld(t *testing.T) *secWorld {
 	w.ids["elder"] = ctElder(h, w.owner, "外婆"+secMarker, 76)
 	elder2 := ctElder(h, w.owner, "外公"+secMarker, 78)
 	elder3 := ctElder(h, w.owner, "奶奶"+secMarker, 80)
+
+	// Staff of clinic 3 lead team 1 (their clinic's team): a doctor.
+	dtJoin(h, ctTeam3, "lead", w.staff3)
+	w.ids["invitation"] = ctID(h.Do("POST", "/api/v1/admin/staff-invitations", map[string]any{"clinic_id": clinicA, "position": "nurse"},
+		testkit.Token(w.admin.Token)).Expect(201).Map())
+	w.ids["team"] = ctID(h.Do("POST", "/api/v1/admin/doctor-teams", dtBody(ctClinic3, w.staff3.ID), testkit.Token(w.admin.Token)).Expect(201).Map())
 
 	// A booking at clinic 3, pending.
 	w.ids["session"] = bw.session(5, 72*time.Hour)
@@ -90,6 +97,21 @@ func newSecWorld(t *testing.T) *secWorld {
 	mdDispatch(h, w.staff3, w.ids["orderDispatched"])
 	w.ids["orderDelivered"] = order()
 	mdDeliver(h, w.staff3, w.owner, w.ids["orderDelivered"], time.Hour)
+
+	// Consultations about the elder with team 1 (the marker in the text).
+	for _, k := range []string{"consultation", "consultation2"} {
+		w.ids[k] = ctID(h.Do("POST", "/api/v1/consultations", map[string]any{"person_id": w.ids["elder"], "text": "头晕" + secMarker}, A).Expect(201).Map())
+	}
+
+	// Follow-up plans; the elder's first visit recorded (the marker in the
+	// notes), the second one planned.
+	if _, err := h.App.Services.FollowUps.GeneratePlans(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	var visits []model.FollowUpVisit
+	h.DB.Where("person_id = ?", w.ids["elder"]).Order("due_date, id").Find(&visits)
+	h.Do("POST", ctPath("/api/v1/staff/follow-ups/%d/record", visits[0].ID), map[string]any{"method": "home", "notes": "随访" + secMarker}, S3).Expect(200)
+	w.ids["followup"] = visits[1].ID
 
 	// A draft article of clinic 3; a published (seeded) one.
 	w.ids["article"] = ctID(h.Do("POST", "/api/v1/staff/articles", map[string]any{"title": "草稿" + secMarker, "body": "<p>" + secMarker + "</p>",

@@ -13,7 +13,7 @@ func All() []any {
 	for _, area := range [][]any{
 		userModels(), householdModels(), catalogModels(), bookingModels(), notificationModels(),
 		circleModels(), guidanceModels(), contractModels(), medicineModels(),
-		uploadModels(), firstDaysModels(),
+		uploadModels(), firstDaysModels(), practiceModels(), adminModels(),
 	} {
 		all = append(all, area...)
 	}

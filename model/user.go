@@ -15,6 +15,18 @@ const (
 	RoleAdmin    = "admin"
 )
 
+// Staff positions.
+const (
+	PositionNurse      = "nurse"
+	PositionDoctor     = "doctor"
+	PositionPharmacist = "pharmacist"
+	PositionModerator  = "moderator"
+	PositionManager    = "manager"
+)
+
+// StaffPositions lists every staff position.
+var StaffPositions = []string{PositionNurse, PositionDoctor, PositionPharmacist, PositionModerator, PositionManager}
+
 // User is one WeChat user of the mini-program (or a staff member).
 type User struct {
 	ID         int64  `gorm:"primaryKey"`
@@ -26,6 +38,11 @@ type User struct {
 	// moved to another clinic): tokens issued before are refused.
 	AuthVersion int    `gorm:"not null;default:0"`
 	ClinicID    *int64 `gorm:"index"`
+	// Position is a staff member's job at the clinic (StaffPositions).
+	Position string `gorm:"size:16;not null;default:''"`
+	// SuspendedAt is set while an admin has suspended the account: it
+	// cannot sign in and its tokens are refused.
+	SuspendedAt *time.Time
 	Nickname    string `gorm:"size:64;not null;default:''"`
 	RealName    string `gorm:"size:64;not null;default:''"`
 	AvatarURL   string `gorm:"size:512;not null;default:''"`

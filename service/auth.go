@@ -195,6 +195,9 @@ func (s *AuthService) SetRole(ctx context.Context, userID int64, role string, cl
 		return model.User{}, notFound(err)
 	}
 	fields := map[string]any{"role": role, "clinic_id": clinic}
+	if role != model.RoleStaff {
+		fields["position"] = "" // a position is a staff member's
+	}
 	if shrinks(before, role, clinic) {
 		// Tokens issued before carry access the user no longer has.
 		fields["auth_version"] = gorm.Expr("auth_version + 1")
@@ -321,6 +324,9 @@ func (s *AuthService) upsertUser(ctx context.Context, openID string, update func
 }
 
 func (s *AuthService) issue(u model.User, isNew bool) (Session, error) {
+	if u.SuspendedAt != nil {
+		return Session{}, ErrAccountSuspended
+	}
 	u, err := openUser(s.pii, u)
 	if err != nil {
 		return Session{}, err

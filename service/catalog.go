@@ -130,7 +130,8 @@ type ClinicFilter struct {
 	ParentID int64
 }
 
-// Clinics lists clinics, main hospital first, then by id.
+// Clinics lists open clinics, main hospital first, then by id (closed
+// clinics are off the public lists).
 func (s *CatalogService) Clinics(ctx context.Context, f ClinicFilter) ([]model.Clinic, error) {
 	r, err := s.references(ctx)
 	if err != nil {
@@ -138,6 +139,9 @@ func (s *CatalogService) Clinics(ctx context.Context, f ClinicFilter) ([]model.C
 	}
 	out := make([]model.Clinic, 0, len(r.clinics))
 	for _, c := range r.clinics {
+		if c.Status == model.ClinicClosed {
+			continue
+		}
 		if f.Kind != "" && c.Kind != f.Kind {
 			continue
 		}
@@ -160,19 +164,6 @@ func (s *CatalogService) Clinics(ctx context.Context, f ClinicFilter) ([]model.C
 func (s *CatalogService) Clinic(ctx context.Context, id int64) (model.Clinic, error) {
 	var c model.Clinic
 	return c, notFound(s.db.WithContext(ctx).First(&c, id).Error)
-}
-
-// Experts lists experts, optionally of one clinic, by id.
-func (s *CatalogService) Experts(ctx context.Context, clinicID int64, p pagination.Page) ([]model.Expert, string, error) {
-	q := s.db.WithContext(ctx)
-	q = filterBy(q, "clinic_id", clinicID)
-	return findPageByID(q, p, false, func(e model.Expert) int64 { return e.ID })
-}
-
-// Expert returns one expert.
-func (s *CatalogService) Expert(ctx context.Context, id int64) (model.Expert, error) {
-	var e model.Expert
-	return e, notFound(s.db.WithContext(ctx).First(&e, id).Error)
 }
 
 // ServiceFilter filters services.
@@ -202,7 +193,10 @@ type SessionView struct {
 	Service model.Service
 	Clinic  model.Clinic
 	Expert  *model.Expert
-	Status  string // open, full, cancelled, past
+	// ExpertHome names the expert's home hospital (a main-hospital expert
+	// sitting at a branch is published under it).
+	ExpertHome string
+	Status     string // open, full, cancelled, past
 }
 
 // SessionFilter filters session lists.
@@ -324,6 +318,11 @@ func (s *CatalogService) views(ctx context.Context, rows []model.Session) ([]Ses
 		if row.ExpertID != 0 {
 			if e, ok := r.experts[row.ExpertID]; ok {
 				v.Expert = &e
+				home := e.HomeClinicID
+				if home == 0 {
+					home = e.ClinicID
+				}
+				v.ExpertHome = r.clinics[home].Name
 			}
 		}
 		out[i] = v
@@ -356,6 +355,13 @@ func (s *CatalogService) staffService(db *gorm.DB, p Principal, serviceID int64)
 	}
 	if !p.Sees(sv.ClinicID) {
 		return sv, InvalidField("service_id", "no such service at your clinic")
+	}
+	var cl model.Clinic
+	if err := db.Select("id", "status").First(&cl, sv.ClinicID).Error; err != nil {
+		return sv, notFound(err)
+	}
+	if cl.Status == model.ClinicClosed {
+		return sv, ErrClinicClosed
 	}
 	return sv, nil
 }
@@ -421,6 +427,9 @@ func (s *CatalogService) CreateSession(ctx context.Context, p Principal, in NewS
 		Capacity: in.Capacity, Status: model.SessionOpen}
 	err = transact(ctx, db, func(tx *gorm.DB) error {
 		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		if err := createSlots(tx, row, sv.SlotMinutes); err != nil {
 			return err
 		}
 		return sessionMachine.Start(tx, now, Step{ID: row.ID, To: row.Status, By: actorOf(p)})
@@ -502,6 +511,9 @@ func (s *CatalogService) CreateSchedule(ctx context.Context, p Principal, in New
 					return err
 				}
 				if err := sessionMachine.Start(tx, now, Step{ID: row.ID, To: row.Status, By: actorOf(p)}); err != nil {
+					return err
+				}
+				if err := createSlots(tx, row, sv.SlotMinutes); err != nil {
 					return err
 				}
 				created = append(created, row)

@@ -29,7 +29,6 @@ var (
 	ErrNotGuardian        = newErr(KindForbidden, "not_guardian", "only a guardian of the household may do this")
 	ErrPersonExists       = newErr(KindConflict, "person_exists", "a person with this identity number is already known; ask to link to that person")
 	ErrAlreadyInHousehold = newErr(KindConflict, "already_in_household", "this account or person is already in the household")
-	ErrInvitationInvalid  = newErr(KindNotFound, "invitation_invalid", "the invitation code is wrong, used, revoked or expired")
 )
 
 // Limits of households.
