@@ -200,3 +200,79 @@ func TestAuditLogs_ManagersSeeTheirClinic(t *testing.T) {
 		t.Fatalf("admin sees %v", out.Items)
 	}
 }
+
+func TestAdminExperts_HomeHospitalAndSittings(t *testing.T) {
+	h := testkit.New(t)
+	h.Seed()
+	admin := h.Admin("adm-experts")
+	e := h.Do("POST", "/api/v1/admin/experts", map[string]any{"name": "赵国强", "title": "主任医师 · 儿科主任", "specialty": "儿童哮喘",
+		"home_clinic_id": 1, "sitting_clinic_ids": []int64{3, 2},
+		"studios": []map[string]any{{"clinic_id": 3, "name": "赵国强儿科名医工作室", "weekdays": []int{2}, "start_time": "08:30", "end_time": "11:30"}}},
+		testkit.Token(admin.Token)).Expect(201).Map()
+	eid := int64(e["id"].(float64))
+	sittings := e["sittings"].([]any)
+	first := sittings[0].(map[string]any)
+	if e["home_clinic_name"] != "青山县人民医院" || e["clinic_id"] != float64(3) || len(sittings) != 2 ||
+		first["clinic_name"] != "石桥镇卫生院" || first["studio_name"] != "赵国强儿科名医工作室" || fmt.Sprint(first["weekdays"]) != "[2]" {
+		t.Fatalf("expert: %v", e)
+	}
+	listed := func(clinic int) bool {
+		var out struct {
+			Items []struct {
+				ID int64 `json:"id"`
+			} `json:"items"`
+		}
+		h.Do("GET", fmt.Sprintf("/api/v1/experts?clinic_id=%d&limit=100", clinic), nil).Expect(200).JSON(&out)
+		for _, it := range out.Items {
+			if it.ID == eid {
+				return true
+			}
+		}
+		return false
+	}
+	if !listed(2) || !listed(3) || !listed(1) || listed(4) {
+		t.Fatal("expert listed at the wrong clinics")
+	}
+	// A session at the branch names the sitting place and the home hospital.
+	staff := h.Staff("adm-exp-staff", 3)
+	start := h.Clock.Now().Add(96 * time.Hour)
+	sess := h.Do("POST", "/api/v1/staff/sessions", map[string]any{"service_id": 1, "expert_id": eid, "starts_at": start.Format(time.RFC3339),
+		"ends_at": start.Add(3 * time.Hour).Format(time.RFC3339), "capacity": 15}, testkit.Token(staff.Token)).Expect(201).Map()
+	if sess["clinic"].(map[string]any)["name"] != "石桥镇卫生院" || sess["expert"].(map[string]any)["home_clinic_name"] != "青山县人民医院" {
+		t.Fatalf("session: %v", sess)
+	}
+	// Sittings are replaced as a whole.
+	e = h.Do("PUT", fmt.Sprintf("/api/v1/admin/experts/%d", eid), map[string]any{"sitting_clinic_ids": []int64{4}}, testkit.Token(admin.Token)).Expect(200).Map()
+	if e["clinic_id"] != float64(4) || len(e["sittings"].([]any)) != 1 || e["home_clinic_id"] != float64(1) || e["name"] != "赵国强" {
+		t.Fatalf("after PUT: %v", e)
+	}
+	// A seeded expert without a home clinic is at home where they sit.
+	seeded := h.Do("GET", "/api/v1/experts/1", nil).Expect(200).Map()
+	if seeded["home_clinic_id"] != seeded["clinic_id"] || seeded["home_clinic_name"] != "石桥镇卫生院" {
+		t.Fatalf("seeded: %v", seeded)
+	}
+
+	for _, tc := range []struct {
+		name string
+		body map[string]any
+		code string
+	}{
+		{"studio elsewhere", map[string]any{"name": "x", "home_clinic_id": 1, "sitting_clinic_ids": []int64{2},
+			"studios": []map[string]any{{"clinic_id": 3, "name": "工作室", "weekdays": []int{2}, "start_time": "08:30", "end_time": "11:30"}}}, "invalid_request"},
+		{"no home", map[string]any{"name": "x", "sitting_clinic_ids": []int64{2}}, "invalid_request"},
+		{"no sittings", map[string]any{"name": "x", "home_clinic_id": 1, "sitting_clinic_ids": []int64{}}, "invalid_request"},
+		{"unknown clinic", map[string]any{"name": "x", "home_clinic_id": 1, "sitting_clinic_ids": []int64{999}}, "invalid_request"},
+		{"sitting ends first", map[string]any{"name": "x", "home_clinic_id": 1, "sitting_clinic_ids": []int64{2},
+			"studios": []map[string]any{{"clinic_id": 2, "name": "工作室", "weekdays": []int{2}, "start_time": "11:30", "end_time": "08:30"}}}, "invalid_request"},
+	} {
+		if got := h.Do("POST", "/api/v1/admin/experts", tc.body, testkit.Token(admin.Token)).ErrorCode(); got != tc.code {
+			t.Errorf("%s: %s, want %s", tc.name, got, tc.code)
+		}
+	}
+	h.Do("PUT", "/api/v1/admin/clinics/6", map[string]any{"status": "closed"}, testkit.Token(admin.Token)).Expect(200)
+	h.Do("POST", "/api/v1/admin/experts", map[string]any{"name": "x", "home_clinic_id": 1, "sitting_clinic_ids": []int64{6}},
+		testkit.Token(admin.Token)).ExpectError(409, "clinic_closed")
+	if n := countRows(t, h, &model.AuditLog{}, "target_type = ? AND target_id = ?", "expert", eid); n != 2 {
+		t.Fatalf("%d expert audit rows, want 2", n)
+	}
+}

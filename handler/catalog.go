@@ -144,18 +144,40 @@ func (a *API) getClinic(c *gin.Context) {
 	reply(c, http.StatusOK, err, func() any { return toClinic(cl) })
 }
 
-// ExpertDTO is a 名医工作室 expert.
+// ExpertDTO is a 名医工作室 expert: published under the home hospital's
+// name (home_clinic_name), with the places where they sit.
 type ExpertDTO struct {
 	ID        int64  `json:"id"`
 	Name      string `json:"name" example:"王建华"`
 	Title     string `json:"title" example:"主任医师"`
 	Specialty string `json:"specialty"`
-	ClinicID  int64  `json:"clinic_id"`
-	Bio       string `json:"bio"`
+	// ClinicID is the first place the expert sits (kept for older clients).
+	ClinicID       int64        `json:"clinic_id"`
+	HomeClinicID   int64        `json:"home_clinic_id" example:"1"`
+	HomeClinicName string       `json:"home_clinic_name" example:"青山县人民医院"`
+	Sittings       []SittingDTO `json:"sittings"`
+	Bio            string       `json:"bio"`
 }
 
-func toExpert(e model.Expert) ExpertDTO {
-	return ExpertDTO{ID: e.ID, Name: e.Name, Title: e.Title, Specialty: e.Specialty, ClinicID: e.ClinicID, Bio: e.Bio}
+// SittingDTO is a clinic where an expert sits; with studio_name it is a
+// 名医工作室 there with its weekly sitting.
+type SittingDTO struct {
+	ClinicID   int64  `json:"clinic_id" example:"3"`
+	ClinicName string `json:"clinic_name" example:"石桥镇卫生院"`
+	StudioName string `json:"studio_name,omitempty" example:"王建华儿科名医工作室"`
+	Weekdays   []int  `json:"weekdays" example:"2"`
+	StartTime  string `json:"start_time,omitempty" example:"08:30"`
+	EndTime    string `json:"end_time,omitempty" example:"11:30"`
+}
+
+func toExpert(e service.ExpertView) ExpertDTO {
+	d := ExpertDTO{ID: e.ID, Name: e.Name, Title: e.Title, Specialty: e.Specialty, ClinicID: e.ClinicID, HomeClinicID: e.HomeClinicID,
+		HomeClinicName: e.HomeClinicName, Sittings: make([]SittingDTO, 0, len(e.Sittings)), Bio: e.Bio}
+	for _, st := range e.Sittings {
+		d.Sittings = append(d.Sittings, SittingDTO{ClinicID: st.ClinicID, ClinicName: st.ClinicName, StudioName: st.StudioName,
+			Weekdays: st.Weekdays, StartTime: st.StartTime, EndTime: st.EndTime})
+	}
+	return d
 }
 
 // ExpertList is a page of experts.
@@ -294,11 +316,13 @@ type SessionClinicDTO struct {
 	Address string `json:"address"`
 }
 
-// SessionExpertDTO is the expert of a session.
+// SessionExpertDTO is the expert of a session, with their home hospital
+// (the session's clinic is where they sit).
 type SessionExpertDTO struct {
-	ID    int64  `json:"id"`
-	Name  string `json:"name"`
-	Title string `json:"title"`
+	ID             int64  `json:"id"`
+	Name           string `json:"name"`
+	Title          string `json:"title"`
+	HomeClinicName string `json:"home_clinic_name" example:"青山县人民医院"`
 }
 
 // SessionDTO is one bookable session.
@@ -324,7 +348,7 @@ func (a *API) toSession(v service.SessionView) SessionDTO {
 		StartsAt: a.timeIn(v.StartsAt), EndsAt: a.timeIn(v.EndsAt), Capacity: v.Capacity, Booked: v.Booked,
 		Available: max(v.Capacity-v.Booked, 0), Waitlisted: v.Waitlisted, Status: v.Status, CancelReason: v.CancelReason}
 	if v.Expert != nil {
-		d.Expert = &SessionExpertDTO{ID: v.Expert.ID, Name: v.Expert.Name, Title: v.Expert.Title}
+		d.Expert = &SessionExpertDTO{ID: v.Expert.ID, Name: v.Expert.Name, Title: v.Expert.Title, HomeClinicName: v.ExpertHome}
 	}
 	return d
 }

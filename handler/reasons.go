@@ -84,6 +84,11 @@ var zhReasons = []struct {
 	{regexp.MustCompile(`^give the age range in one unit.*$`), "年龄范围请只用一种单位（天、月或岁）"},
 	// Network administration.
 	{regexp.MustCompile(`^a new clinic is open$`), "新建门诊须为开放状态"},
+	{regexp.MustCompile(`^required with studios$`), "填写名医工作室时必填"},
+	{regexp.MustCompile(`^each studio must be at one of sitting_clinic_ids, once$`), "每个名医工作室须在坐诊门诊之一，且不重复"},
+	{regexp.MustCompile(`^must be distinct clinics$`), "门诊不能重复"},
+	{regexp.MustCompile(`^a weekly sitting needs a studio name$`), "每周坐诊须填写工作室名称"},
+	{regexp.MustCompile(`^each studio needs a name of at most 128 characters$`), "工作室名称最多 128 个字"},
 	{regexp.MustCompile(`^give suspended, clinic_id, position or remove_staff$`), "请指定停用、调动门诊、岗位或取消工作人员身份"},
 	{regexp.MustCompile(`^cannot be combined with clinic_id or position$`), "不能与调动门诊或岗位同时提交"},
 	{regexp.MustCompile(`^must be main_hospital, branch or station$`), "须为 main_hospital（总院）、branch（分院）或 station（驿站）"},

@@ -265,8 +265,11 @@ var secRoutes = map[string]secRoute{
 	"POST /api/v1/admin/staff-invitations":       {class: secAdmin, body: secBody(map[string]any{"clinic_id": 2, "position": "nurse", "valid_hours": 24})},
 	"DELETE /api/v1/admin/staff-invitations/:id": {class: secAdmin, fixture: "invitation"},
 	"POST /api/v1/staff-invitations/redeem":      {class: secSelf, body: secBody(map[string]any{"code": "ABCD-EFGH-JK"})},
-	"GET /api/v1/admin/users":                    {class: secAdmin},
-	"PUT /api/v1/admin/users/:id":                {class: secAdmin, fixture: "userB", body: secBody(map[string]any{"suspended": false, "reason": "核实"})},
+	"POST /api/v1/admin/experts": {class: secAdmin, body: secBody(map[string]any{"name": "赵医生", "title": "主任医师", "specialty": "儿科", "bio": "简介",
+		"home_clinic_id": 1, "sitting_clinic_ids": []int64{3}, "studios": []map[string]any{{"clinic_id": 3, "name": "赵医生名医工作室", "weekdays": []int{2}, "start_time": "08:30", "end_time": "11:30"}}})},
+	"PUT /api/v1/admin/experts/:id": {class: secAdmin, fixture: "expert", optional: true, body: secBody(map[string]any{"title": "主任医师", "home_clinic_id": 1})},
+	"GET /api/v1/admin/users":       {class: secAdmin},
+	"PUT /api/v1/admin/users/:id":   {class: secAdmin, fixture: "userB", body: secBody(map[string]any{"suspended": false, "reason": "核实"})},
 }
 
 // secServiceBody is a valid service (at clinic, when not 0).

@@ -166,19 +166,6 @@ func (s *CatalogService) Clinic(ctx context.Context, id int64) (model.Clinic, er
 	return c, notFound(s.db.WithContext(ctx).First(&c, id).Error)
 }
 
-// Experts lists experts, optionally of one clinic, by id.
-func (s *CatalogService) Experts(ctx context.Context, clinicID int64, p pagination.Page) ([]model.Expert, string, error) {
-	q := s.db.WithContext(ctx)
-	q = filterBy(q, "clinic_id", clinicID)
-	return findPageByID(q, p, false, func(e model.Expert) int64 { return e.ID })
-}
-
-// Expert returns one expert.
-func (s *CatalogService) Expert(ctx context.Context, id int64) (model.Expert, error) {
-	var e model.Expert
-	return e, notFound(s.db.WithContext(ctx).First(&e, id).Error)
-}
-
 // ServiceFilter filters services.
 type ServiceFilter struct {
 	Kind     string
@@ -206,7 +193,10 @@ type SessionView struct {
 	Service model.Service
 	Clinic  model.Clinic
 	Expert  *model.Expert
-	Status  string // open, full, cancelled, past
+	// ExpertHome names the expert's home hospital (a main-hospital expert
+	// sitting at a branch is published under it).
+	ExpertHome string
+	Status     string // open, full, cancelled, past
 }
 
 // SessionFilter filters session lists.
@@ -328,6 +318,11 @@ func (s *CatalogService) views(ctx context.Context, rows []model.Session) ([]Ses
 		if row.ExpertID != 0 {
 			if e, ok := r.experts[row.ExpertID]; ok {
 				v.Expert = &e
+				home := e.HomeClinicID
+				if home == 0 {
+					home = e.ClinicID
+				}
+				v.ExpertHome = r.clinics[home].Name
 			}
 		}
 		out[i] = v
