@@ -114,13 +114,23 @@ func serve(cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	if cfg.SeedDemoData {
-		seeded, err := seed.Demo(context.Background(), db, time.Now().UTC(), cfg.Location())
+		now := time.Now().UTC()
+		seeded, err := seed.Demo(context.Background(), db, now, cfg.Location())
 		if err != nil {
 			return fmt.Errorf("seed: %w", err)
 		}
 		if seeded {
+			if err := seed.Network(context.Background(), db, now, cfg.Location()); err != nil {
+				return fmt.Errorf("seed network: %w", err)
+			}
 			log.Info("demo data seeded")
 		}
+		// The demo sessions stay a few weeks ahead of today.
+		n, err := seed.TopUp(context.Background(), db, now, cfg.Location())
+		if err != nil {
+			return fmt.Errorf("seed top-up: %w", err)
+		}
+		log.Info("demo sessions topped up", "created", n)
 	}
 	a, err := app.New(cfg, db, log, app.Options{})
 	if err != nil {
