@@ -2,6 +2,7 @@ package handler
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
@@ -20,6 +21,7 @@ func (a *API) bookingRoutes(authed, staff *gin.RouterGroup) {
 	staff.GET("/bookings", a.staffListBookings)
 	staff.GET("/bookings/:id", a.staffGetBooking)
 	staff.POST("/bookings/:id/confirm", a.confirmBooking)
+	staff.POST("/bookings/confirm", a.confirmBookings)
 	staff.POST("/bookings/:id/reject", a.rejectBooking)
 	staff.POST("/bookings/:id/check-in", a.checkInBooking)
 	staff.POST("/bookings/:id/no-show", a.noShowBooking)
@@ -56,6 +58,10 @@ type BookingDTO struct {
 	CreatedAt time.Time         `json:"created_at"`
 	UpdatedAt time.Time         `json:"updated_at"`
 	History   []BookingEventDTO `json:"history,omitempty"`
+	// ArrivalAt is when to arrive: the slot's start, else the session's.
+	ArrivalAt time.Time `json:"arrival_at"`
+	// QueueNo is the 排队号 given at check-in (per clinic and day).
+	QueueNo *int `json:"queue_no,omitempty" example:"12"`
 	// PlannedVaccines are the doses the family plans at a vaccination session.
 	PlannedVaccines []PlannedVaccineDTO `json:"planned_vaccines,omitempty"`
 }
@@ -70,7 +76,10 @@ func (a *API) toBooking(v service.BookingView) BookingDTO {
 	d := BookingDTO{ID: v.ID, Session: a.toSession(v.Session),
 		Member: BookingMemberDTO{ID: v.Member.ID, Name: v.Member.Name, Relation: v.Member.Relation},
 		Status: v.Status, Position: v.Position, Note: v.Note, Reason: v.Reason,
-		CreatedAt: a.timeIn(v.CreatedAt), UpdatedAt: a.timeIn(v.UpdatedAt)}
+		CreatedAt: a.timeIn(v.CreatedAt), UpdatedAt: a.timeIn(v.UpdatedAt), ArrivalAt: a.timeIn(v.StartsAt), QueueNo: v.QueueNo}
+	if v.ArrivalAt != nil {
+		d.ArrivalAt = a.timeIn(*v.ArrivalAt)
+	}
 	for _, e := range v.History {
 		d.History = append(d.History, BookingEventDTO{From: e.FromStatus, Status: e.ToStatus, At: a.timeIn(e.At), ByRole: e.ByRole, Reason: e.Reason})
 	}
@@ -96,6 +105,9 @@ type BookingRequest struct {
 	MemberID     int64  `json:"member_id" binding:"required,min=1"`
 	Note         string `json:"note" binding:"max=255"`
 	JoinWaitlist bool   `json:"join_waitlist"`
+	// SlotStartsAt is the arrival slot of a sliced session (starts_at of one
+	// of GET /sessions/{id}/slots); required for those sessions.
+	SlotStartsAt string `json:"slot_starts_at" example:"2026-12-01T08:50:00+08:00"`
 	// PlannedVaccines: the doses to get at a vaccination session (e.g. the
 	// next due doses of GET /persons/{id}/vaccinations); 422 on other sessions.
 	PlannedVaccines []PlannedVaccineDTO `json:"planned_vaccines" binding:"max=8,dive"`
@@ -112,8 +124,8 @@ type BookingRequest struct {
 // @Param        body            body   BookingRequest true  "what to book"
 // @Success      201 {object} BookingDTO
 // @Failure      404 {object} ErrorResponse "session or member not found"
-// @Failure      409 {object} ErrorResponse "session_full, already_booked, session_closed, booking_suspended"
-// @Failure      422 {object} ErrorResponse
+// @Failure      409 {object} ErrorResponse "session_full, slot_full, time_conflict, already_booked, session_closed, booking_suspended"
+// @Failure      422 {object} ErrorResponse "not_eligible, invalid_request"
 // @Router       /api/v1/bookings [post]
 func (a *API) createBooking(c *gin.Context) {
 	var req BookingRequest
@@ -124,8 +136,18 @@ func (a *API) createBooking(c *gin.Context) {
 	for i, p := range req.PlannedVaccines {
 		planned[i] = service.PlannedDose{Vaccine: p.Vaccine, Dose: p.Dose}
 	}
+	var slot *time.Time
+	if req.SlotStartsAt != "" {
+		t, err := time.Parse(time.RFC3339, req.SlotStartsAt)
+		if err != nil {
+			fail(c, service.InvalidField("slot_starts_at", "must be an RFC 3339 time"))
+			return
+		}
+		slot = &t
+	}
 	v, err := a.svc.Bookings.Create(c.Request.Context(), principal(c), service.NewBooking{
-		SessionID: req.SessionID, MemberID: req.MemberID, Note: req.Note, JoinWaitlist: req.JoinWaitlist, PlannedDoses: planned})
+		SessionID: req.SessionID, MemberID: req.MemberID, Note: req.Note, JoinWaitlist: req.JoinWaitlist, PlannedDoses: planned,
+		SlotStartsAt: slot})
 	reply(c, http.StatusCreated, err, func() any { return a.toBooking(v) })
 }
 
@@ -433,4 +455,65 @@ func (a *API) createSchedule(c *gin.Context) {
 		out.Sessions = append(out.Sessions, a.toSession(s))
 	}
 	created(c, out)
+}
+
+// ConfirmManyRequest names the bookings to confirm at once.
+type ConfirmManyRequest struct {
+	IDs    []int64 `json:"ids" binding:"required,min=1,max=100,dive,min=1"`
+	Reason string  `json:"reason" binding:"max=255"`
+}
+
+// ConfirmOutcomeDTO is one booking's outcome: the booking, or the error.
+type ConfirmOutcomeDTO struct {
+	ID      int64       `json:"id"`
+	Booking *BookingDTO `json:"booking,omitempty"`
+	Error   *ErrorBody  `json:"error,omitempty"`
+}
+
+// ConfirmManyDTO lists the outcomes in the order asked.
+type ConfirmManyDTO struct {
+	Items     []ConfirmOutcomeDTO `json:"items"`
+	Confirmed int                 `json:"confirmed"`
+}
+
+// confirmBookings godoc
+// @Summary      Confirm several pending bookings of my clinic at once
+// @Description  Every id must be a booking of my clinic (else 404, nothing changes). Each is confirmed on its own (like /staff/bookings/{id}/confirm); one that cannot be (no longer pending) carries its error and does not stop the others.
+// @Tags         staff
+// @Accept       json
+// @Produce      json
+// @Security     Bearer
+// @Param        body body ConfirmManyRequest true "bookings"
+// @Success      200 {object} ConfirmManyDTO
+// @Failure      404 {object} ErrorResponse
+// @Failure      422 {object} ErrorResponse
+// @Router       /api/v1/staff/bookings/confirm [post]
+func (a *API) confirmBookings(c *gin.Context) {
+	var req ConfirmManyRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	res, err := a.svc.Bookings.ConfirmMany(c.Request.Context(), principal(c), req.IDs, req.Reason)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := ConfirmManyDTO{Items: make([]ConfirmOutcomeDTO, 0, len(res))}
+	for _, r := range res {
+		o := ConfirmOutcomeDTO{ID: r.ID}
+		var se *service.Error
+		switch {
+		case errors.As(r.Err, &se):
+			o.Error = &ErrorBody{Code: se.Code, Message: localize(c, se.Code, se.Message, se.Details), Details: se.Details}
+		case r.Err != nil:
+			fail(c, r.Err)
+			return
+		default:
+			d := a.toBooking(r.Booking)
+			o.Booking = &d
+			out.Confirmed++
+		}
+		out.Items = append(out.Items, o)
+	}
+	ok(c, out)
 }

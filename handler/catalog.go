@@ -20,6 +20,7 @@ func (a *API) catalogRoutes(public *gin.RouterGroup) {
 	public.GET("/services", a.listServices)
 	public.GET("/sessions", a.listSessions)
 	public.GET("/sessions/:id", a.getSession)
+	public.GET("/sessions/:id/slots", a.listSlots)
 }
 
 // ClinicDTO is a clinic of the medical community.
@@ -488,4 +489,43 @@ func (a *API) getSession(c *gin.Context) {
 	}
 	v, err := a.svc.Catalog.Session(c.Request.Context(), id)
 	reply(c, http.StatusOK, err, func() any { return a.toSession(v) })
+}
+
+// SlotDTO is one arrival slot of a sliced session.
+type SlotDTO struct {
+	StartsAt  time.Time `json:"starts_at"`
+	EndsAt    time.Time `json:"ends_at"`
+	Capacity  int       `json:"capacity" example:"2"`
+	Booked    int       `json:"booked" example:"1"`
+	Available int       `json:"available" example:"1"`
+}
+
+// SlotList is a session's slots, by start (empty when not sliced).
+type SlotList struct {
+	Items []SlotDTO `json:"items"`
+}
+
+// listSlots godoc
+// @Summary      Arrival slots of a session (分时段)
+// @Description  A session of a service with slot_minutes is booked by slot: POST /bookings with slot_starts_at. Empty for sessions that are not sliced.
+// @Tags         catalogue
+// @Produce      json
+// @Param        id path int true "session id"
+// @Success      200 {object} SlotList
+// @Failure      404 {object} ErrorResponse
+// @Router       /api/v1/sessions/{id}/slots [get]
+func (a *API) listSlots(c *gin.Context) {
+	id, okID := pathID(c, "id")
+	if !okID {
+		return
+	}
+	rows, err := a.svc.Catalog.Slots(c.Request.Context(), id)
+	reply(c, http.StatusOK, err, func() any {
+		out := SlotList{Items: make([]SlotDTO, 0, len(rows))}
+		for _, r := range rows {
+			out.Items = append(out.Items, SlotDTO{StartsAt: a.timeIn(r.StartsAt), EndsAt: a.timeIn(r.EndsAt), Capacity: r.Capacity,
+				Booked: r.Booked, Available: max(r.Capacity-r.Booked, 0)})
+		}
+		return out
+	})
 }

@@ -78,6 +78,8 @@ var zhReasons = []struct {
 	{regexp.MustCompile(`^must be printable UTF-8 text$`), "须为可打印的文字"},
 	{regexp.MustCompile(`^must be 1 to 128 characters$`), "须为 1 到 128 个字符"},
 	{regexp.MustCompile(`^unknown service kind$`), "不是已知的服务类别"},
+	{regexp.MustCompile(`^required: this session is booked by arrival slot$`), "必填：该场次按时段预约"},
+	{regexp.MustCompile(`^is not a slot of this session$`), "不是该场次的时段"},
 	{regexp.MustCompile(`^ages must not be negative$`), "年龄不能为负数"},
 	{regexp.MustCompile(`^the minimum age must not be above the maximum$`), "最小年龄不能大于最大年龄"},
 	{regexp.MustCompile(`^weeks must be 0 to (\d+), min not above max$`), "孕周须在 0 到 $1 之间，且最小不大于最大"},

@@ -143,7 +143,8 @@ func TestBooking_AutoConfirmAndUnconfirmedExpiry(t *testing.T) {
 		u := h.Login(fmt.Sprintf("uc-%d", i))
 		kid := h.Member(u, map[string]any{"name": "孩子", "relation": "child", "birth_date": h.DateAgo(2, 0, 0)})
 		toCancel = append(toCancel, ctID(w.book(u, s1, kid, false).Expect(201).Map()))
-		toConfirm = append(toConfirm, ctID(w.book(u, s2, kid, false).Expect(201).Map()))
+		kid2 := h.Member(u, map[string]any{"name": "二孩", "relation": "child", "birth_date": h.DateAgo(1, 0, 0)})
+		toConfirm = append(toConfirm, ctID(w.book(u, s2, kid2, false).Expect(201).Map()))
 	}
 	// Staff confirm one in time; it is left alone.
 	h.Do("POST", fmt.Sprintf("/api/v1/staff/bookings/%d/confirm", toCancel[0]), nil, testkit.Token(w.staff.Token)).Expect(200)

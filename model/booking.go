@@ -19,7 +19,7 @@ type Booking struct {
 	SessionID int64  `gorm:"not null;uniqueIndex:ux_booking_active,priority:1;index:ix_booking_wait,priority:1"`
 	MemberID  int64  `gorm:"not null;uniqueIndex:ux_booking_active,priority:2;index"`
 	UserID    int64  `gorm:"not null;index"`
-	ClinicID  int64  `gorm:"not null;index:ix_booking_clinic_start,priority:1"`
+	ClinicID  int64  `gorm:"not null;index:ix_booking_clinic_start,priority:1;uniqueIndex:ux_booking_queue,priority:1"`
 	Status    string `gorm:"size:16;not null;index:ix_booking_wait,priority:2"`
 	// Active is true while the booking is pending, confirmed, waitlisted or
 	// checked in, and NULL otherwise: the unique key (session, member, active)
@@ -35,6 +35,34 @@ type Booking struct {
 	NoShowMarked bool       `gorm:"not null;default:false"`
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	// SlotID is the arrival slot of a sliced session (0: none); ArrivalAt
+	// and EndsAt are the booked time (NULL: the session's).
+	SlotID    int64      `gorm:"not null;default:0;index"`
+	ArrivalAt *time.Time `gorm:""`
+	EndsAt    *time.Time `gorm:""`
+	// QueueDay and QueueNo are the 排队号 given at check-in: unique per
+	// clinic and business day.
+	QueueDay *string `gorm:"size:10;uniqueIndex:ux_booking_queue,priority:2"`
+	QueueNo  *int    `gorm:"uniqueIndex:ux_booking_queue,priority:3"`
+}
+
+// SessionSlot is one arrival slot of a sliced session. Booked is changed
+// only by conditional updates (booked < capacity) in the transaction that
+// changes the booking, like Session.Booked.
+type SessionSlot struct {
+	ID        int64     `gorm:"primaryKey"`
+	SessionID int64     `gorm:"not null;uniqueIndex:ux_slot_session_start,priority:1"`
+	StartsAt  time.Time `gorm:"not null;uniqueIndex:ux_slot_session_start,priority:2"`
+	EndsAt    time.Time `gorm:"not null"`
+	Capacity  int       `gorm:"not null"`
+	Booked    int       `gorm:"not null;default:0"`
+}
+
+// QueueCounter hands out a clinic's queue numbers of one business day.
+type QueueCounter struct {
+	ClinicID int64  `gorm:"primaryKey;autoIncrement:false"`
+	Day      string `gorm:"primaryKey;size:10"`
+	Last     int    `gorm:"not null;default:0"`
 }
 
 // BookingEvent is one transition in a booking's history.
@@ -53,5 +81,5 @@ type BookingSuspension struct {
 }
 
 func bookingModels() []any {
-	return []any{&Booking{}, &BookingEvent{}, &BookingSuspension{}}
+	return []any{&Booking{}, &BookingEvent{}, &BookingSuspension{}, &SessionSlot{}, &QueueCounter{}}
 }

@@ -86,6 +86,9 @@ func takeOrFreeSeat(tx *gorm.DB, st Step, at time.Time) error {
 	if res.RowsAffected == 0 {
 		return ErrSessionFull
 	}
+	if seat != 0 {
+		return freeSlotSeat(tx, st.Row.(*model.Booking), seat)
+	}
 	return nil
 }
 
@@ -138,6 +141,8 @@ type NewBooking struct {
 	SessionID, MemberID int64
 	Note                string
 	JoinWaitlist        bool
+	// SlotStartsAt picks the arrival slot of a sliced session.
+	SlotStartsAt *time.Time
 	// PlannedDoses: vaccines planned (vaccination sessions only).
 	PlannedDoses []PlannedDose
 }
@@ -227,6 +232,20 @@ func (s *BookingService) create(tx *gorm.DB, p Principal, in NewBooking) (model.
 	if err := checkEligible(tx, s.loc, sv, member, target.StartsAt); err != nil {
 		return none, sess, member, err
 	}
+	var slotCount int64
+	if err := tx.Model(&model.SessionSlot{}).Where("session_id = ?", target.ID).Count(&slotCount).Error; err != nil {
+		return none, sess, member, err
+	}
+	slot, from, until, err := bookedTime(tx, target, slotCount > 0, in.SlotStartsAt)
+	if err != nil {
+		return none, sess, member, err
+	}
+	if err := checkOverlap(tx, member.ID, target.ID, from, until); err != nil {
+		return none, sess, member, err
+	}
+	if slot != nil { // a sliced session has no waitlist: slots are chosen
+		in.JoinWaitlist = false
+	}
 	// Take a seat: the condition is checked by the database on the latest
 	// row, under its row lock, so concurrent requests cannot overbook.
 	res := tx.Model(&model.Session{}).
@@ -236,6 +255,11 @@ func (s *BookingService) create(tx *gorm.DB, p Principal, in NewBooking) (model.
 		return none, sess, member, res.Error
 	}
 	seated := res.RowsAffected == 1
+	if seated && slot != nil {
+		if err := takeSlot(tx, slot.ID); err != nil {
+			return none, sess, member, err
+		}
+	}
 	if !seated && in.JoinWaitlist {
 		res = tx.Model(&model.Session{}).Where("id = ? AND status = ? AND starts_at > ?", in.SessionID, model.SessionOpen, now.Add(s.cfg.BookingCutoff)).
 			Updates(map[string]any{"waitlisted": gorm.Expr("waitlisted + 1"), "waitlist_seq": gorm.Expr("waitlist_seq + 1"), "updated_at": now})
@@ -263,6 +287,9 @@ func (s *BookingService) create(tx *gorm.DB, p Principal, in NewBooking) (model.
 	}
 	b := model.Booking{SessionID: sess.ID, MemberID: member.ID, UserID: p.UserID, ClinicID: sess.ClinicID,
 		Status: model.BookingPending, Active: ptrTrue(), Note: strings.TrimSpace(in.Note), StartsAt: sess.StartsAt}
+	if slot != nil {
+		b.SlotID, b.ArrivalAt, b.EndsAt = slot.ID, &slot.StartsAt, &slot.EndsAt
+	}
 	if !seated {
 		b.Status, b.WaitSeq = model.BookingWaitlisted, sess.WaitlistSeq
 	}
@@ -538,6 +565,11 @@ func (s *BookingService) transition(ctx context.Context, p Principal, id int64, 
 			}
 			if err := s.move(tx, &b, to, by, reason); err != nil {
 				return err
+			}
+			if to == model.BookingCheckedIn {
+				if err := s.assignQueueNo(tx, &b); err != nil {
+					return err
+				}
 			}
 			if to == model.BookingNoShow {
 				if err := s.suspendIfRepeated(tx, b, now); err != nil {

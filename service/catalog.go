@@ -429,6 +429,9 @@ func (s *CatalogService) CreateSession(ctx context.Context, p Principal, in NewS
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}
+		if err := createSlots(tx, row, sv.SlotMinutes); err != nil {
+			return err
+		}
 		return sessionMachine.Start(tx, now, Step{ID: row.ID, To: row.Status, By: actorOf(p)})
 	})
 	if err != nil {
@@ -508,6 +511,9 @@ func (s *CatalogService) CreateSchedule(ctx context.Context, p Principal, in New
 					return err
 				}
 				if err := sessionMachine.Start(tx, now, Step{ID: row.ID, To: row.Status, By: actorOf(p)}); err != nil {
+					return err
+				}
+				if err := createSlots(tx, row, sv.SlotMinutes); err != nil {
 					return err
 				}
 				created = append(created, row)
