@@ -37,6 +37,7 @@ type Services struct {
 	Consultations *service.ConsultationService
 	FollowUps     *service.FollowUpService
 	Worklist      *service.WorklistService
+	Medications   *service.MedicationService
 	// Ready reports whether the database answers.
 	Ready func(ctx context.Context) error
 }
@@ -123,6 +124,7 @@ func New(opts Options, svc Services) *gin.Engine {
 	a.consultationRoutes(authed, staff)
 	a.followUpRoutes(authed, staff)
 	a.worklistRoutes(staff)
+	a.medicationRoutes(authed, staff)
 	a.adminRoutes(authed, admin, managers, staff)
 	return r
 }

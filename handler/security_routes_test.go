@@ -265,6 +265,8 @@ var secRoutes = map[string]secRoute{
 	"GET /api/v1/staff/consultations/:id":           {class: secClinic, fixture: "consultation"},
 	"POST /api/v1/staff/consultations/:id/messages": {class: secClinic, fixture: "consultation", body: secBody(map[string]any{"text": "按时服药"})},
 	"POST /api/v1/staff/consultations/:id/close":    {class: secClinic, fixture: "consultation2"},
+	"GET /api/v1/persons/:id/medications":           {class: secOwned, fixture: "elder"},
+	"PUT /api/v1/staff/persons/:id/medications":     {class: secClinic, fixture: "elder", body: secBody(mlBody("苯磺酸氨氯地平片"))},
 	"GET /api/v1/staff/worklist":                    {class: secClinicList},
 	"GET /api/v1/persons/:id/follow-ups":            {class: secOwned, fixture: "elder"},
 	"POST /api/v1/staff/follow-ups/:id/record":      {class: secClinic, fixture: "followup", body: secBody(map[string]any{"method": "phone", "systolic": 130, "notes": "电话随访"})},

@@ -113,6 +113,8 @@ func newSecWorld(t *testing.T) *secWorld {
 	h.Do("POST", ctPath("/api/v1/staff/follow-ups/%d/record", visits[0].ID), map[string]any{"method": "home", "notes": "随访" + secMarker}, S3).Expect(200)
 	w.ids["followup"] = visits[1].ID
 
+	h.Do("PUT", ctPath("/api/v1/staff/persons/%d/medications", w.ids["elder"]), mlBody("降压药"+secMarker), S3).Expect(200)
+
 	// A draft article of clinic 3; a published (seeded) one.
 	w.ids["article"] = ctID(h.Do("POST", "/api/v1/staff/articles", map[string]any{"title": "草稿" + secMarker, "body": "<p>" + secMarker + "</p>",
 		"category": "nutrition", "stages": []string{"pregnancy"}}, S3).Expect(201).Map())
