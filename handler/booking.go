@@ -193,6 +193,11 @@ type ReasonRequest struct {
 	Reason string `json:"reason" binding:"max=255"`
 }
 
+// RejectRequest gives the required reason of a rejection.
+type RejectRequest struct {
+	Reason string `json:"reason" binding:"max=255" validate:"required,min=1" example:"当天专家停诊"`
+}
+
 // cancelBooking godoc
 // @Summary   Cancel one of my bookings
 // @Tags      bookings
@@ -282,13 +287,15 @@ func (a *API) confirmBooking(c *gin.Context) { a.staffTransition(c, a.svc.Bookin
 // @Produce   json
 // @Security  Bearer
 // @Param     id   path int           true "booking id"
-// @Param     body body ReasonRequest true "why"
+// @Param     body body RejectRequest true "why"
 // @Success   200 {object} BookingDTO
 // @Failure   404 {object} ErrorResponse
 // @Failure   409 {object} ErrorResponse "invalid_transition"
 // @Failure   422 {object} ErrorResponse "reason required"
 // @Router    /api/v1/staff/bookings/{id}/reject [post]
-func (a *API) rejectBooking(c *gin.Context) { a.staffTransition(c, a.svc.Bookings.Reject) }
+func (a *API) rejectBooking(c *gin.Context) {
+	onIDText(c, http.StatusOK, a.svc.Bookings.Reject, func(r RejectRequest) string { return r.Reason }, a.toBooking)
+}
 
 // checkInBooking godoc
 // @Summary   Check in a confirmed booking

@@ -324,8 +324,8 @@ func (a *API) listHouseholdPersons(c *gin.Context) {
 	})
 }
 
-// PersonRequest adds a person (name and relation required) or changes one
-// (absent fields stay).
+// PersonRequest changes a person (absent fields stay); PersonCreateRequest
+// adds one.
 type PersonRequest struct {
 	Name              *string   `json:"name" binding:"omitempty,min=1,max=64" example:"豆豆"`
 	Relation          *string   `json:"relation" binding:"omitempty,oneof=self spouse child parent grandchild grandparent sibling other" example:"grandchild"`
@@ -338,6 +338,22 @@ type PersonRequest struct {
 	// digit, birth date and sex must agree (422 invalid_id_number).
 	IDNumber *string `json:"id_number" binding:"omitempty,max=32" example:"330726202605010017"`
 }
+
+// PersonCreateRequest adds a person: name and relation are required.
+type PersonCreateRequest struct {
+	Name              *string   `json:"name" binding:"omitempty,min=1,max=64" validate:"required" example:"豆豆"`
+	Relation          *string   `json:"relation" binding:"omitempty,oneof=self spouse child parent grandchild grandparent sibling other" validate:"required" example:"grandchild"`
+	Gender            *string   `json:"gender" binding:"omitempty,oneof=male female unknown" example:"male"`
+	BirthDate         *string   `json:"birth_date" example:"2026-05-01"`
+	DueDate           *string   `json:"due_date" example:""`
+	ChronicConditions *[]string `json:"chronic_conditions" binding:"omitempty,max=20,dive,min=1,max=64"`
+	IDType            *string   `json:"id_type" binding:"omitempty,oneof=resident_id birth_certificate hmt_permit passport" example:"resident_id"`
+	// IDNumber is stored encrypted and answered masked; a resident ID's check
+	// digit, birth date and sex must agree (422 invalid_id_number).
+	IDNumber *string `json:"id_number" binding:"omitempty,max=32" example:"330726202605010017"`
+}
+
+func (r PersonCreateRequest) input() service.PersonInput { return PersonRequest(r).input() }
 
 func (r PersonRequest) input() service.PersonInput {
 	return service.PersonInput{Name: r.Name, Relation: r.Relation, Gender: r.Gender, BirthDate: r.BirthDate, DueDate: r.DueDate,
@@ -352,7 +368,7 @@ func (r PersonRequest) input() service.PersonInput {
 // @Produce      json
 // @Security     Bearer
 // @Param        id   path int           true "household id"
-// @Param        body body PersonRequest true "the person"
+// @Param        body body PersonCreateRequest true "the person"
 // @Success      201 {object} PersonDTO
 // @Failure      403 {object} ErrorResponse
 // @Failure      404 {object} ErrorResponse
@@ -360,7 +376,7 @@ func (r PersonRequest) input() service.PersonInput {
 // @Failure      422 {object} ErrorResponse
 // @Router       /api/v1/households/{id}/persons [post]
 func (a *API) addHouseholdPerson(c *gin.Context) {
-	var req PersonRequest
+	var req PersonCreateRequest
 	id, okID := pathID(c, "id")
 	if !okID || !bindJSON(c, &req) {
 		return

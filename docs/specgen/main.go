@@ -428,6 +428,11 @@ func finishDef(name string, d obj, structs map[string]goStruct, response bool) {
 				po["format"] = "date-time"
 			}
 		}
+		// OpenAPI 3.0 wants a type beside nullable (redocly's spec rule);
+		// a nullable reference is always to an object definition.
+		if _, ok := po["allOf"]; ok && po["x-nullable"] == true && po["type"] == nil {
+			po["type"] = "object"
+		}
 		if !known || !response {
 			continue
 		}
@@ -442,6 +447,7 @@ func finishDef(name string, d obj, structs map[string]goStruct, response bool) {
 			if r, ok := po["$ref"]; ok {
 				delete(po, "$ref")
 				po["allOf"] = []any{obj{"$ref": r}}
+				po["type"] = "object"
 			}
 			po["x-nullable"] = true
 		}
