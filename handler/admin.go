@@ -160,7 +160,7 @@ type AuditLogQuery struct {
 // @Produce      json
 // @Security     Bearer
 // @Param        action      query string false "e.g. clinic.close"
-// @Param        target_type query string false "clinic, user, invitation or expert"
+// @Param        target_type query string false "target kind" Enums(clinic,user,invitation,expert)
 // @Param        target_id   query int    false "target id"
 // @Param        actor_id    query int    false "who made the change"
 // @Param        clinic_id   query int    false "the clinic concerned"
@@ -342,7 +342,7 @@ type UserQuery struct {
 // @Security     Bearer
 // @Param        q         query string false "name, phone or id"
 // @Param        clinic_id query int    false "staff of this clinic"
-// @Param        role      query string false "resident, staff or admin"
+// @Param        role      query string false "role" Enums(resident,staff,admin)
 // @Param        limit     query int    false "page size (1-100, default 20)"
 // @Param        cursor    query string false "next_cursor of the previous page"
 // @Success      200 {object} DirectoryUserList

@@ -34,13 +34,13 @@ func (a *API) bookingRoutes(authed, staff *gin.RouterGroup) {
 type BookingMemberDTO struct {
 	ID       int64  `json:"id"`
 	Name     string `json:"name" example:"小宝"`
-	Relation string `json:"relation" example:"child"`
+	Relation string `json:"relation" example:"child" enums:"self,spouse,child,parent,grandchild,grandparent,sibling,other"`
 }
 
 // BookingEventDTO is one step of a booking's history.
 type BookingEventDTO struct {
-	From   string    `json:"from,omitempty" example:"pending"`
-	Status string    `json:"status" example:"confirmed"`
+	From   string    `json:"from,omitempty" example:"pending" enums:"pending,confirmed,checked_in,cancelled,rejected,no_show,waitlisted"`
+	Status string    `json:"status" example:"confirmed" enums:"pending,confirmed,checked_in,cancelled,rejected,no_show,waitlisted"`
 	At     time.Time `json:"at"`
 	ByRole string    `json:"by_role" example:"staff" enums:"resident,staff,admin,system"`
 	Reason string    `json:"reason,omitempty"`
@@ -161,7 +161,7 @@ type BookingQuery struct {
 // @Tags      bookings
 // @Produce   json
 // @Security  Bearer
-// @Param     status query string false "booking status"
+// @Param     status query string false "booking status" Enums(pending,confirmed,checked_in,cancelled,rejected,no_show,waitlisted)
 // @Param     limit  query int    false "page size (1-100, default 20)"
 // @Param     cursor query string false "next_cursor of the previous page"
 // @Success   200 {object} BookingList
@@ -227,7 +227,7 @@ type StaffBookingQuery struct {
 // @Tags      staff
 // @Produce   json
 // @Security  Bearer
-// @Param     status     query string false "booking status"
+// @Param     status     query string false "booking status" Enums(pending,confirmed,checked_in,cancelled,rejected,no_show,waitlisted)
 // @Param     session_id query int    false "session"
 // @Param     date       query string false "business date of the session (YYYY-MM-DD)"
 // @Param     clinic_id  query int    false "admin only"

@@ -341,7 +341,7 @@ type ModerationLogList struct {
 // @Produce   json
 // @Security  Bearer
 // @Param     actor_id    query int    false "who (0: the recheck job)"
-// @Param     action      query string false "action, e.g. hide_post"
+// @Param     action      query string false "action" Enums(hide_post,unhide_post,approve_post,delete_post,hide_comment,unhide_comment,approve_comment,dismiss_report,mute_user,unmute_user,recheck_publish,recheck_reject,recheck_review)
 // @Param     target_type query string false "target kind" Enums(post,comment,report,user)
 // @Param     target_id   query int    false "target id"
 // @Param     limit       query int    false "page size (1-100, default 20)"

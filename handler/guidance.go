@@ -35,7 +35,7 @@ type ArticleItem struct {
 	Title       string     `json:"title" example:"宝宝 6 个月后如何添加辅食"`
 	Summary     string     `json:"summary" example:"从强化铁米粉开始，一次只加一种新食物。"`
 	Category    string     `json:"category" example:"nutrition" enums:"tcm,nutrition,parenting,elderly"`
-	Stages      []string   `json:"stages" example:"infant_6_12m"`
+	Stages      []string   `json:"stages" example:"infant_6_12m" enums:"preconception,pregnancy,postpartum,infant_0_6m,infant_6_12m,toddler_1_3y,child_3_6y,elderly"`
 	CoverURL    string     `json:"cover_url" example:"https://img.example.com/fushi.jpg"`
 	Status      string     `json:"status" example:"published" enums:"draft,published,archived"`
 	PublishedAt *time.Time `json:"published_at,omitempty"`
@@ -52,7 +52,7 @@ type ArticleDTO struct {
 	Summary     string     `json:"summary" example:"从强化铁米粉开始，一次只加一种新食物。"`
 	Body        string     `json:"body" example:"<p>宝宝满6个月后开始添加辅食。</p>"`
 	Category    string     `json:"category" example:"nutrition" enums:"tcm,nutrition,parenting,elderly"`
-	Stages      []string   `json:"stages" example:"infant_6_12m"`
+	Stages      []string   `json:"stages" example:"infant_6_12m" enums:"preconception,pregnancy,postpartum,infant_0_6m,infant_6_12m,toddler_1_3y,child_3_6y,elderly"`
 	CoverURL    string     `json:"cover_url" example:"https://img.example.com/fushi.jpg"`
 	Status      string     `json:"status" example:"published" enums:"draft,published,archived"`
 	PublishedAt *time.Time `json:"published_at,omitempty"`
@@ -122,7 +122,7 @@ type ArticleRequest struct {
 	Summary  *string   `json:"summary" binding:"omitempty,max=500" example:"从强化铁米粉开始，一次只加一种新食物。"`
 	Body     *string   `json:"body" example:"<p>宝宝满6个月后开始添加辅食。</p>"`
 	Category *string   `json:"category" binding:"omitempty,oneof=tcm nutrition parenting elderly" example:"nutrition"`
-	Stages   *[]string `json:"stages" binding:"omitempty,min=1,max=8,dive,oneof=preconception pregnancy postpartum infant_0_6m infant_6_12m toddler_1_3y child_3_6y elderly" example:"infant_6_12m"`
+	Stages   *[]string `json:"stages" binding:"omitempty,min=1,max=8,dive,oneof=preconception pregnancy postpartum infant_0_6m infant_6_12m toddler_1_3y child_3_6y elderly" example:"infant_6_12m" enums:"preconception,pregnancy,postpartum,infant_0_6m,infant_6_12m,toddler_1_3y,child_3_6y,elderly"`
 	CoverURL *string   `json:"cover_url" binding:"omitempty,max=512" example:"https://img.example.com/fushi.jpg"`
 	// An upload of purpose article_cover (replaces cover_url).
 	CoverUploadID *int64 `json:"cover_upload_id" binding:"omitempty,min=1"`
@@ -134,7 +134,7 @@ type ArticleCreateRequest struct {
 	Summary  *string   `json:"summary" binding:"omitempty,max=500" example:"从强化铁米粉开始，一次只加一种新食物。"`
 	Body     *string   `json:"body" validate:"required" example:"<p>宝宝满6个月后开始添加辅食。</p>"`
 	Category *string   `json:"category" validate:"required" binding:"omitempty,oneof=tcm nutrition parenting elderly" example:"nutrition"`
-	Stages   *[]string `json:"stages" validate:"required" binding:"omitempty,min=1,max=8,dive,oneof=preconception pregnancy postpartum infant_0_6m infant_6_12m toddler_1_3y child_3_6y elderly" example:"infant_6_12m"`
+	Stages   *[]string `json:"stages" validate:"required" binding:"omitempty,min=1,max=8,dive,oneof=preconception pregnancy postpartum infant_0_6m infant_6_12m toddler_1_3y child_3_6y elderly" example:"infant_6_12m" enums:"preconception,pregnancy,postpartum,infant_0_6m,infant_6_12m,toddler_1_3y,child_3_6y,elderly"`
 	CoverURL *string   `json:"cover_url" binding:"omitempty,max=512" example:"https://img.example.com/fushi.jpg"`
 	// An upload of purpose article_cover (replaces cover_url).
 	CoverUploadID *int64 `json:"cover_upload_id" binding:"omitempty,min=1"`

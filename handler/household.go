@@ -455,7 +455,7 @@ type LinkRequestDTO struct {
 	ID          int64     `json:"id" example:"5"`
 	PersonID    int64     `json:"person_id" example:"7"`
 	HouseholdID int64     `json:"household_id" example:"3"`
-	Relation    string    `json:"relation" example:"grandchild"`
+	Relation    string    `json:"relation" example:"grandchild" enums:"self,spouse,child,parent,grandchild,grandparent,sibling,other"`
 	Status      string    `json:"status" enums:"pending,approved,rejected" example:"pending"`
 	CreatedAt   time.Time `json:"created_at"`
 }
@@ -582,7 +582,7 @@ type PersonQueryRequest struct {
 // @Tags         households
 // @Produce      json
 // @Security     Bearer
-// @Param        id_type    query string false "resident_id (default), birth_certificate, hmt_permit, passport"
+// @Param        id_type    query string false "resident_id (default)" Enums(resident_id,birth_certificate,hmt_permit,passport)
 // @Param        id_number  query string false "identity number"
 // @Param        phone      query string false "a guardian's phone"
 // @Param        name       query string false "name (with birth_date)"
