@@ -119,6 +119,7 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 		Admin:         service.NewAdminService(deps, auth, catalog, bookings),
 		Referrals:     service.NewReferralService(deps, notifications),
 		Family:        service.NewFamilyService(deps),
+		Households:    service.NewHouseholdService(deps),
 		Catalog:       catalog,
 		Bookings:      bookings,
 		Notifications: notifications,
@@ -163,6 +164,7 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 	}
 	svc.FollowUps = service.NewFollowUpService(deps, svc.FirstDays)
 	svc.Worklist = service.NewWorklistService(deps)
+	svc.Medications = service.NewMedicationService(deps)
 	a := &App{Config: cfg, DB: db, Log: log, Redis: rdb, Services: svc, Metrics: mx}
 	a.Jobs = []Job{
 		{Name: "booking_reminders", Run: func(ctx context.Context) error {

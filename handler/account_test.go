@@ -96,7 +96,7 @@ func TestAccount_ExportThenDelete(t *testing.T) {
 	if u.Phone != "" || u.OpenID == "parent" || u.SessionKey != "" || !u.DeletedAt.Valid {
 		t.Fatalf("user after deletion: %+v", u)
 	}
-	var members []model.Member
+	var members []model.Person
 	h.DB.Unscoped().Where("user_id = ?", w.parent.ID).Find(&members)
 	for _, m := range members {
 		if m.Name != "已注销" || m.BirthDate != "" {

@@ -39,16 +39,7 @@ func (a *API) toUser(u model.User) UserDTO {
 }
 
 // maskPhone shows a mainland mobile as 138****1234.
-func maskPhone(p string) string {
-	r := []rune(p)
-	if len(r) < 7 {
-		if len(r) == 0 {
-			return ""
-		}
-		return "****"
-	}
-	return string(r[:3]) + "****" + string(r[len(r)-4:])
-}
+func maskPhone(p string) string { return service.MaskPhone(p) }
 
 // LoginRequest carries a wx.login code.
 type LoginRequest struct {

@@ -70,7 +70,7 @@ func (a *API) patchMe(c *gin.Context) {
 type MemberDTO struct {
 	ID                int64     `json:"id" example:"7"`
 	Name              string    `json:"name" example:"小宝"`
-	Relation          string    `json:"relation" example:"child" enums:"self,child,spouse,parent,other"`
+	Relation          string    `json:"relation" example:"child" enums:"self,spouse,child,parent,grandchild,grandparent,sibling,other"`
 	Gender            string    `json:"gender" example:"female" enums:"male,female,unknown"`
 	BirthDate         string    `json:"birth_date,omitempty" example:"2026-04-01"`
 	DueDate           string    `json:"due_date,omitempty"`
@@ -79,7 +79,7 @@ type MemberDTO struct {
 	CreatedAt         time.Time `json:"created_at"`
 }
 
-func (a *API) toMember(m model.Member) MemberDTO {
+func (a *API) toMember(m model.Person) MemberDTO {
 	d := MemberDTO{ID: m.ID, Name: m.Name, Relation: m.Relation, Gender: m.Gender, BirthDate: m.BirthDate,
 		DueDate: m.DueDate, ChronicConditions: m.ChronicConditions, CreatedAt: a.timeIn(m.CreatedAt)}
 	if d.ChronicConditions == nil {
@@ -100,7 +100,7 @@ type MemberList struct {
 // one (absent fields stay).
 type MemberRequest struct {
 	Name              *string   `json:"name" binding:"omitempty,min=1,max=64" example:"小宝"`
-	Relation          *string   `json:"relation" binding:"omitempty,oneof=self child spouse parent other" example:"child"`
+	Relation          *string   `json:"relation" binding:"omitempty,oneof=self spouse child parent grandchild grandparent sibling other" example:"child"`
 	Gender            *string   `json:"gender" binding:"omitempty,oneof=male female unknown" example:"female"`
 	BirthDate         *string   `json:"birth_date" example:"2026-04-01"`
 	DueDate           *string   `json:"due_date" example:""`

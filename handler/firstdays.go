@@ -1,7 +1,6 @@
 package handler
 
 import (
-	"fmt"
 	"net/http"
 	"time"
 
@@ -54,7 +53,7 @@ type PersonRefDTO struct {
 	Name string `json:"name" example:"小满"`
 }
 
-func personRef(m model.Member) PersonRefDTO { return PersonRefDTO{ID: m.ID, Name: m.Name} }
+func personRef(m model.Person) PersonRefDTO { return PersonRefDTO{ID: m.ID, Name: m.Name} }
 
 // VaccinationPlanDTO is a person's vaccination plan.
 type VaccinationPlanDTO struct {
@@ -193,7 +192,7 @@ func toCheckup(c service.CheckupItem) CheckupDTO {
 func toCheckupPlan(p service.CheckupPlan) CheckupPlanDTO {
 	out := CheckupPlanDTO{Person: personRef(p.Person), Child: listOf(p.Child, toCheckup), Prenatal: listOf(p.Prenatal, toCheckup)}
 	if g := p.Gestation; g != nil {
-		out.Gestation = &GestationDTO{Weeks: g.Weeks, Days: g.Days, Text: fmt.Sprintf("孕%d+%d周", g.Weeks, g.Days)}
+		out.Gestation = &GestationDTO{Weeks: g.Weeks, Days: g.Days, Text: g.Text}
 	}
 	return out
 }

@@ -137,22 +137,15 @@ func (q ArticleQuery) filter() service.ArticleFilter {
 	return service.ArticleFilter{Category: q.Category, Stage: q.Stage, Q: q.Q}
 }
 
-func nonNilStages(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
-}
-
 func (a *API) toArticleItem(v service.ArticleView) ArticleItem {
-	return ArticleItem{ID: v.ID, Title: v.Title, Summary: v.Summary, Category: v.Category, Stages: nonNilStages(v.Stages),
+	return ArticleItem{ID: v.ID, Title: v.Title, Summary: v.Summary, Category: v.Category, Stages: nonNil(v.Stages),
 		CoverURL: v.CoverURL, Status: v.Status, PublishedAt: a.timePtr(v.PublishedAt), ViewCount: v.ViewCount,
 		Favorited: v.Favorited, ClinicID: v.ClinicID, UpdatedAt: a.timeIn(v.UpdatedAt)}
 }
 
 func (a *API) toArticle(v service.ArticleView) ArticleDTO {
 	return ArticleDTO{ID: v.ID, Title: v.Title, Summary: v.Summary, Body: v.Body, Category: v.Category,
-		Stages: nonNilStages(v.Stages), CoverURL: v.CoverURL, Status: v.Status, PublishedAt: a.timePtr(v.PublishedAt),
+		Stages: nonNil(v.Stages), CoverURL: v.CoverURL, Status: v.Status, PublishedAt: a.timePtr(v.PublishedAt),
 		ViewCount: v.ViewCount, Favorited: v.Favorited, AuthorID: v.AuthorID, AuthorName: v.AuthorName,
 		ClinicID: v.ClinicID, CreatedAt: a.timeIn(v.CreatedAt), UpdatedAt: a.timeIn(v.UpdatedAt)}
 }

@@ -277,8 +277,8 @@ func TestMember_DeleteRacesBooking(t *testing.T) {
 			t.Fatalf("round %d: %d booked and %d deleted", round, booked.Load(), deleted.Load())
 		}
 		var orphans int64
-		if err := h.DB.Unscoped().Model(&model.Booking{}).Joins("JOIN members ON members.id = bookings.member_id").
-			Where("bookings.active = ? AND members.deleted_at IS NOT NULL", true).Count(&orphans).Error; err != nil {
+		if err := h.DB.Unscoped().Model(&model.Booking{}).Joins("JOIN persons ON persons.id = bookings.member_id").
+			Where("bookings.active = ? AND persons.deleted_at IS NOT NULL", true).Count(&orphans).Error; err != nil {
 			t.Fatal(err)
 		}
 		if orphans != 0 {

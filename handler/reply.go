@@ -10,10 +10,15 @@ import (
 )
 
 // reply ends a handler: the error of its service call in the envelope, or
-// the body that build makes (only on success) with status.
+// the body that build makes (only on success) with status; a nil build
+// answers status with no body (204).
 func reply(c *gin.Context, status int, err error, build func() any) {
 	if err != nil {
 		fail(c, err)
+		return
+	}
+	if build == nil {
+		c.Status(status)
 		return
 	}
 	c.JSON(status, build())

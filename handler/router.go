@@ -20,6 +20,7 @@ type Services struct {
 	Auth          *service.AuthService
 	Admin         *service.AdminService
 	Family        *service.FamilyService
+	Households    *service.HouseholdService
 	Catalog       *service.CatalogService
 	Bookings      *service.BookingService
 	Referrals     *service.ReferralService
@@ -37,6 +38,7 @@ type Services struct {
 	Consultations *service.ConsultationService
 	FollowUps     *service.FollowUpService
 	Worklist      *service.WorklistService
+	Medications   *service.MedicationService
 	// Ready reports whether the database answers.
 	Ready func(ctx context.Context) error
 }
@@ -107,6 +109,7 @@ func New(opts Options, svc Services) *gin.Engine {
 
 	a.authRoutes(v1, authed, admin)
 	a.familyRoutes(authed)
+	a.householdRoutes(authed, staff)
 	a.catalogRoutes(public)
 	a.bookingRoutes(authed, staff)
 	a.serviceRuleRoutes(staff)
@@ -123,6 +126,7 @@ func New(opts Options, svc Services) *gin.Engine {
 	a.consultationRoutes(authed, staff)
 	a.followUpRoutes(authed, staff)
 	a.worklistRoutes(staff)
+	a.medicationRoutes(authed, staff)
 	a.adminRoutes(authed, admin, managers, staff)
 	return r
 }

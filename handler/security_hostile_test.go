@@ -370,7 +370,7 @@ func TestSecurity_MassAssignment(t *testing.T) {
 	}
 
 	memberID := ctID(h.Do("POST", "/api/v1/me/members", extra(map[string]any{"name": "四宝", "relation": "child"}), w.user("owner")).Expect(201).Map())
-	var m model.Member
+	var m model.Person
 	row(&m, memberID)
 	if m.UserID != A.ID || memberID == 1 {
 		t.Errorf("member created for user %d with id %d", m.UserID, memberID)

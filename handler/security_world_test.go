@@ -24,6 +24,8 @@ type secWorld struct {
 	staff3, staff2, admin testkit.User
 	ids                   map[string]int64
 	tables                []string
+	// childIDNumber is the resident ID number of the "member" fixture.
+	childIDNumber string
 }
 
 func newSecWorld(t *testing.T) *secWorld {
@@ -45,6 +47,16 @@ func newSecWorld(t *testing.T) *secWorld {
 	w.ids["member"] = bw.child
 	w.ids["child2"] = bw.child2
 	h.Do("PUT", ctPath("/api/v1/me/members/%d", bw.child), map[string]any{"name": "大宝" + secMarker}, A).Expect(200)
+	w.childIDNumber = setResidentID(t, h, w.owner, bw.child)
+	w.ids["household"] = firstHousehold(t, h, w.owner)
+	// Someone else who knows the child's document asks to link him.
+	third := h.Login("sec-third")
+	thirdHH := ctID(h.Do("POST", "/api/v1/households", map[string]any{"name": "外婆家"}, testkit.Token(third.Token)).Expect(201).Map())
+	w.ids["linkRequest"] = ctID(h.Do("POST", ctPath("/api/v1/persons/%d/link-requests", bw.child), map[string]any{"household_id": thirdHH,
+		"relation": "grandchild", "id_type": "resident_id", "id_number": w.childIDNumber}, testkit.Token(third.Token)).Expect(201).Map())
+	// A household clinic 3 made at the counter.
+	w.ids["staffHousehold"] = ctID(h.Do("POST", "/api/v1/staff/households", map[string]any{"name": "独居" + secMarker}, testkit.Token(bw.staff.Token)).Expect(201).Map())
+	h.Do("POST", ctPath("/api/v1/staff/households/%d/persons", w.ids["staffHousehold"]), map[string]any{"name": "王大爷" + secMarker, "relation": "self", "birth_date": "1946-02-03"}, testkit.Token(bw.staff.Token)).Expect(201)
 	w.ids["memberFree"] = h.Member(w.owner, map[string]any{"name": "三宝" + secMarker, "relation": "child", "birth_date": h.DateAgo(5, 0, 0)})
 	w.ids["elder"] = ctElder(h, w.owner, "外婆"+secMarker, 76)
 	elder2 := ctElder(h, w.owner, "外公"+secMarker, 78)
@@ -103,6 +115,8 @@ func newSecWorld(t *testing.T) *secWorld {
 	h.DB.Where("person_id = ?", w.ids["elder"]).Order("due_date, id").Find(&visits)
 	h.Do("POST", ctPath("/api/v1/staff/follow-ups/%d/record", visits[0].ID), map[string]any{"method": "home", "notes": "随访" + secMarker}, S3).Expect(200)
 	w.ids["followup"] = visits[1].ID
+
+	h.Do("PUT", ctPath("/api/v1/staff/persons/%d/medications", w.ids["elder"]), mlBody("降压药"+secMarker), S3).Expect(200)
 
 	// A draft article of clinic 3; a published (seeded) one.
 	w.ids["article"] = ctID(h.Do("POST", "/api/v1/staff/articles", map[string]any{"title": "草稿" + secMarker, "body": "<p>" + secMarker + "</p>",

@@ -37,9 +37,9 @@ func TestWorklist_Bench2000(t *testing.T) {
 			AppliedByUserID: u.ID, ValidFrom: today.AddDate(0, -3, 0).Format("2006-01-02"), ValidUntil: today.AddDate(0, 9, 0).Format("2006-01-02"),
 			CreatedAt: now, UpdatedAt: now}
 		h.Create(&c)
-		members := make([]model.Member, perHousehold)
+		members := make([]model.Person, perHousehold)
 		for i := range members {
-			members[i] = model.Member{UserID: u.ID, Name: fmt.Sprintf("居民%d-%d", hh, i), Relation: model.RelationParent, Gender: "female",
+			members[i] = model.Person{UserID: u.ID, Name: fmt.Sprintf("居民%d-%d", hh, i), Relation: model.RelationParent, Gender: "female",
 				BirthDate: today.AddDate(-70, 0, -i).Format("2006-01-02"), ChronicConditions: []string{"高血压"}, CreatedAt: now, UpdatedAt: now}
 		}
 		h.Create(&members)

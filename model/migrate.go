@@ -11,7 +11,7 @@ import (
 func All() []any {
 	var all []any
 	for _, area := range [][]any{
-		userModels(), catalogModels(), bookingModels(), notificationModels(),
+		userModels(), householdModels(), catalogModels(), bookingModels(), notificationModels(),
 		circleModels(), guidanceModels(), contractModels(), medicineModels(),
 		uploadModels(), firstDaysModels(), referralModels(), practiceModels(), adminModels(),
 	} {
@@ -23,6 +23,23 @@ func All() []any {
 // Migrate brings the schema up to date. AutoMigrate only adds; it never drops
 // a column or an index.
 func Migrate(db *gorm.DB) error {
+	// Households (issue 14): members became persons. A database of the
+	// build before is renamed, and its accounts and members moved into
+	// households once, right after the household tables appear.
+	m := db.Migrator()
+	if m.HasTable("members") && !m.HasTable("persons") {
+		if err := m.RenameTable("members", "persons"); err != nil {
+			return fmt.Errorf("migrate: rename members: %w", err)
+		}
+		for _, col := range []string{"user_id", "birth_date", "deleted_at"} {
+			if old := "idx_members_" + col; m.HasIndex(&Person{}, old) {
+				if err := m.RenameIndex(&Person{}, old, "idx_persons_"+col); err != nil {
+					return fmt.Errorf("migrate: rename %s: %w", old, err)
+				}
+			}
+		}
+	}
+	backfill := !m.HasTable(&Household{})
 	opts := db
 	if db.Dialector.Name() == "mysql" {
 		opts = db.Set("gorm:table_options", "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci")
@@ -33,6 +50,13 @@ func Migrate(db *gorm.DB) error {
 	for _, extra := range extraMigrations {
 		if err := extra(db); err != nil {
 			return fmt.Errorf("migrate: %w", err)
+		}
+	}
+	if backfill {
+		for _, q := range HouseholdBackfill {
+			if err := db.Exec(q).Error; err != nil {
+				return fmt.Errorf("migrate: households: %w", err)
+			}
 		}
 	}
 	return nil

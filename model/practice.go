@@ -132,7 +132,25 @@ type FollowUpEvent struct {
 	Transition `gorm:"embedded"`
 }
 
+// Medication is one drug of a covered person's long-term medication list,
+// kept by the team of the person's contract.
+type Medication struct {
+	ID                 int64  `gorm:"primaryKey"`
+	PersonID           int64  `gorm:"not null;index"`
+	Position           int    `gorm:"not null"`
+	Drug               string `gorm:"size:64;not null"`
+	Strength           string `gorm:"size:32;not null;default:''"`
+	Form               string `gorm:"size:32;not null;default:''"`
+	Dose               string `gorm:"size:64;not null;default:''"`
+	QuantityPerRefill  int    `gorm:"not null"`
+	RefillIntervalDays int    `gorm:"not null"`
+	LastPrescribed     string `gorm:"size:10;not null;default:''"`
+	UpdatedBy          int64  `gorm:"not null;default:0"`
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+}
+
 func practiceModels() []any {
 	return []any{&DoctorTeamMember{}, &Consultation{}, &ConsultationMessage{}, &ConsultationEvent{},
-		&FollowUpRule{}, &FollowUpVisit{}, &FollowUpEvent{}}
+		&FollowUpRule{}, &FollowUpVisit{}, &FollowUpEvent{}, &Medication{}}
 }

@@ -56,30 +56,4 @@ type User struct {
 	DeletedAt gorm.DeletedAt `gorm:"index"`
 }
 
-// Member relations and genders.
-const (
-	RelationSelf   = "self"
-	RelationChild  = "child"
-	RelationSpouse = "spouse"
-	RelationParent = "parent"
-	RelationOther  = "other"
-)
-
-// Member is a person in a user's family: a child, an expectant mother, an
-// elderly parent. Dates are stored as YYYY-MM-DD strings (calendar dates have
-// no time zone, and string order is date order on every database).
-type Member struct {
-	ID                int64    `gorm:"primaryKey"`
-	UserID            int64    `gorm:"not null;index"`
-	Name              string   `gorm:"size:64;not null"`
-	Relation          string   `gorm:"size:16;not null"`
-	Gender            string   `gorm:"size:16;not null;default:unknown"`
-	BirthDate         string   `gorm:"size:10;not null;default:'';index"`
-	DueDate           string   `gorm:"size:10;not null;default:''"`
-	ChronicConditions []string `gorm:"type:text;serializer:json"`
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
-	DeletedAt         gorm.DeletedAt `gorm:"index"`
-}
-
-func userModels() []any { return []any{&User{}, &Member{}} }
+func userModels() []any { return []any{&User{}} }

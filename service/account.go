@@ -43,6 +43,7 @@ type AccountExport struct {
 	ExportedAt     time.Time       `json:"exported_at"`
 	User           ExportUser      `json:"user"`
 	Members        []ExportMember  `json:"members"`
+	Consents       []ExportConsent `json:"consents"`
 	Bookings       []ExportBooking `json:"bookings"`
 	Contracts      []ExportRecord  `json:"family_contracts"`
 	MedicineOrders []ExportOrder   `json:"medicine_orders"`
@@ -83,6 +84,17 @@ type ExportMember struct {
 	BirthDate         string   `json:"birth_date,omitempty"`
 	DueDate           string   `json:"due_date,omitempty"`
 	ChronicConditions []string `json:"chronic_conditions"`
+	IDType            string   `json:"id_type,omitempty"`
+	IDNumberMasked    string   `json:"id_number_masked,omitempty"`
+}
+
+// ExportConsent is a consent recorded for one of the persons.
+type ExportConsent struct {
+	PersonID  int64     `json:"person_id"`
+	Purpose   string    `json:"purpose"`
+	Method    string    `json:"method"`
+	GivenBy   int64     `json:"given_by"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // ExportBooking is a booking in an export.
@@ -139,13 +151,24 @@ func (s *AccountService) Export(ctx context.Context, userID int64) (AccountExpor
 		RealName: u.RealName, Phone: u.Phone, Role: u.Role, CreatedAt: u.CreatedAt},
 		Members: []ExportMember{}, Bookings: []ExportBooking{}, Contracts: []ExportRecord{}, MedicineOrders: []ExportOrder{},
 		Posts: []ExportText{}, Comments: []ExportText{}, Notifications: []ExportText{}, Uploads: []ExportUpload{}}
-	var members []model.Member
-	if err := db.Where("user_id = ?", userID).Order("id").Find(&members).Error; err != nil {
+	var members []model.Person
+	if err := db.Where("id IN (?)", actsFor(db, userID)).Order("id").Find(&members).Error; err != nil {
 		return out, err
 	}
+	ids := make([]int64, 0, len(members))
 	for _, m := range members {
+		ids = append(ids, m.ID)
 		out.Members = append(out.Members, ExportMember{ID: m.ID, Name: m.Name, Relation: m.Relation, Gender: m.Gender,
-			BirthDate: m.BirthDate, DueDate: m.DueDate, ChronicConditions: append([]string{}, m.ChronicConditions...)})
+			BirthDate: m.BirthDate, DueDate: m.DueDate, ChronicConditions: append([]string{}, m.ChronicConditions...),
+			IDType: m.IDType, IDNumberMasked: m.IDMasked})
+	}
+	var consents []model.Consent
+	if err := db.Where("person_id IN ?", ids).Order("id").Find(&consents).Error; err != nil {
+		return out, err
+	}
+	out.Consents = []ExportConsent{}
+	for _, c := range consents {
+		out.Consents = append(out.Consents, ExportConsent{PersonID: c.PersonID, Purpose: c.Purpose, Method: c.Method, GivenBy: c.GivenBy, CreatedAt: c.CreatedAt})
 	}
 	var bookings []model.Booking
 	if err := db.Where("user_id = ?", userID).Order("id").Find(&bookings).Error; err != nil {
@@ -255,13 +278,9 @@ func (s *AccountService) Delete(ctx context.Context, userID int64) error {
 // stay exact. The members are locked first, as a booking locks its member:
 // a booking racing the deletion either finishes first (and is cancelled
 // here) or finds its member gone.
-func (s *AccountService) cancelBookings(tx *gorm.DB, userID int64, now time.Time) error {
-	var members []model.Member
-	if err := forUpdate(tx).Where("user_id = ?", userID).Find(&members).Error; err != nil {
-		return err
-	}
+func (s *AccountService) cancelBookings(tx *gorm.DB, userID int64, orphans []int64, now time.Time) error {
 	var active []int64
-	if err := tx.Model(&model.Booking{}).Where("user_id = ? AND active = ? AND status <> ? AND starts_at > ?", userID, true, model.BookingCheckedIn, now).
+	if err := forUpdate(tx.Model(&model.Booking{})).Where("member_id IN ? AND active = ? AND status <> ? AND starts_at > ?", orphans, true, model.BookingCheckedIn, now).
 		Order("id").Pluck("id", &active).Error; err != nil {
 		return err
 	}
@@ -277,16 +296,23 @@ func (s *AccountService) cancelBookings(tx *gorm.DB, userID int64, now time.Time
 func (s *AccountService) deleteAccountRows(ctx context.Context, db *gorm.DB, userID int64, now time.Time) error {
 	return withRetry(ctx, func() error {
 		return db.Transaction(func(tx *gorm.DB) error {
-			if err := s.cancelBookings(tx, userID, now); err != nil {
+			orphans, err := s.orphans(tx, userID)
+			if err != nil {
+				return err
+			}
+			if err := s.cancelBookings(tx, userID, orphans, now); err != nil {
 				return err
 			}
 			if err := s.deleteTexts(tx, userID); err != nil {
 				return err
 			}
-			if err := s.endContracts(tx, userID, now); err != nil {
+			if err := s.endContracts(tx, userID, orphans, now); err != nil {
 				return err
 			}
-			if err := s.forgetOrders(tx, userID, now); err != nil {
+			if err := s.forgetOrders(tx, userID, orphans, now); err != nil {
+				return err
+			}
+			if err := s.closePersons(tx, userID, orphans, now); err != nil {
 				return err
 			}
 			if err := s.leaveCircles(tx, userID); err != nil {
@@ -296,10 +322,6 @@ func (s *AccountService) deleteAccountRows(ctx context.Context, db *gorm.DB, use
 				if err := tx.Where("user_id = ?", userID).Delete(m).Error; err != nil {
 					return err
 				}
-			}
-			if err := tx.Model(&model.Member{}).Where("user_id = ?", userID).Updates(map[string]any{
-				"name": "已注销", "birth_date": "", "due_date": "", "chronic_conditions": "[]", "deleted_at": now}).Error; err != nil {
-				return err
 			}
 			res := tx.Model(&model.User{}).Where("id = ?", userID).Updates(map[string]any{
 				"open_id": fmt.Sprintf("deleted:%d", userID), "union_id": "", "session_key": "", "nickname": "",
@@ -340,9 +362,10 @@ func (s *AccountService) deleteTexts(tx *gorm.DB, userID int64) error {
 	return tx.Model(&model.PostComment{}).Where("user_id = ?", userID).Update("content", "").Error
 }
 
-func (s *AccountService) endContracts(tx *gorm.DB, userID int64, now time.Time) error {
+func (s *AccountService) endContracts(tx *gorm.DB, userID int64, orphans []int64, now time.Time) error {
 	var open []model.FamilyContract
-	if err := tx.Where("user_id = ? AND status IN ?", userID,
+	if err := tx.Where("id IN (?) AND status IN ?", tx.Session(&gorm.Session{NewDB: true}).Model(&model.ContractMember{}).
+		Select("contract_id").Where("member_id IN ?", orphans),
 		[]string{model.ContractPending, model.ContractScheduled, model.ContractActive}).Find(&open).Error; err != nil {
 		return err
 	}
@@ -361,9 +384,9 @@ func (s *AccountService) endContracts(tx *gorm.DB, userID int64, now time.Time) 
 	return nil
 }
 
-func (s *AccountService) forgetOrders(tx *gorm.DB, userID int64, now time.Time) error {
+func (s *AccountService) forgetOrders(tx *gorm.DB, userID int64, orphans []int64, now time.Time) error {
 	var open []model.MedicineOrder
-	if err := tx.Where("user_id = ? AND status IN ?", userID, []string{model.MedicineRequested, model.MedicineApproved}).Find(&open).Error; err != nil {
+	if err := tx.Where("member_id IN ? AND status IN ?", orphans, []string{model.MedicineRequested, model.MedicineApproved}).Find(&open).Error; err != nil {
 		return err
 	}
 	by := Actor{UserID: userID, Role: model.RoleResident, Side: SideSystem}
@@ -373,8 +396,96 @@ func (s *AccountService) forgetOrders(tx *gorm.DB, userID int64, now time.Time) 
 			return err
 		}
 	}
-	return tx.Model(&model.MedicineOrder{}).Where("user_id = ?", userID).
+	return tx.Model(&model.MedicineOrder{}).Where("member_id IN ? AND status IN ?", orphans,
+		[]string{model.MedicineCancelled, model.MedicineDelivered, model.MedicineRejected}).
 		Updates(map[string]any{"address": "", "contact_phone": "", "note": "", "handover_code": ""}).Error
+}
+
+// orphans locks the persons the account acts for (as a booking locks its
+// person) and returns those no other account acts for: the ones its
+// deletion leaves without a family in the app. Persons another account
+// still acts for (the other parent, the father on his own phone) keep
+// everything.
+func (s *AccountService) orphans(tx *gorm.DB, userID int64) ([]int64, error) {
+	// Locking reads only until the persons are locked: a plain read (or
+	// the plain half of a subquery) would fix the transaction's snapshot
+	// before a racing booking commits, and the bookings read next would
+	// miss it. A booking holds these same rows (actedPerson with lock).
+	var ids []int64
+	if err := forUpdate(tx.Table("household_persons AS hp").
+		Joins("JOIN household_accounts AS ha ON ha.household_id = hp.household_id").
+		Where("ha.user_id = ? AND hp.deleted_at IS NULL AND (ha.role = ? OR ha.person_id = hp.person_id)", userID, model.HouseholdGuardian)).
+		Order("hp.person_id").Pluck("hp.person_id", &ids).Error; err != nil {
+		return nil, err
+	}
+	var persons []model.Person
+	if err := forUpdate(tx).Where("id IN ?", ids).Order("id").Find(&persons).Error; err != nil {
+		return nil, err
+	}
+	out := []int64{}
+	for _, p := range persons {
+		var n int64
+		if err := tx.Table("household_persons AS hp").
+			Joins("JOIN household_accounts AS ha ON ha.household_id = hp.household_id").
+			Where("hp.person_id = ? AND hp.deleted_at IS NULL AND ha.user_id <> ? AND (ha.role = ? OR ha.person_id = hp.person_id)",
+				p.ID, userID, model.HouseholdGuardian).Count(&n).Error; err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			out = append(out, p.ID)
+		}
+	}
+	return out, nil
+}
+
+// closePersons takes the account out of its households. Of the persons it
+// leaves without a family, those with a clinic record (a booking attended,
+// a vaccination, a measurement, a contract, an order) keep their record for
+// the clinic, out of every household; the others are anonymised and closed.
+func (s *AccountService) closePersons(tx *gorm.DB, userID int64, orphans []int64, now time.Time) error {
+	if err := tx.Where("user_id = ?", userID).Delete(&model.HouseholdAccount{}).Error; err != nil {
+		return err
+	}
+	for _, id := range orphans {
+		kept, err := hasClinicRecord(tx, id)
+		if err != nil {
+			return err
+		}
+		if err := tx.Where("person_id = ?", id).Delete(&model.HouseholdPerson{}).Error; err != nil {
+			return err
+		}
+		if kept {
+			continue
+		}
+		if err := tx.Model(&model.Person{}).Where("id = ?", id).Updates(map[string]any{
+			"name": "已注销", "birth_date": "", "due_date": "", "chronic_conditions": "[]", "id_type": "", "id_number": "",
+			"id_masked": "", "id_hash": nil, "deleted_at": now}).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// hasClinicRecord reports whether the clinics hold a record of the person
+// that they must keep (medical records outlive the app account).
+func hasClinicRecord(tx *gorm.DB, personID int64) (bool, error) {
+	for _, q := range []*gorm.DB{
+		tx.Model(&model.Booking{}).Where("member_id = ? AND status IN ?", personID, []string{model.BookingCheckedIn}),
+		tx.Model(&model.VaccinationDose{}).Where("person_id = ?", personID),
+		tx.Model(&model.GrowthMeasurement{}).Where("person_id = ? AND self_reported = ?", personID, false),
+		tx.Model(&model.ContractMember{}).Joins("JOIN family_contracts AS fc ON fc.id = contract_members.contract_id").
+			Where("contract_members.member_id = ? AND fc.status NOT IN ?", personID, []string{model.ContractPending, model.ContractRejected}),
+		tx.Model(&model.MedicineOrder{}).Where("member_id = ? AND status = ?", personID, model.MedicineDelivered),
+	} {
+		var n int64
+		if err := q.Session(&gorm.Session{}).Limit(1).Count(&n).Error; err != nil {
+			return false, err
+		}
+		if n > 0 {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 func (s *AccountService) leaveCircles(tx *gorm.DB, userID int64) error {

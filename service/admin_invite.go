@@ -15,7 +15,7 @@ import (
 
 // Invitation errors.
 var (
-	ErrInvitationInvalid = newErr(KindNotFound, "invitation_invalid", "this invitation code is not valid")
+	ErrInvitationInvalid = newErr(KindNotFound, "invitation_invalid", "the invitation code is wrong, used, revoked or expired")
 	ErrInvitationUsed    = newErr(KindConflict, "invitation_used", "this invitation code has been used")
 	ErrInvitationExpired = newErr(KindConflict, "invitation_expired", "this invitation code has expired")
 )

@@ -135,7 +135,7 @@ func NewBookingService(deps Deps, catalog *CatalogService, notify *NotificationS
 type BookingView struct {
 	model.Booking
 	Session  SessionView
-	Member   model.Member
+	Member   model.Person
 	Position int // 1-based waitlist position; 0 unless waitlisted
 	History  []model.BookingEvent
 	// PlannedDoses are the vaccines planned for a vaccination booking.
@@ -167,7 +167,7 @@ func (s *BookingService) Create(ctx context.Context, p Principal, in NewBooking)
 	var (
 		b       model.Booking
 		sess    model.Session
-		member  model.Member
+		member  model.Person
 		planned []PlannedDose
 	)
 	err := withRetry(ctx, func() error {
@@ -202,7 +202,7 @@ func (s *BookingService) Create(ctx context.Context, p Principal, in NewBooking)
 	return v, nil
 }
 
-func (s *BookingService) create(tx *gorm.DB, p Principal, in NewBooking) (model.Booking, model.Session, model.Member, error) {
+func (s *BookingService) create(tx *gorm.DB, p Principal, in NewBooking) (model.Booking, model.Session, model.Person, error) {
 	var (
 		sess model.Session
 		none model.Booking
@@ -210,7 +210,7 @@ func (s *BookingService) create(tx *gorm.DB, p Principal, in NewBooking) (model.
 	now := s.clock.Now()
 	// The member row is locked first: deleting the member (or the account)
 	// takes the same lock, so a booking and a delete never both succeed.
-	member, err := ownedMember(forUpdate(tx), p.UserID, in.MemberID)
+	member, err := actedPerson(tx, p.UserID, in.MemberID, true)
 	if err != nil {
 		return none, sess, member, notFoundAs(err, ErrNotFound.Msg("no such family member"))
 	}
@@ -458,11 +458,11 @@ func (s *BookingService) views(ctx context.Context, rows []model.Booking) ([]Boo
 		return nil, err
 	}
 	byID := indexBy(sviews, func(v SessionView) int64 { return v.ID })
-	var members []model.Member
+	var members []model.Person
 	if err := db.Unscoped().Where("id IN ?", memberIDs).Find(&members).Error; err != nil {
 		return nil, err
 	}
-	mByID := indexBy(members, func(m model.Member) int64 { return m.ID })
+	mByID := indexBy(members, func(m model.Person) int64 { return m.ID })
 	positions, err := waitlistPositions(db, rows)
 	if err != nil {
 		return nil, err
@@ -740,7 +740,7 @@ func (s *BookingService) suspendIfRepeated(tx *gorm.DB, b model.Booking, now tim
 	if s.cfg.NoShowLimit <= 0 {
 		return nil
 	}
-	var member model.Member
+	var member model.Person
 	if err := tx.Unscoped().First(&member, b.MemberID).Error; err != nil {
 		return err
 	}
@@ -772,15 +772,20 @@ func (s *BookingService) suspendIfRepeated(tx *gorm.DB, b model.Booking, now tim
 		RefType: "member", RefID: b.MemberID})
 }
 
-// memberLineage is every record, deleted ones included, of the same family
-// member as m: the account's members with the same name and birth date. No-shows
-// and suspensions count across it, so deleting and re-adding a child sheds
-// neither (issue 10). Households and real-name persons (issue 14) will
-// replace it with the person's identity.
-func memberLineage(tx *gorm.DB, m model.Member) ([]int64, error) {
+// memberLineage is every record, deleted ones included, of the same person
+// as m: a person with an identity number is one record (the blind index);
+// without one, records with the same name and birth date added by the same
+// account or ever in a household m is or was in (removed links count). No-shows
+// and suspensions count across it, so removing and re-adding a child, by
+// the same guardian or another one of the family, sheds neither.
+func memberLineage(tx *gorm.DB, m model.Person) ([]int64, error) {
 	var ids []int64
-	err := tx.Unscoped().Model(&model.Member{}).
-		Where("user_id = ? AND name = ? AND birth_date = ?", m.UserID, m.Name, m.BirthDate).Pluck("id", &ids).Error
+	households := tx.Session(&gorm.Session{NewDB: true}).Unscoped().Model(&model.HouseholdPerson{}).
+		Select("household_id").Where("person_id = ?", m.ID)
+	inThem := tx.Session(&gorm.Session{NewDB: true}).Unscoped().Model(&model.HouseholdPerson{}).
+		Select("person_id").Where("household_id IN (?)", households)
+	err := tx.Unscoped().Model(&model.Person{}).
+		Where("name = ? AND birth_date = ? AND (user_id = ? OR id IN (?))", m.Name, m.BirthDate, m.UserID, inThem).Pluck("id", &ids).Error
 	if err == nil && len(ids) == 0 {
 		ids = []int64{m.ID}
 	}

@@ -8,10 +8,9 @@ import (
 	"gorm.io/gorm"
 )
 
-// personVerified reports whether a person is a verified real-name person.
-// Persons with a verified identity are being introduced (issue 14); until
-// then nobody is verified, and this is the one place to re-point.
-func personVerified(model.Member) bool { return false }
+// personVerified reports whether a person is a verified real-name person
+// (staff checked the document: README, "Households and persons").
+func personVerified(m model.Person) bool { return m.Verified }
 
 // hasActiveContract reports whether an active family-doctor contract covers
 // the person.
@@ -24,7 +23,7 @@ func hasActiveContract(tx *gorm.DB, personID int64) (bool, error) {
 }
 
 // candidateOf is what the eligibility rules see of a person.
-func candidateOf(tx *gorm.DB, m model.Member, e Eligibility) (Candidate, error) {
+func candidateOf(tx *gorm.DB, m model.Person, e Eligibility) (Candidate, error) {
 	c := Candidate{BirthDate: m.BirthDate, Gender: m.Gender, DueDate: m.DueDate, Verified: personVerified(m)}
 	if e.ContractRequired {
 		var err error
@@ -37,7 +36,7 @@ func candidateOf(tx *gorm.DB, m model.Member, e Eligibility) (Candidate, error) 
 
 // checkEligible refuses (422 not_eligible, the reason in Chinese) a person
 // who does not fit the rules of the session's service on the session's day.
-func checkEligible(tx *gorm.DB, loc *time.Location, sv model.Service, m model.Member, startsAt time.Time) error {
+func checkEligible(tx *gorm.DB, loc *time.Location, sv model.Service, m model.Person, startsAt time.Time) error {
 	e := eligibilityOf(sv)
 	c, err := candidateOf(tx, m, e)
 	if err != nil {

@@ -29,7 +29,7 @@ func loadCareMembers(db *gorm.DB, ids []int64, now time.Time, loc *time.Location
 	if len(ids) == 0 {
 		return out, nil
 	}
-	var ms []model.Member
+	var ms []model.Person
 	if err := db.Unscoped().Where("id IN ?", ids).Find(&ms).Error; err != nil {
 		return nil, err
 	}

@@ -53,12 +53,9 @@ type CheckupItem struct {
 	State     string
 }
 
-// Gestation is how far a pregnancy is on a date.
-type Gestation struct{ Weeks, Days int }
-
 // CheckupPlan is a person's check-up plans.
 type CheckupPlan struct {
-	Person    model.Member
+	Person    model.Person
 	Child     []CheckupItem
 	Prenatal  []CheckupItem
 	Gestation *Gestation
@@ -80,7 +77,7 @@ func (s *FirstDaysService) Checkups(ctx context.Context, p Principal, id int64) 
 
 // checkupPlan: a child check-up is done when staff measured the child
 // between 14 days before it is due and the end of its window.
-func (s *FirstDaysService) checkupPlan(m model.Member, staffMeasured []model.GrowthMeasurement) CheckupPlan {
+func (s *FirstDaysService) checkupPlan(m model.Person, staffMeasured []model.GrowthMeasurement) CheckupPlan {
 	today := s.today()
 	out := CheckupPlan{Person: m, Child: []CheckupItem{}, Prenatal: []CheckupItem{}}
 	if birth, ok := birthOf(m); ok {
@@ -117,8 +114,8 @@ func (s *FirstDaysService) checkupPlan(m model.Member, staffMeasured []model.Gro
 			out.Prenatal = append(out.Prenatal, CheckupItem{Kind: "postpartum", Code: c.code, Name: c.name,
 				DueDate: from, WindowEnd: to, State: windowState(today, from, to, CheckupPast)})
 		}
-		if days := int(today.Sub(lmp).Hours() / 24); days >= 0 && days <= 44*7 {
-			out.Gestation = &Gestation{Weeks: days / 7, Days: days % 7}
+		if g, ok := GestationOf(m.DueDate, today); ok {
+			out.Gestation = &g
 		}
 	}
 	return out

@@ -93,8 +93,8 @@ func (s *CircleService) Circles(ctx context.Context, p Principal) ([]CircleView,
 		for _, id := range ids {
 			joined[id] = true
 		}
-		var ms []model.Member
-		if err := db.Where("user_id = ?", p.UserID).Find(&ms).Error; err != nil {
+		var ms []model.Person
+		if err := db.Where("id IN (?)", actsFor(db, p.UserID)).Find(&ms).Error; err != nil {
 			return nil, err
 		}
 		stages = familyStages(ms, s.clock.Now().In(s.loc))
@@ -112,47 +112,28 @@ var circleStages = map[string]bool{
 	"toddler_1_3y": true, "child_3_6y": true, "elderly": true,
 }
 
-// familyStages says which life stages a family is in, from its members:
-// a due date ahead → pregnancy; a child under 3 → postpartum (and the
-// child's own stage); a self or spouse member and no pregnancy →
-// preconception; a member aged 60 or more → elderly.
-func familyStages(ms []model.Member, today time.Time) map[string]bool {
-	day := today.Format(dateLayout)
-	ago := func(y, m int) string { return today.AddDate(-y, -m, 0).Format(dateLayout) }
+// familyStages says which life stages a family is in: each person's own
+// stages (memberStages: pregnancy, a child's age, elderly), a child under 3
+// makes the family a 宝妈 family (postpartum), and preconception only for a
+// woman of the couple aged 20 to 49 with no pregnancy and no child under 3
+// (not the 64-year-old grandmother who added herself).
+func familyStages(ms []model.Person, today time.Time) map[string]bool {
 	st := map[string]bool{}
-	couple := false
+	candidate := false
 	for _, m := range ms {
-		if m.DueDate != "" && m.DueDate >= day {
-			st["pregnancy"] = true
+		for _, stage := range memberStages(m, today) {
+			st[stage] = true
 		}
-		if m.Relation == model.RelationSelf || m.Relation == model.RelationSpouse {
-			couple = true
+		if a, ok := AgeOf(m.BirthDate, today); ok && a.Years < 3 {
+			st[model.StagePostpartum] = true
 		}
-		b := m.BirthDate
-		if b == "" || b > day {
-			continue
-		}
-		if m.Relation == model.RelationChild {
-			switch {
-			case b > ago(0, 6):
-				st["infant_0_6m"] = true
-			case b > ago(1, 0):
-				st["infant_6_12m"] = true
-			case b > ago(3, 0):
-				st["toddler_1_3y"] = true
-			case b > ago(6, 0):
-				st["child_3_6y"] = true
-			}
-			if b > ago(3, 0) {
-				st["postpartum"] = true
-			}
-		}
-		if b <= ago(60, 0) {
-			st["elderly"] = true
+		if a, ok := AgeOf(m.BirthDate, today); ok && m.Gender == "female" && a.Years >= 20 && a.Years <= 49 &&
+			(m.Relation == model.RelationSelf || m.Relation == model.RelationSpouse) {
+			candidate = true
 		}
 	}
-	if couple && !st["pregnancy"] {
-		st["preconception"] = true
+	if candidate && !st[model.StagePregnancy] && !st[model.StagePostpartum] {
+		st[model.StagePreconception] = true
 	}
 	return st
 }

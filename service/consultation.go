@@ -458,7 +458,7 @@ func (s *ConsultationService) Write(ctx context.Context, p Principal, id int64, 
 		if side != ConsultSideStaff {
 			return nil
 		}
-		var person model.Member
+		var person model.Person
 		if err := tx.Unscoped().First(&person, c.PersonID).Error; err != nil {
 			return err
 		}

@@ -38,9 +38,9 @@ func (s *ContractService) Apply(ctx context.Context, p Principal, in ContractApp
 		}
 		q := tx.Where("id IN ?", ids)
 		if !byStaff {
-			q = q.Where("user_id = ?", p.UserID)
+			q = q.Where("id IN (?)", actsFor(tx, p.UserID))
 		}
-		var members []model.Member
+		var members []model.Person
 		if err := q.Order("id").Find(&members).Error; err != nil {
 			return err
 		}
@@ -60,11 +60,17 @@ func (s *ContractService) Apply(ctx context.Context, p Principal, in ContractApp
 				}
 			}
 		}
+		var shared []int64
+		if err := tx.Model(&model.HouseholdPerson{}).Where("person_id IN ?", ids).
+			Group("household_id").Having("COUNT(*) = ?", len(ids)).Limit(1).Pluck("household_id", &shared).Error; err != nil {
+			return err
+		}
+		if len(shared) == 0 {
+			return InvalidField("member_ids", "must all belong to one household")
+		}
 		owner := members[0].UserID
-		for _, m := range members {
-			if m.UserID != owner {
-				return InvalidField("member_ids", "must all belong to one family")
-			}
+		if !byStaff {
+			owner = p.UserID
 		}
 		if err := s.checkNotCovered(tx, ids, 0); err != nil {
 			return err
@@ -152,7 +158,7 @@ func contractMemberIDs(in []int64) ([]int64, error) {
 	return ids, nil
 }
 
-func missingContractMember(ids []int64, members []model.Member) int64 {
+func missingContractMember(ids []int64, members []model.Person) int64 {
 	found := map[int64]bool{}
 	for _, m := range members {
 		found[m.ID] = true
@@ -165,7 +171,7 @@ func missingContractMember(ids []int64, members []model.Member) int64 {
 	return 0
 }
 
-func contractCoverageRows(members []model.Member, byStaff bool) []model.ContractMember {
+func contractCoverageRows(members []model.Person, byStaff bool) []model.ContractMember {
 	rows := make([]model.ContractMember, len(members))
 	for i, m := range members {
 		by := model.AppliedByRelative

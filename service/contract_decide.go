@@ -161,9 +161,9 @@ func (s *ContractService) Renew(ctx context.Context, p Principal, id int64) (Con
 			Pluck("member_id", &ids).Error; err != nil {
 			return err
 		}
-		var members []model.Member
+		var members []model.Person
 		if len(ids) > 0 {
-			if err := tx.Where("id IN ? AND user_id = ?", ids, prev.UserID).Order("id").Find(&members).Error; err != nil {
+			if err := tx.Where("id IN ?", ids).Order("id").Find(&members).Error; err != nil {
 				return err
 			}
 		}

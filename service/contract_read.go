@@ -12,7 +12,7 @@ import (
 // List returns the contracts in the caller's scope: its family's, newest
 // first, or its clinic's (the network's) oldest first, the approval queue.
 func (s *ContractService) List(ctx context.Context, p Principal, status string, pg pagination.Page) ([]ContractView, string, error) {
-	q := filterBy(p.Apply(s.db.WithContext(ctx), ownerClinic), "status", status)
+	q := filterBy(p.Apply(s.db.WithContext(ctx), contractCols), "status", status)
 	rows, next, err := findPageByID(q, pg, p.Scope == ScopeSelf, func(c model.FamilyContract) int64 { return c.ID })
 	if err != nil {
 		return nil, "", err
@@ -34,7 +34,7 @@ func (s *ContractService) Get(ctx context.Context, p Principal, id int64) (Contr
 // load reads a contract in the caller's scope; any other is not found.
 func (s *ContractService) load(db *gorm.DB, p Principal, id int64) (model.FamilyContract, error) {
 	var c model.FamilyContract
-	err := p.Apply(db.Where("id = ?", id), ownerClinic).First(&c).Error
+	err := p.Apply(db.Where("id = ?", id), contractCols).First(&c).Error
 	return c, notFoundAs(err, ErrNotFound.Msg("no such contract"))
 }
 

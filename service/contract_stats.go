@@ -77,13 +77,13 @@ func (s *ContractService) Stats(ctx context.Context, p Principal, clinicID int64
 		st.OrdersByStatus[status] = 0
 	}
 
-	if err := db.Model(&model.Member{}).Where("birth_date <> '' AND birth_date <= ?", cutoff).Count(&st.ElderlyMembers).Error; err != nil {
+	if err := db.Model(&model.Person{}).Where("birth_date <> '' AND birth_date <= ?", cutoff).Count(&st.ElderlyMembers).Error; err != nil {
 		return st, err
 	}
 	covered := func() *gorm.DB {
 		q := db.Table("contract_members AS cm").
 			Joins("JOIN family_contracts AS fc ON fc.id = cm.contract_id").
-			Joins("JOIN members AS m ON m.id = cm.member_id AND m.deleted_at IS NULL").
+			Joins("JOIN persons AS m ON m.id = cm.member_id AND m.deleted_at IS NULL").
 			Where("cm.active = ? AND fc.status = ?", true, model.ContractActive)
 		if clinicID != 0 {
 			q = q.Where("fc.clinic_id = ?", clinicID)

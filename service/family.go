@@ -25,12 +25,14 @@ type FamilyService struct {
 	pii   *pii.Box
 	log   *slog.Logger
 	// Uploads, when set, lets avatars be uploads (AvatarUploadID).
-	Uploads *UploadService
+	Uploads    *UploadService
+	households *HouseholdService
 }
 
 // NewFamilyService builds the family service.
 func NewFamilyService(deps Deps) *FamilyService {
-	return &FamilyService{db: deps.DB, clock: deps.Clock, loc: deps.Loc, pii: deps.PII, log: deps.Log}
+	return &FamilyService{db: deps.DB, clock: deps.Clock, loc: deps.Loc, pii: deps.PII, log: deps.Log,
+		households: NewHouseholdService(deps)}
 }
 
 // ProfileUpdate holds the profile fields a user may change (nil: unchanged).
@@ -116,102 +118,57 @@ func (s *FamilyService) UpdateProfile(ctx context.Context, userID int64, in Prof
 	return s.Me(ctx, userID)
 }
 
-// MemberInput is a member to create or the fields to change (nil: unchanged).
-type MemberInput struct {
-	Name              *string
-	Relation          *string
-	Gender            *string
-	BirthDate         *string
-	DueDate           *string
-	ChronicConditions *[]string
-}
+// The /me/members routes (kept until 2027-06-30) are the persons of the
+// caller's first guardian household (made on first use).
 
-// Members lists the caller's family members.
-func (s *FamilyService) Members(ctx context.Context, userID int64) ([]model.Member, error) {
-	var ms []model.Member
-	err := s.db.WithContext(ctx).Where("user_id = ?", userID).Order("id").Find(&ms).Error
+// MemberInput is a member to create or the fields to change (nil: unchanged).
+type MemberInput = PersonInput
+
+// Members lists the persons the caller acts for.
+func (s *FamilyService) Members(ctx context.Context, userID int64) ([]model.Person, error) {
+	db := s.db.WithContext(ctx)
+	var ms []model.Person
+	err := db.Where("id IN (?)", actsFor(db, userID)).Order("id").Find(&ms).Error
 	return ms, err
 }
 
-// Member returns one of the caller's members; another user's member is
-// ErrNotFound.
-func (s *FamilyService) Member(ctx context.Context, userID, memberID int64) (model.Member, error) {
-	return ownedMember(s.db.WithContext(ctx), userID, memberID)
+// Member returns a person the caller acts for; anyone else is ErrNotFound.
+func (s *FamilyService) Member(ctx context.Context, userID, memberID int64) (model.Person, error) {
+	return actedPerson(s.db.WithContext(ctx), userID, memberID, false)
 }
 
-func ownedMember(db *gorm.DB, userID, memberID int64) (model.Member, error) {
-	var m model.Member
-	err := db.Where("id = ? AND user_id = ?", memberID, userID).First(&m).Error
-	return m, notFound(err)
-}
-
-// AddMember adds a family member.
-func (s *FamilyService) AddMember(ctx context.Context, userID int64, in MemberInput) (model.Member, error) {
-	m := model.Member{UserID: userID, Gender: "unknown", ChronicConditions: []string{}}
-	if err := s.apply(&m, in); err != nil {
-		return model.Member{}, err
-	}
-	if m.Name == "" || m.Relation == "" {
-		f := map[string]string{}
-		if m.Name == "" {
-			f["name"] = "required"
-		}
-		if m.Relation == "" {
-			f["relation"] = "required"
-		}
-		return model.Member{}, Invalid(f)
-	}
-	return m, s.db.WithContext(ctx).Create(&m).Error
-}
-
-// UpdateMember changes a family member.
-func (s *FamilyService) UpdateMember(ctx context.Context, userID, memberID int64, in MemberInput) (model.Member, error) {
-	db := s.db.WithContext(ctx)
-	m, err := ownedMember(db, userID, memberID)
-	if err != nil {
-		return m, err
-	}
-	if err := s.apply(&m, in); err != nil {
-		return model.Member{}, err
-	}
-	err = db.Model(&m).Select("name", "relation", "gender", "birth_date", "due_date", "chronic_conditions").Updates(&m).Error
-	return m, err
-}
-
-// DeleteMember removes a family member who holds no active booking.
-func (s *FamilyService) DeleteMember(ctx context.Context, userID, memberID int64) error {
-	return transact(ctx, s.db, func(tx *gorm.DB) error {
-		// The same row lock a booking of this member takes first.
-		m, err := ownedMember(forUpdate(tx), userID, memberID)
+// AddMember adds a person to the caller's first guardian household.
+func (s *FamilyService) AddMember(ctx context.Context, userID int64, in MemberInput) (model.Person, error) {
+	var out PersonView
+	err := transact(ctx, s.db, func(tx *gorm.DB) error {
+		hid, err := s.households.defaultHousehold(tx, userID)
 		if err != nil {
 			return err
 		}
-		var n int64
-		if err := tx.Model(&model.Booking{}).Where("member_id = ? AND active = ?", m.ID, true).Count(&n).Error; err != nil {
-			return err
-		}
-		if n > 0 {
-			return ErrMemberHasActiveBookings
-		}
-		if err := tx.Model(&model.BookingSuspension{}).Where("member_id = ? AND ends_at > ?", m.ID, s.clock.Now()).Count(&n).Error; err != nil {
-			return err
-		}
-		if n > 0 {
-			return ErrMemberSuspended
-		}
-		return tx.Delete(&m).Error
+		out, err = s.households.addPerson(tx, userID, hid, in)
+		return err
 	})
+	return out.Person, err
 }
 
-var (
-	relations = map[string]bool{model.RelationSelf: true, model.RelationChild: true, model.RelationSpouse: true, model.RelationParent: true, model.RelationOther: true}
-	genders   = map[string]bool{"male": true, "female": true, "unknown": true}
-)
+// UpdateMember changes a person the caller acts for.
+func (s *FamilyService) UpdateMember(ctx context.Context, userID, memberID int64, in MemberInput) (model.Person, error) {
+	v, err := s.households.UpdatePerson(ctx, Principal{UserID: userID}, memberID, in)
+	return v.Person, err
+}
 
-// apply validates in and copies it onto m.
-func (s *FamilyService) apply(m *model.Member, in MemberInput) error {
+// DeleteMember takes a person out of the caller's households.
+func (s *FamilyService) DeleteMember(ctx context.Context, userID, memberID int64) error {
+	return s.households.RemovePerson(ctx, Principal{UserID: userID}, memberID)
+}
+
+var genders = map[string]bool{"male": true, "female": true, "unknown": true}
+
+// validatePerson checks the plain fields of in and copies them onto p; it
+// returns the offending fields (empty: all good).
+func validatePerson(p *model.Person, in PersonInput, now time.Time) map[string]string {
 	fields := map[string]string{}
-	today := s.clock.Now().In(s.loc).Format(dateLayout)
+	today := now.Format(dateLayout)
 	if in.Name != nil {
 		n := strings.TrimSpace(*in.Name)
 		if n == "" || utf8.RuneCountInString(n) > 64 {
@@ -219,19 +176,19 @@ func (s *FamilyService) apply(m *model.Member, in MemberInput) error {
 		} else if !displayName(n) {
 			fields["name"] = noHiddenChars
 		}
-		m.Name = n
+		p.Name = n
 	}
 	if in.Relation != nil {
-		if !relations[*in.Relation] {
-			fields["relation"] = "must be one of self, child, spouse, parent, other"
+		if !validRelation(*in.Relation) {
+			fields["relation"] = "must be one of " + strings.Join(model.Relations, ", ")
 		}
-		m.Relation = *in.Relation
+		p.Relation = *in.Relation
 	}
 	if in.Gender != nil {
 		if !genders[*in.Gender] {
 			fields["gender"] = "must be one of male, female, unknown"
 		}
-		m.Gender = *in.Gender
+		p.Gender = *in.Gender
 	}
 	if in.BirthDate != nil {
 		d := *in.BirthDate
@@ -244,11 +201,11 @@ func (s *FamilyService) apply(m *model.Member, in MemberInput) error {
 		case t.Year() < 1900:
 			fields["birth_date"] = "must be after 1900"
 		}
-		m.BirthDate = d
+		p.BirthDate = d
 	}
 	if in.DueDate != nil {
 		d := *in.DueDate
-		limit := s.clock.Now().In(s.loc).AddDate(0, 0, 300).Format(dateLayout)
+		limit := now.AddDate(0, 0, 300).Format(dateLayout)
 		switch _, err := time.Parse(dateLayout, d); {
 		case d == "":
 		case err != nil:
@@ -258,7 +215,7 @@ func (s *FamilyService) apply(m *model.Member, in MemberInput) error {
 		case d > limit:
 			fields["due_date"] = "must be at most 300 days ahead"
 		}
-		m.DueDate = d
+		p.DueDate = d
 	}
 	if in.ChronicConditions != nil {
 		cs := make([]string, 0, len(*in.ChronicConditions))
@@ -273,12 +230,9 @@ func (s *FamilyService) apply(m *model.Member, in MemberInput) error {
 		if len(cs) > 20 {
 			fields["chronic_conditions"] = "at most 20"
 		}
-		m.ChronicConditions = cs
+		p.ChronicConditions = cs
 	}
-	if len(fields) > 0 {
-		return Invalid(fields)
-	}
-	return nil
+	return fields
 }
 
 // AgeYears returns the age in whole years on the business date of now, or -1

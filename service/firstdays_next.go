@@ -39,7 +39,7 @@ func (s *FirstDaysService) Next(ctx context.Context, p Principal, id int64) (Per
 	if err != nil {
 		return PersonNext{}, err
 	}
-	out, err := s.nextFor(db, []model.Member{m})
+	out, err := s.nextFor(db, []model.Person{m})
 	if err != nil {
 		return PersonNext{}, err
 	}
@@ -57,7 +57,7 @@ func (s *FirstDaysService) FamilyNext(ctx context.Context, p Principal) ([]Perso
 	return s.nextFor(db, ms)
 }
 
-func (s *FirstDaysService) nextFor(db *gorm.DB, ms []model.Member) ([]PersonNext, error) {
+func (s *FirstDaysService) nextFor(db *gorm.DB, ms []model.Person) ([]PersonNext, error) {
 	out := make([]PersonNext, len(ms))
 	if len(ms) == 0 {
 		return out, nil

@@ -37,7 +37,7 @@ func (s *FirstDaysService) SendVaccineReminders(ctx context.Context) (int, error
 	sent := 0
 	var lastID int64
 	for {
-		var ms []model.Member
+		var ms []model.Person
 		if err := db.Where("birth_date >= ? AND birth_date <> '' AND id > ?", oldest, lastID).Order("id").Limit(200).Find(&ms).Error; err != nil {
 			return sent, err
 		}
@@ -90,7 +90,7 @@ func (s *FirstDaysService) SendVaccineReminders(ctx context.Context) (int, error
 
 // claimReminder inserts the claim and the notification together; a claim
 // already taken (by this or another replica) is not an error.
-func (s *FirstDaysService) claimReminder(ctx context.Context, key string, m model.Member, n Notice) (bool, error) {
+func (s *FirstDaysService) claimReminder(ctx context.Context, key string, m model.Person, n Notice) (bool, error) {
 	err := transact(ctx, s.db, func(tx *gorm.DB) error {
 		if err := tx.Create(&model.CareReminder{ClaimKey: key, PersonID: m.ID}).Error; err != nil {
 			return err

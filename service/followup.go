@@ -138,11 +138,11 @@ func (s *FollowUpService) GeneratePlans(ctx context.Context) (int, error) {
 		for i, r := range rows {
 			ids[i] = r.MemberID
 		}
-		var members []model.Member
+		var members []model.Person
 		if err := db.Where("id IN ?", ids).Find(&members).Error; err != nil {
 			return planned, err
 		}
-		byID := indexBy(members, func(m model.Member) int64 { return m.ID })
+		byID := indexBy(members, func(m model.Person) int64 { return m.ID })
 		risky, err := s.highRisk(db, members)
 		if err != nil {
 			return planned, err
@@ -203,7 +203,7 @@ func (s *FollowUpService) plan(ctx context.Context, v model.FollowUpVisit) (int,
 // dueDates are a rule's visit dates for a member covered from `from` to
 // `until` (YYYY-MM-DD). Interval rules run on a grid from the contract's
 // start; a high-risk child's grid starts at today (flags come later).
-func (s *FollowUpService) dueDates(rule model.FollowUpRule, m model.Member, risky bool, from, until string) []string {
+func (s *FollowUpService) dueDates(rule model.FollowUpRule, m model.Person, risky bool, from, until string) []string {
 	start, err1 := time.Parse(dateLayout, from)
 	end, err2 := time.Parse(dateLayout, until)
 	if err1 != nil || err2 != nil {
@@ -246,7 +246,7 @@ func (s *FollowUpService) dueDates(rule model.FollowUpRule, m model.Member, risk
 
 // highRisk flags the children under six among members from their growth
 // measurements (the child-health plan's 高危儿/体弱儿).
-func (s *FollowUpService) highRisk(db *gorm.DB, members []model.Member) (map[int64]bool, error) {
+func (s *FollowUpService) highRisk(db *gorm.DB, members []model.Person) (map[int64]bool, error) {
 	out := map[int64]bool{}
 	if s.Growth == nil {
 		return out, nil

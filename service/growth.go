@@ -28,7 +28,7 @@ type GrowthFlag struct {
 
 // GrowthView is a person's measurements and flags.
 type GrowthView struct {
-	Person   model.Member
+	Person   model.Person
 	Sex      string
 	Standard string
 	Points   []GrowthPoint
@@ -55,7 +55,7 @@ func (s *FirstDaysService) Growth(ctx context.Context, p Principal, id int64) (G
 	return s.growthView(m, rows), nil
 }
 
-func (s *FirstDaysService) growthView(m model.Member, rows []model.GrowthMeasurement) GrowthView {
+func (s *FirstDaysService) growthView(m model.Person, rows []model.GrowthMeasurement) GrowthView {
 	v := GrowthView{Person: m, Sex: m.Gender, Standard: GrowthStandardsVersion, Points: make([]GrowthPoint, 0, len(rows)), Flags: []GrowthFlag{}}
 	birth, hasBirth := birthOf(m)
 	for _, r := range rows {

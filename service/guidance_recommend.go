@@ -35,14 +35,14 @@ const (
 // stageReason is a stage and the member it comes from.
 type stageReason struct {
 	stage  string
-	member model.Member
+	member model.Person
 }
 
 // memberStages returns the life stages of a member on the business date
 // today: a due date gives pregnancy until it and postpartum for six weeks
 // after; a child's age gives infant_0_6m, infant_6_12m, toddler_1_3y or
 // child_3_6y; 60 and over, or a parent with chronic conditions, is elderly.
-func memberStages(m model.Member, today time.Time) []string {
+func memberStages(m model.Person, today time.Time) []string {
 	day := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
 	var out []string
 	if due, err := time.Parse(dateLayout, m.DueDate); err == nil {
@@ -90,8 +90,9 @@ func (s *GuidanceService) Recommended(ctx context.Context, p Principal, limit in
 	limit = min(limit, maxRecommended)
 	var reasons []stageReason
 	if p.UserID > 0 {
-		var members []model.Member
-		if err := s.db.WithContext(ctx).Where("user_id = ?", p.UserID).Order("id").Find(&members).Error; err != nil {
+		var members []model.Person
+		db := s.db.WithContext(ctx)
+		if err := db.Where("id IN (?)", actsFor(db, p.UserID)).Order("id").Find(&members).Error; err != nil {
 			return nil, err
 		}
 		today := s.clock.Now().In(s.loc)

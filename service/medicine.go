@@ -174,7 +174,7 @@ func (s *MedicineService) Create(ctx context.Context, p Principal, in MedicineOr
 	}
 	var view MedicineOrderView
 	err := transact(ctx, s.db, func(tx *gorm.DB) error {
-		m, err := ownedMember(tx, p.UserID, in.MemberID)
+		m, err := actedPerson(tx, p.UserID, in.MemberID, false)
 		if err != nil {
 			return notFoundAs(err, ErrNotFound.Msg("no such family member").With(map[string]any{"member_id": in.MemberID}))
 		}
@@ -281,7 +281,7 @@ func (s *MedicineService) Reorder(ctx context.Context, p Principal, id int64) (M
 		if !medicineMachine.Allowed(prev.Status, model.MedicineDelivered, SideResident) {
 			return medicineMachine.refuse(prev.Status, model.MedicineDelivered)
 		}
-		if _, err := ownedMember(tx, p.UserID, prev.MemberID); err != nil {
+		if _, err := actedPerson(tx, p.UserID, prev.MemberID, false); err != nil {
 			return notFoundAs(err, ErrNotFound.Msg("the family member of this order was removed").With(map[string]any{"member_id": prev.MemberID}))
 		}
 		var items []model.MedicineOrderItem

@@ -6,25 +6,23 @@ import (
 	"gorm.io/gorm"
 )
 
-// Who may see a person's first-1000-days records. Persons do not exist yet:
-// a person id is a members.id (persons keep the ids of today's members), and
-// these are the only functions of the vaccination, growth, check-up and
-// what's-next code that decide access, so the households work can re-point
-// them at households in one place.
+// Who may see a person's records (vaccinations, growth, check-ups, what is
+// next, and what the doctor-care areas add):
 //
-//   - acting for oneself (resident routes): the person is a member of the
-//     caller's family;
+//   - acting for oneself (resident routes): the caller acts for the person
+//     through a household (actsFor: a guardian of a household that holds
+//     the person, or the person's own self-only account);
 //   - acting for a clinic (staff routes): withinClinicWork;
 //   - acting for the network (admins): any person.
 //
 // Anything else is ErrNotFound (never 403: no probing of ids).
 
 // personFor returns the person id as the caller p may act on it.
-func personFor(db *gorm.DB, p Principal, id int64) (model.Member, error) {
+func personFor(db *gorm.DB, p Principal, id int64) (model.Person, error) {
 	if p.Scope == ScopeSelf {
-		return ownedMember(db, p.UserID, id)
+		return actedPerson(db, p.UserID, id, false)
 	}
-	var m model.Member
+	var m model.Person
 	if err := db.Where("id = ?", id).First(&m).Error; err != nil {
 		return m, notFound(err)
 	}
@@ -33,18 +31,19 @@ func personFor(db *gorm.DB, p Principal, id int64) (model.Member, error) {
 	}
 	ok, err := withinClinicWork(db, p, id)
 	if err != nil {
-		return model.Member{}, err
+		return model.Person{}, err
 	}
 	if !ok {
-		return model.Member{}, ErrNotFound
+		return model.Person{}, ErrNotFound
 	}
 	return m, nil
 }
 
 // withinClinicWork is the staff reach rule (README, "What staff may see of
 // families"): a person is within the work of the caller's clinics when they
-// have a booking at one of its sessions or are on a family-doctor contract
-// (any state: an application the family made counts) with one of its teams.
+// have a booking at one of its sessions, are on a family-doctor contract
+// (any state: an application the family made counts) with one of its teams,
+// or belong to a household the clinic made at the counter.
 // Anyone else is, to staff, a person who does not exist.
 func withinClinicWork(db *gorm.DB, p Principal, memberID int64) (bool, error) {
 	if p.Scope == ScopeNetwork {
@@ -63,15 +62,21 @@ func withinClinicWork(db *gorm.DB, p Principal, memberID int64) (bool, error) {
 	err := db.Model(&model.ContractMember{}).
 		Joins("JOIN family_contracts ON family_contracts.id = contract_members.contract_id").
 		Where("contract_members.member_id = ? AND family_contracts.clinic_id IN ?", memberID, p.clinics()).Limit(1).Count(&n).Error
+	if err != nil || n > 0 {
+		return n > 0, err
+	}
+	// A household the clinic made at the counter for a resident.
+	err = db.Model(&model.HouseholdPerson{}).Joins("JOIN households ON households.id = household_persons.household_id").
+		Where("household_persons.person_id = ? AND households.clinic_id IN ?", memberID, p.clinics()).Limit(1).Count(&n).Error
 	return n > 0, err
 }
 
-// familyPersons returns the persons of the caller's family (GET /me/next).
-func familyPersons(db *gorm.DB, p Principal) ([]model.Member, error) {
-	var ms []model.Member
-	err := db.Where("user_id = ?", p.UserID).Order("id").Find(&ms).Error
+// familyPersons returns the persons the caller acts for (GET /me/next).
+func familyPersons(db *gorm.DB, p Principal) ([]model.Person, error) {
+	var ms []model.Person
+	err := db.Where("id IN (?)", actsFor(db, p.UserID)).Order("id").Find(&ms).Error
 	return ms, err
 }
 
 // personOwner is the account that receives a person's reminders.
-func personOwner(m model.Member) int64 { return m.UserID }
+func personOwner(m model.Person) int64 { return m.UserID }

@@ -93,15 +93,23 @@ func (p Principal) Sees(clinicID int64) bool {
 	return false
 }
 
-// Cols names the owner and clinic columns of a table for Apply.
-type Cols struct{ Owner, Clinic string }
+// Cols names the owner and clinic columns of a table for Apply. Person, when
+// set, is a condition with one placeholder for the persons the caller acts
+// for (actsFor): rows about a person belong to the person's households, not
+// to the account that happened to make them.
+type Cols struct{ Owner, Clinic, Person string }
 
-// Standard columns of bookings, contracts and medicine orders.
-var ownerClinic = Cols{Owner: "user_id", Clinic: "clinic_id"}
+// Columns of bookings and medicine orders, and of contracts (whose persons
+// are in contract_members).
+var (
+	ownerClinic  = Cols{Clinic: "clinic_id", Person: "member_id IN (?)"}
+	contractCols = Cols{Clinic: "clinic_id", Person: "id IN (SELECT contract_id FROM contract_members WHERE member_id IN (?))"}
+)
 
-// Apply limits q to the rows p may see in its scope: its own (Owner
-// column), its clinics' (Clinic column, the clinics of StaffClinics) or
-// all. A table without the column of the scope shows nothing.
+// Apply limits q to the rows p may see in its scope: those of the persons
+// it acts for (Person) or its own (Owner), its clinics' (Clinic column, the
+// clinics of StaffClinics) or all. A table without the column of the scope
+// shows nothing.
 func (p Principal) Apply(q *gorm.DB, c Cols) *gorm.DB {
 	switch p.Scope {
 	case ScopeNetwork:
@@ -111,6 +119,9 @@ func (p Principal) Apply(q *gorm.DB, c Cols) *gorm.DB {
 			return q.Where("1 = 0")
 		}
 		return q.Where(c.Clinic+" IN ?", p.clinics())
+	}
+	if c.Person != "" {
+		return q.Where(c.Person, actsFor(q, p.UserID))
 	}
 	if c.Owner == "" {
 		return q.Where("1 = 0")

@@ -47,7 +47,7 @@ func (s *FirstDaysService) dateOf(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
-func birthOf(m model.Member) (time.Time, bool) {
+func birthOf(m model.Person) (time.Time, bool) {
 	if m.BirthDate == "" {
 		return time.Time{}, false
 	}
@@ -57,7 +57,7 @@ func birthOf(m model.Member) (time.Time, bool) {
 
 // VaccinationPlan is a person's plan.
 type VaccinationPlan struct {
-	Person          model.Member
+	Person          model.Person
 	ScheduleVersion string
 	Doses           []DosePlan
 }
@@ -83,7 +83,7 @@ func (s *FirstDaysService) Vaccinations(ctx context.Context, p Principal, id int
 // plan merges the schedule with the recorded doses. The doses of a 自费
 // vaccine in custom are planned once the person has one of them; other
 // doses outside the programme are listed as done after it.
-func (s *FirstDaysService) plan(m model.Member, rows []model.VaccinationDose, custom []plannedDose) []DosePlan {
+func (s *FirstDaysService) plan(m model.Person, rows []model.VaccinationDose, custom []plannedDose) []DosePlan {
 	given := map[doseRef]givenDose{}
 	started := map[string]bool{}
 	for _, r := range rows {

@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"testing"
 
+	"familycare/model"
 	"familycare/model/migrations"
 )
 
@@ -74,5 +76,81 @@ func TestMigrations_Issue10FarFutureTimes(t *testing.T) {
 	}
 	if st1 != "cancelled" || starts1 != "2199" || st2 != "open" || starts2 != "2027" || mute5 != "2076" || mute6 != "2027" {
 		t.Fatalf("after migration: sessions %s %s / %s %s, mutes %s %s", st1, starts1, st2, starts2, mute5, mute6)
+	}
+}
+
+// TestMigrations_Issue14Households fills a database as the build before
+// households left it (schema 79: accounts with private member lists, a
+// deleted member, a booking and a contract naming members) and migrates it:
+// every resident account is the guardian of a household of its own, every
+// live member is a person of it with the same id and relation, the "self"
+// member is the account's person, the deleted member stays deleted and out
+// of every household, and the bookings and contract still name the same
+// ids. A second run of the backfill adds nothing.
+func TestMigrations_Issue14Households(t *testing.T) {
+	ctx := context.Background()
+	db := scratchDB(t, "hh")
+	if err := migrations.UpTo(ctx, db.sql, 79); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"INSERT INTO users (id, open_id, role, created_at) VALUES (1, 'o1', 'resident', NOW(3)), (2, 'o2', 'resident', NOW(3)), (3, 'o3', 'staff', NOW(3)), (4, 'o4', 'resident', NOW(3))",
+		"INSERT INTO members (id, user_id, name, relation, gender, birth_date, created_at) VALUES " +
+			"(10, 1, '妈妈', 'self', 'female', '1992-03-04', NOW(3)), (11, 1, '豆豆', 'child', 'male', '2025-06-01', NOW(3)), " +
+			"(12, 2, '爷爷', 'parent', 'male', '1948-01-02', NOW(3)), (13, 2, '旧的', 'child', 'female', '2020-01-01', NOW(3))",
+		"UPDATE members SET deleted_at = NOW(3) WHERE id = 13",
+		"INSERT INTO bookings (id, session_id, member_id, user_id, clinic_id, status, starts_at, created_at, updated_at) VALUES (1, 1, 11, 1, 3, 'pending', NOW(3), NOW(3), NOW(3))",
+	} {
+		if _, err := db.sql.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := migrations.Up(ctx, db.sql, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	type link struct {
+		creator, person int64
+		relation        string
+	}
+	rows, err := db.sql.Query("SELECT h.created_by, hp.person_id, hp.relation FROM household_persons hp JOIN households h ON h.id = hp.household_id ORDER BY hp.person_id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []link
+	for rows.Next() {
+		var l link
+		if err := rows.Scan(&l.creator, &l.person, &l.relation); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, l)
+	}
+	rows.Close()
+	want := []link{{1, 10, "self"}, {1, 11, "child"}, {2, 12, "parent"}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("household persons %v, want %v", got, want)
+	}
+	var households, guardians, selfLinked, persons, deleted int
+	if err := db.sql.QueryRow("SELECT (SELECT COUNT(*) FROM households), (SELECT COUNT(*) FROM household_accounts WHERE role = 'guardian'), "+
+		"(SELECT COUNT(*) FROM household_accounts WHERE user_id = 1 AND person_id = 10), (SELECT COUNT(*) FROM persons), "+
+		"(SELECT COUNT(*) FROM persons WHERE id = 13 AND deleted_at IS NOT NULL)").Scan(&households, &guardians, &selfLinked, &persons, &deleted); err != nil {
+		t.Fatal(err)
+	}
+	// Users 1, 2 and 4 are residents (4 without members still gets a
+	// household); staff 3 does not.
+	if households != 3 || guardians != 3 || selfLinked != 1 || persons != 4 || deleted != 1 {
+		t.Fatalf("households %d, guardians %d, self linked %d, persons %d, deleted kept %d", households, guardians, selfLinked, persons, deleted)
+	}
+	var bookingPerson int64
+	if err := db.sql.QueryRow("SELECT p.id FROM bookings b JOIN persons p ON p.id = b.member_id WHERE b.id = 1").Scan(&bookingPerson); err != nil || bookingPerson != 11 {
+		t.Fatalf("the booking's person: %d %v", bookingPerson, err)
+	}
+	for _, q := range model.HouseholdBackfill {
+		if _, err := db.sql.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var again int
+	if err := db.sql.QueryRow("SELECT (SELECT COUNT(*) FROM households) + (SELECT COUNT(*) FROM household_accounts) + (SELECT COUNT(*) FROM household_persons)").Scan(&again); err != nil || again != 9 {
+		t.Fatalf("rerun of the backfill: %d rows, want 9 (%v)", again, err)
 	}
 }
