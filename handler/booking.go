@@ -35,6 +35,13 @@ type BookingMemberDTO struct {
 	ID       int64  `json:"id"`
 	Name     string `json:"name" example:"小宝"`
 	Relation string `json:"relation" example:"child" enums:"self,spouse,child,parent,grandchild,grandparent,sibling,other"`
+	Gender   string `json:"gender" example:"male" enums:"male,female,unknown"`
+	// Age as the clinic says it (7月龄).
+	Age *AgeDTO `json:"age,omitempty"`
+	// GuardianName and GuardianPhoneMasked: who made the booking (staff
+	// answers only).
+	GuardianName        string `json:"guardian_name,omitempty" example:"王丽"`
+	GuardianPhoneMasked string `json:"guardian_phone_masked,omitempty" example:"138****1234"`
 }
 
 // BookingEventDTO is one step of a booking's history.
@@ -62,6 +69,10 @@ type BookingDTO struct {
 	ArrivalAt time.Time `json:"arrival_at"`
 	// QueueNo is the 排队号 given at check-in (per clinic and day).
 	QueueNo *int `json:"queue_no,omitempty" example:"12"`
+	// ReferralID and ReservedSeat: booked with a referral (priority
+	// admission for the receiving clinic), in a reserved seat.
+	ReferralID   int64 `json:"referral_id,omitempty"`
+	ReservedSeat bool  `json:"reserved_seat"`
 	// PlannedVaccines are the doses the family plans at a vaccination session.
 	PlannedVaccines []PlannedVaccineDTO `json:"planned_vaccines,omitempty"`
 }
@@ -74,11 +85,18 @@ type PlannedVaccineDTO struct {
 
 func (a *API) toBooking(v service.BookingView) BookingDTO {
 	d := BookingDTO{ID: v.ID, Session: a.toSession(v.Session),
-		Member: BookingMemberDTO{ID: v.Member.ID, Name: v.Member.Name, Relation: v.Member.Relation},
+		Member: BookingMemberDTO{ID: v.Member.ID, Name: v.Member.Name, Relation: v.Member.Relation, Gender: v.Member.Gender},
 		Status: v.Status, Position: v.Position, Note: v.Note, Reason: v.Reason,
-		CreatedAt: a.timeIn(v.CreatedAt), UpdatedAt: a.timeIn(v.UpdatedAt), ArrivalAt: a.timeIn(v.StartsAt), QueueNo: v.QueueNo}
+		CreatedAt: a.timeIn(v.CreatedAt), UpdatedAt: a.timeIn(v.UpdatedAt), ArrivalAt: a.timeIn(v.StartsAt), QueueNo: v.QueueNo,
+		ReferralID: v.ReferralID, ReservedSeat: v.ReservedSeat}
 	if v.ArrivalAt != nil {
 		d.ArrivalAt = a.timeIn(*v.ArrivalAt)
+	}
+	if age, ok := service.AgeOf(v.Member.BirthDate, a.opts.Clock.Now().In(a.loc)); ok {
+		d.Member.Age = &AgeDTO{Days: age.Days, Months: age.Months, Years: age.Years, Text: age.Text}
+	}
+	if v.Guardian != nil {
+		d.Member.GuardianName, d.Member.GuardianPhoneMasked = v.Guardian.Name, v.Guardian.PhoneMasked
 	}
 	for _, e := range v.History {
 		d.History = append(d.History, BookingEventDTO{From: e.FromStatus, Status: e.ToStatus, At: a.timeIn(e.At), ByRole: e.ByRole, Reason: e.Reason})
@@ -105,6 +123,10 @@ type BookingRequest struct {
 	MemberID     int64  `json:"member_id" binding:"required,min=1"`
 	Note         string `json:"note" binding:"max=255"`
 	JoinWaitlist bool   `json:"join_waitlist"`
+	// ReferralID books with a referral: a seat reserved for referrals when
+	// one is free, else a public one (409 referral_not_usable when the
+	// referral is used, expired or for another service or expert).
+	ReferralID int64 `json:"referral_id" binding:"omitempty,min=1"`
 	// SlotStartsAt is the arrival slot of a sliced session (starts_at of one
 	// of GET /sessions/{id}/slots); required for those sessions.
 	SlotStartsAt string `json:"slot_starts_at" example:"2026-12-01T08:50:00+08:00"`
@@ -147,7 +169,7 @@ func (a *API) createBooking(c *gin.Context) {
 	}
 	v, err := a.svc.Bookings.Create(c.Request.Context(), principal(c), service.NewBooking{
 		SessionID: req.SessionID, MemberID: req.MemberID, Note: req.Note, JoinWaitlist: req.JoinWaitlist, PlannedDoses: planned,
-		SlotStartsAt: slot})
+		SlotStartsAt: slot, ReferralID: req.ReferralID})
 	reply(c, http.StatusCreated, err, func() any { return a.toBooking(v) })
 }
 

@@ -58,8 +58,12 @@ func TestHousehold_GrandmotherAndMotherBookOneChild(t *testing.T) {
 	num := setResidentID(t, h, w.parent, w.child)
 	hhLink(t, h, w.parent, grandma, w.child, "grandchild", num)
 
+	h.Do("PUT", "/api/v1/me", map[string]any{"real_name": "王奶奶"}, testkit.Token(grandma.Token)).Expect(200)
 	s := w.session(5, 48*time.Hour)
-	w.book(grandma, s, w.child, false).Expect(201)
+	mineNow := w.book(grandma, s, w.child, false).Expect(201).Map()
+	if m := mineNow["member"].(map[string]any); m["guardian_name"] != nil || m["age"] == nil {
+		t.Fatalf("a resident's answer names no guardian and gives the age: %v", m)
+	}
 	w.book(w.parent, s, w.child, false).ExpectError(409, "already_booked")
 	var queue struct {
 		Items []map[string]any `json:"items"`
@@ -67,6 +71,9 @@ func TestHousehold_GrandmotherAndMotherBookOneChild(t *testing.T) {
 	h.Do("GET", fmt.Sprintf("/api/v1/staff/bookings?session_id=%d", s), nil, testkit.Token(w.staff.Token)).Expect(200).JSON(&queue)
 	if len(queue.Items) != 1 {
 		t.Fatalf("the queue shows %d bookings, want the child once", len(queue.Items))
+	}
+	if m := queue.Items[0]["member"].(map[string]any); m["guardian_name"] != "王奶奶" || m["age"].(map[string]any)["text"] != "36月龄" && m["age"].(map[string]any)["text"] != "3岁" {
+		t.Fatalf("the nurse's row: %v", m)
 	}
 	// Both guardians see the booking; the grandmother says "grandchild".
 	var mine struct {
@@ -324,5 +331,31 @@ func TestHousehold_StaffLookupWithinReach(t *testing.T) {
 	h.Do("GET", q, nil, testkit.Token(w.staffB.Token)).Expect(200).JSON(&none)
 	if len(found.Items) != 1 || len(none.Items) != 0 || found.Items[0]["age"] == nil {
 		t.Fatalf("clinic A finds %d, clinic B %d", len(found.Items), len(none.Items))
+	}
+}
+
+// The birth record on the person flags a child 早产 and 低出生体重 (高危儿)
+// before any measurement.
+func TestHousehold_BirthRecordFlagsHighRisk(t *testing.T) {
+	h := testkit.New(t)
+	h.Seed()
+	u := h.Login("mum")
+	hh := firstHouseholdOrNew(t, h, u)
+	baby := ctID(hhPerson(h, u, hh, map[string]any{"name": "早早", "relation": "child", "gender": "male",
+		"birth_date": h.DateAgo(0, 1, 0), "birth_weeks": 34, "birth_weight_g": 2300}).Expect(201).Map())
+	var g struct {
+		HighRisk bool `json:"high_risk"`
+		Flags    []struct {
+			Code string `json:"code"`
+		} `json:"flags"`
+	}
+	h.Do("GET", fmt.Sprintf("/api/v1/persons/%d/growth", baby), nil, testkit.Token(u.Token)).Expect(200).JSON(&g)
+	if !g.HighRisk || len(g.Flags) != 2 || g.Flags[0].Code != "preterm" || g.Flags[1].Code != "low_birth_weight" {
+		t.Fatalf("growth flags %+v", g)
+	}
+	hhPerson(h, u, hh, map[string]any{"name": "x", "relation": "child", "birth_weeks": 60}).ExpectError(422, "invalid_request")
+	p := h.Do("PUT", fmt.Sprintf("/api/v1/persons/%d", baby), map[string]any{"birth_weeks": 39, "birth_weight_g": 0}, testkit.Token(u.Token)).Expect(200).Map()
+	if p["birth_weeks"] != float64(39) || p["birth_weight_g"] != nil {
+		t.Fatalf("birth record after update: %v", p)
 	}
 }

@@ -68,6 +68,10 @@ type Person struct {
 	// Verified: staff checked the document at the counter (a check digit
 	// that agrees proves only that the number is well formed).
 	Verified bool `gorm:"not null;default:false"`
+	// The birth record of a child: birth weight in grams and gestational
+	// age at birth in whole weeks (preterm under 37; 低出生体重 under 2500 g).
+	BirthWeightG *int
+	BirthWeeks   *int
 }
 
 // TableName is persons (migration 00080 renamed members).
@@ -156,6 +160,13 @@ type LinkRequest struct {
 	CreatedAt   time.Time
 }
 
+// LinkRequestEvent is one step of a link request's history.
+type LinkRequestEvent struct {
+	ID            int64 `gorm:"primaryKey"`
+	LinkRequestID int64 `gorm:"not null;index"`
+	Transition    `gorm:"embedded"`
+}
+
 // Consent purposes and how consent was obtained (PIPL).
 const (
 	ConsentPersonalData = "personal_data"   // the person's data kept by the network
@@ -183,7 +194,7 @@ type Consent struct {
 
 func householdModels() []any {
 	return []any{&Person{}, &Household{}, &HouseholdAccount{}, &HouseholdPerson{}, &HouseholdInvitation{},
-		&LinkRequest{}, &Consent{}}
+		&LinkRequest{}, &LinkRequestEvent{}, &Consent{}}
 }
 
 // HouseholdBackfill moves the data of the build before households into

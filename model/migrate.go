@@ -13,7 +13,7 @@ func All() []any {
 	for _, area := range [][]any{
 		userModels(), householdModels(), catalogModels(), bookingModels(), notificationModels(),
 		circleModels(), guidanceModels(), contractModels(), medicineModels(),
-		uploadModels(), firstDaysModels(), practiceModels(), adminModels(),
+		uploadModels(), firstDaysModels(), referralModels(), practiceModels(), adminModels(),
 	} {
 		all = append(all, area...)
 	}
@@ -42,7 +42,7 @@ func Migrate(db *gorm.DB) error {
 	backfill := !m.HasTable(&Household{})
 	opts := db
 	if db.Dialector.Name() == "mysql" {
-		opts = db.Set("gorm:table_options", "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci")
+		opts = db.Set("gorm:table_options", "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */")
 	}
 	if err := opts.AutoMigrate(All()...); err != nil {
 		return fmt.Errorf("migrate: %w", err)

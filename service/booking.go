@@ -11,6 +11,7 @@ import (
 	"familycare/config"
 	"familycare/model"
 	"familycare/pagination"
+	"familycare/pii"
 
 	"gorm.io/gorm"
 )
@@ -50,6 +51,7 @@ var bookingMachine = &Machine{
 		return &model.BookingEvent{BookingID: st.ID, Transition: st.record(at)}
 	},
 	before: takeOrFreeSeat,
+	after:  referralFollow,
 }
 
 // sessionMachine: staff publish sessions and cancel them (every active
@@ -75,11 +77,16 @@ func takeOrFreeSeat(tx *gorm.DB, st Step, at time.Time) error {
 	if seat == 0 && wait == 0 {
 		return nil
 	}
-	q := tx.Model(&model.Session{}).Where("id = ?", st.Row.(*model.Booking).SessionID)
-	if seat > 0 {
-		q = q.Where("booked < capacity")
+	row := st.Row.(*model.Booking)
+	q := tx.Model(&model.Session{}).Where("id = ?", row.SessionID)
+	if seat > 0 { // a promotion takes a public seat
+		q = q.Where("booked < capacity AND booked - reserved_booked < capacity - reserved")
 	}
-	res := q.Updates(map[string]any{"booked": gorm.Expr("booked + ?", seat), "waitlisted": gorm.Expr("waitlisted + ?", wait), "updated_at": at})
+	fields := map[string]any{"booked": gorm.Expr("booked + ?", seat), "waitlisted": gorm.Expr("waitlisted + ?", wait), "updated_at": at}
+	if row.ReservedSeat && seat != 0 {
+		fields["reserved_booked"] = gorm.Expr("reserved_booked + ?", seat)
+	}
+	res := q.Updates(fields)
 	if res.Error != nil {
 		return res.Error
 	}
@@ -115,6 +122,7 @@ type BookingService struct {
 	catalog *CatalogService
 	notify  *NotificationService
 	log     *slog.Logger
+	pii     *pii.Box
 	// OnOutcome, when set, is told the outcome of every booking attempt
 	// (metrics).
 	OnOutcome func(outcome string)
@@ -122,7 +130,7 @@ type BookingService struct {
 
 // NewBookingService builds the booking service.
 func NewBookingService(deps Deps, catalog *CatalogService, notify *NotificationService) *BookingService {
-	return &BookingService{db: deps.DB, clock: deps.Clock, loc: deps.Loc, cfg: deps.Config, catalog: catalog, notify: notify, log: deps.Log}
+	return &BookingService{db: deps.DB, clock: deps.Clock, loc: deps.Loc, cfg: deps.Config, catalog: catalog, notify: notify, log: deps.Log, pii: deps.PII}
 }
 
 // BookingView is a booking with its session, member and waitlist position.
@@ -134,6 +142,14 @@ type BookingView struct {
 	History  []model.BookingEvent
 	// PlannedDoses are the vaccines planned for a vaccination booking.
 	PlannedDoses []PlannedDose
+	// Guardian is who made the booking, as a nurse calls them (staff
+	// answers only): name and masked phone.
+	Guardian *Guardian
+}
+
+// Guardian is the account behind a booking, for the staff queue.
+type Guardian struct {
+	Name, PhoneMasked string
 }
 
 // NewBooking is a booking request.
@@ -141,6 +157,8 @@ type NewBooking struct {
 	SessionID, MemberID int64
 	Note                string
 	JoinWaitlist        bool
+	// ReferralID books with a referral (a reserved seat when one is free).
+	ReferralID int64
 	// SlotStartsAt picks the arrival slot of a sliced session.
 	SlotStartsAt *time.Time
 	// PlannedDoses: vaccines planned (vaccination sessions only).
@@ -248,11 +266,36 @@ func (s *BookingService) create(tx *gorm.DB, p Principal, in NewBooking) (model.
 	}
 	// Take a seat: the condition is checked by the database on the latest
 	// row, under its row lock, so concurrent requests cannot overbook.
-	res := tx.Model(&model.Session{}).
-		Where("id = ? AND status = ? AND booked < capacity AND starts_at > ?", in.SessionID, model.SessionOpen, now.Add(s.cfg.BookingCutoff)).
-		Updates(map[string]any{"booked": gorm.Expr("booked + 1"), "updated_at": now})
-	if res.Error != nil {
-		return none, sess, member, res.Error
+	// A referral takes a reserved seat when one is free (else a public
+	// one); everyone else takes a public seat, or any seat once the
+	// reserved ones open (ReferralSeatsOpen before the start).
+	var ref model.Referral
+	if in.ReferralID != 0 {
+		if ref, err = useReferral(tx, in.ReferralID, member.ID, target, now); err != nil {
+			return none, sess, member, err
+		}
+		in.JoinWaitlist = false
+	}
+	seatQ := func() *gorm.DB {
+		return tx.Model(&model.Session{}).
+			Where("id = ? AND status = ? AND booked < capacity AND starts_at > ?", in.SessionID, model.SessionOpen, now.Add(s.cfg.BookingCutoff))
+	}
+	reservedSeat := false
+	var res *gorm.DB
+	if ref.ID != 0 {
+		res = seatQ().Where("reserved_booked < reserved").
+			Updates(map[string]any{"booked": gorm.Expr("booked + 1"), "reserved_booked": gorm.Expr("reserved_booked + 1"), "updated_at": now})
+		if res.Error != nil {
+			return none, sess, member, res.Error
+		}
+		reservedSeat = res.RowsAffected == 1
+	}
+	if !reservedSeat {
+		res = seatQ().Where("(booked - reserved_booked < capacity - reserved OR starts_at <= ?)", now.Add(s.cfg.ReferralSeatsOpen)).
+			Updates(map[string]any{"booked": gorm.Expr("booked + 1"), "updated_at": now})
+		if res.Error != nil {
+			return none, sess, member, res.Error
+		}
 	}
 	seated := res.RowsAffected == 1
 	if seated && slot != nil {
@@ -290,6 +333,7 @@ func (s *BookingService) create(tx *gorm.DB, p Principal, in NewBooking) (model.
 	if slot != nil {
 		b.SlotID, b.ArrivalAt, b.EndsAt = slot.ID, &slot.StartsAt, &slot.EndsAt
 	}
+	b.ReferralID, b.ReservedSeat = ref.ID, reservedSeat
 	if !seated {
 		b.Status, b.WaitSeq = model.BookingWaitlisted, sess.WaitlistSeq
 	}
@@ -303,6 +347,12 @@ func (s *BookingService) create(tx *gorm.DB, p Principal, in NewBooking) (model.
 	}
 	if err := bookingMachine.Start(tx, now, Step{ID: b.ID, To: b.Status, By: actorOf(p)}); err != nil {
 		return none, sess, member, err
+	}
+	if ref.ID != 0 {
+		if err := referralMachine.Apply(tx, now, Step{ID: ref.ID, From: model.ReferralIssued, To: model.ReferralBooked, By: actorOf(p),
+			Set: map[string]any{"booking_id": b.ID}}); err != nil {
+			return none, sess, member, err
+		}
 	}
 	// Services that confirm themselves confirm at booking.
 	if b.Status == model.BookingPending && sv.Confirmation == model.ConfirmAuto {
@@ -322,7 +372,43 @@ func (s *BookingService) Get(ctx context.Context, p Principal, id int64) (Bookin
 	if err := q.First(&b).Error; err != nil {
 		return BookingView{}, notFound(err)
 	}
-	return s.view(ctx, b, true)
+	v, err := s.view(ctx, b, true)
+	if err != nil || p.Scope == ScopeSelf {
+		return v, err
+	}
+	vs := []BookingView{v}
+	err = s.withGuardians(ctx, vs)
+	return vs[0], err
+}
+
+// withGuardians adds to staff answers the account that made each booking:
+// its real name (else nickname) and masked phone, in one query.
+func (s *BookingService) withGuardians(ctx context.Context, vs []BookingView) error {
+	ids := make([]int64, 0, len(vs))
+	for _, v := range vs {
+		ids = append(ids, v.UserID)
+	}
+	var users []model.User
+	if err := s.db.WithContext(ctx).Unscoped().Select("id", "real_name", "nickname", "phone").Where("id IN ?", ids).Find(&users).Error; err != nil {
+		return err
+	}
+	byID := indexBy(users, func(u model.User) int64 { return u.ID })
+	for i := range vs {
+		u, ok := byID[vs[i].UserID]
+		if !ok {
+			continue
+		}
+		phone, err := s.pii.Open(u.Phone)
+		if err != nil {
+			return err
+		}
+		name := u.RealName
+		if name == "" {
+			name = u.Nickname
+		}
+		vs[i].Guardian = &Guardian{Name: name, PhoneMasked: MaskPhone(phone)}
+	}
+	return nil
 }
 
 // BookingFilter filters booking lists.
@@ -381,6 +467,9 @@ func (s *BookingService) List(ctx context.Context, p Principal, f BookingFilter,
 		next = pagination.Encode(bookingCursor{StartsAt: last.StartsAt, ID: last.ID})
 	}
 	out, err := s.views(ctx, rows)
+	if err == nil && staffView {
+		err = s.withGuardians(ctx, out)
+	}
 	return out, next, err
 }
 
@@ -659,7 +748,11 @@ func (s *BookingService) promote(tx *gorm.DB, sessionID int64) error {
 		if err != nil {
 			return err
 		}
-		if err := s.move(tx, &next, model.BookingPending, systemActor, "a seat became free"); err != nil {
+		err = s.move(tx, &next, model.BookingPending, systemActor, "a seat became free")
+		if errors.Is(err, ErrSessionFull) { // only reserved seats are free
+			return nil
+		}
+		if err != nil {
 			return err
 		}
 		if err := s.notify.Notify(tx, Notice{UserID: next.UserID, Event: EventBookingPromoted, Title: "候补成功",
@@ -783,7 +876,7 @@ func (s *BookingService) UpdateSession(ctx context.Context, p Principal, id int6
 				}
 				if res.RowsAffected == 0 {
 					var cur model.Session
-					if err := tx.First(&cur, id).Error; err != nil {
+					if err := forUpdate(tx).First(&cur, id).Error; err != nil { // the latest, on TiDB too
 						return err
 					}
 					return ErrCapacityBelowBooked.With(map[string]any{"booked": cur.Booked})
@@ -820,7 +913,7 @@ func (s *BookingService) cancelSession(tx *gorm.DB, p Principal, sess model.Sess
 		}
 	}
 	return sessionMachine.Apply(tx, now, Step{ID: sess.ID, From: sess.Status, To: model.SessionCancelled, By: actorOf(p), Reason: reason,
-		Set: map[string]any{"cancel_reason": truncate(reason, 255), "booked": 0, "waitlisted": 0}})
+		Set: map[string]any{"cancel_reason": truncate(reason, 255), "booked": 0, "waitlisted": 0, "reserved_booked": 0}})
 }
 
 // SendReminders notifies, once, every confirmed booking whose session is
