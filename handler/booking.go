@@ -44,10 +44,11 @@ type BookingMemberDTO struct {
 	GuardianPhoneMasked string `json:"guardian_phone_masked,omitempty" example:"138****1234"`
 }
 
-// BookingEventDTO is one step of a booking's history.
+// BookingEventDTO is one step of a booking's (or a referral's) history; its
+// statuses are the owner's, so they carry no enum here.
 type BookingEventDTO struct {
-	From   string    `json:"from,omitempty" example:"pending" enums:"pending,confirmed,checked_in,cancelled,rejected,no_show,waitlisted"`
-	Status string    `json:"status" example:"confirmed" enums:"pending,confirmed,checked_in,cancelled,rejected,no_show,waitlisted"`
+	From   string    `json:"from,omitempty" example:"pending"`
+	Status string    `json:"status" example:"confirmed"`
 	At     time.Time `json:"at"`
 	ByRole string    `json:"by_role" example:"staff" enums:"resident,staff,admin,system"`
 	Reason string    `json:"reason,omitempty"`
