@@ -5,6 +5,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -88,6 +89,10 @@ type Config struct {
 	DataEncryptionKeyID string        `yaml:"data_encryption_key_id"`
 	// MetricsToken, when set, is the bearer token GET /metrics requires.
 	MetricsToken string `yaml:"metrics_token"`
+	// CORSOrigins are the browser origins (scheme://host[:port]) allowed to
+	// call the API cross-origin (an admin console, an H5 page); none by
+	// default. The mini-program sends no Origin and needs none.
+	CORSOrigins []string `yaml:"cors_origins"`
 
 	// Uploads (README "Photos and files").
 	UploadMaxBytes  int64  `yaml:"upload_max_bytes"`
@@ -320,6 +325,7 @@ var envVars = []envVar{
 	{"BLOCKED_WORDS", list(func(c *Config) *[]string { return &c.BlockedWords }), "comma-separated words or re:patterns"},
 	{"DATA_ENCRYPTION_KEYS", str(func(c *Config) *string { return &c.DataEncryptionKeys }), "id:base64key,... for PII at rest"},
 	{"DATA_ENCRYPTION_KEY_ID", str(func(c *Config) *string { return &c.DataEncryptionKeyID }), "key id used for new writes"},
+	{"CORS_ORIGINS", list(func(c *Config) *[]string { return &c.CORSOrigins }), "comma-separated browser origins allowed cross-origin (none by default)"},
 	{"METRICS_TOKEN", str(func(c *Config) *string { return &c.MetricsToken }), "bearer token GET /metrics requires (required in prod; empty in dev/test: open)"},
 	{"UPLOAD_MAX_BYTES", int64v(func(c *Config) *int64 { return &c.UploadMaxBytes }), "largest upload in bytes (413 above)"},
 	{"UPLOAD_MAX_PIXELS", int64v(func(c *Config) *int64 { return &c.UploadMaxPixels }), "largest width x height of an uploaded image"},
@@ -437,6 +443,11 @@ func (c Config) Validate() error {
 	if c.WeChatPushAESKey != "" && len(c.WeChatPushAESKey) != 43 {
 		errs = append(errs, errors.New("WECHAT_PUSH_AES_KEY must be the 43-character EncodingAESKey"))
 	}
+	for _, o := range c.CORSOrigins {
+		if err := checkOrigin(o, c.Env == EnvProd); err != nil {
+			errs = append(errs, fmt.Errorf("CORS_ORIGINS: %w", err))
+		}
+	}
 	if c.DataEncryptionKeys != "" {
 		if _, err := pii.New(c.DataEncryptionKeys, c.DataEncryptionKeyID); err != nil {
 			errs = append(errs, fmt.Errorf("DATA_ENCRYPTION_KEYS: %w", err))
@@ -444,6 +455,24 @@ func (c Config) Validate() error {
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("config: %w", errors.Join(errs...))
+	}
+	return nil
+}
+
+// checkOrigin accepts an origin as browsers send it: http or https (https
+// only in prod), a host, an optional port, nothing else. "*" is refused: the
+// list names each origin.
+func checkOrigin(o string, prod bool) error {
+	u, err := url.Parse(o)
+	switch {
+	case o == "*":
+		return errors.New(`"*" is not allowed: list each origin`)
+	case err != nil || u.Host == "" || u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(o, "?") || strings.HasSuffix(o, "#"):
+		return fmt.Errorf("%q is not an origin (scheme://host[:port], no path)", o)
+	case u.Scheme != "https" && !(u.Scheme == "http" && !prod):
+		return fmt.Errorf("%q: the scheme must be https (http only outside prod)", o)
+	case o != strings.ToLower(o):
+		return fmt.Errorf("%q: write the origin in lower case, as browsers send it", o)
 	}
 	return nil
 }

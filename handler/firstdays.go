@@ -24,6 +24,7 @@ func (a *API) firstDaysRoutes(public, authed, staff, admin *gin.RouterGroup) {
 	authed.POST("/persons/:id/growth", a.idempotent(), a.addPersonGrowth)
 	authed.GET("/persons/:id/next", a.personNext)
 	authed.GET("/me/next", a.familyNext)
+	authed.GET("/households/:id/next", a.householdNext)
 
 	staff.GET("/persons/:id/vaccinations", a.staffPersonVaccinations)
 	staff.POST("/persons/:id/vaccinations", a.idempotent(), a.recordDose)
@@ -472,7 +473,7 @@ func (a *API) toPersonNext(p service.PersonNext) PersonNextDTO {
 
 // personNext godoc
 // @Summary      What is next for a person
-// @Description  Doses and check-ups overdue, due, or due within 30 days, and bookings ahead; overdue first, then by date. Until households exist this also stands in for GET /households/{id}/next (see GET /me/next).
+// @Description  Doses and check-ups overdue, due, or due within 30 days, and bookings ahead; overdue first, then by date.
 // @ID           getPersonNext
 // @Tags         first-1000-days
 // @Produce      json
@@ -488,7 +489,7 @@ func (a *API) personNext(c *gin.Context) {
 
 // familyNext godoc
 // @Summary      What is next for every person of the caller's family
-// @Description  The home screen: one answer in a few queries. Stands in for GET /households/{id}/next until households exist.
+// @Description  The home screen: every person the caller acts for, in all its households, in a few queries.
 // @ID           getFamilyNext
 // @Tags         first-1000-days
 // @Produce      json
@@ -499,6 +500,24 @@ func (a *API) personNext(c *gin.Context) {
 func (a *API) familyNext(c *gin.Context) {
 	v, err := a.svc.FirstDays.FamilyNext(c.Request.Context(), principal(c))
 	reply(c, http.StatusOK, err, func() any { return FamilyNextDTO{Persons: listOf(v, a.toPersonNext)} })
+}
+
+// householdNext godoc
+// @Summary      What is next for every person of a household
+// @Description  Persons with something overdue first, then by the date of their first item; each person's items overdue first, then by date. A self_only account sees itself. 404 for a household the caller is not in.
+// @ID           getHouseholdNext
+// @Tags         first-1000-days
+// @Produce      json
+// @Security     Bearer
+// @Param        id path int true "household id"
+// @Success      200 {object} FamilyNextDTO
+// @Failure      401 {object} ErrorResponse
+// @Failure      404 {object} ErrorResponse
+// @Router       /api/v1/households/{id}/next [get]
+func (a *API) householdNext(c *gin.Context) {
+	onID(c, http.StatusOK, a.svc.FirstDays.HouseholdNext, func(v []service.PersonNext) FamilyNextDTO {
+		return FamilyNextDTO{Persons: listOf(v, a.toPersonNext)}
+	})
 }
 
 // CustomDoseDTO is one dose of a 自费 vaccine.

@@ -265,6 +265,19 @@ func TestFirstDays_CheckupsAndNext(t *testing.T) {
 	if !mmr || !m8 {
 		t.Fatalf("MMR 1 and the 8-month check-up should be next: %v", items)
 	}
+	// The household's answer: the child, who has something overdue, first;
+	// another account outside the household gets 404.
+	var hn struct {
+		Persons []struct {
+			PersonID int64 `json:"person_id"`
+		} `json:"persons"`
+	}
+	hh := firstHousehold(t, h, mom)
+	h.Do("GET", ctPath("/api/v1/households/%d/next", hh), nil, testkit.Token(mom.Token)).Expect(200).JSON(&hn)
+	if len(hn.Persons) != 2 || hn.Persons[0].PersonID != child || hn.Persons[1].PersonID != mother {
+		t.Fatalf("household next = %+v", hn)
+	}
+	h.Do("GET", ctPath("/api/v1/households/%d/next", hh), nil, testkit.Token(h.Login("stranger").Token)).ExpectError(404, "not_found")
 	one := h.Do("GET", ctPath("/api/v1/persons/%d/next", child), nil, testkit.Token(mom.Token)).Expect(200).Map()
 	if len(one["items"].([]any)) != len(items) {
 		t.Fatalf("person next = %v", one)

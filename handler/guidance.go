@@ -171,7 +171,7 @@ func writeWithETag(c *gin.Context, body any) {
 	etag := `"` + hex.EncodeToString(h.Sum(nil)[:16]) + `"`
 	c.Header("ETag", etag)
 	c.Header("Cache-Control", "private, no-cache")
-	c.Header("Vary", "Authorization")
+	c.Writer.Header().Add("Vary", "Authorization")
 	if etagMatches(c.GetHeader("If-None-Match"), etag) {
 		c.Status(http.StatusNotModified)
 		return

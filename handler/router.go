@@ -49,6 +49,8 @@ type Options struct {
 	Clock          service.Clock  // for derived values such as ages
 	DevLogin       bool           // mount POST /auth/dev/login
 	RequestTimeout time.Duration
+	// CORSOrigins are the browser origins allowed cross-origin (see cors.go).
+	CORSOrigins []string
 	// Extra middleware run first (metrics).
 	Middleware []gin.HandlerFunc
 	// Mount lets the caller add routes (metrics endpoint) to the engine.
@@ -82,11 +84,16 @@ func New(opts Options, svc Services) *gin.Engine {
 	r.ContextWithFallback = true
 	r.RemoveExtraSlash = true
 	r.Use(opts.Middleware...)
+	cors := newCORS(opts.CORSOrigins)
+	r.Use(cors.headers)
 	r.Use(requestID(opts.Log), recovery(), accessLog(), limits(opts.RequestTimeout, uploadMax(svc)))
 	r.NoRoute(func(c *gin.Context) {
 		abortWith(c, http.StatusNotFound, "not_found", "no such route", nil)
 	})
 	r.NoMethod(func(c *gin.Context) {
+		if cors.preflight(c) {
+			return
+		}
 		abortWith(c, http.StatusMethodNotAllowed, "method_not_allowed", "this route does not take "+c.Request.Method, nil)
 	})
 

@@ -118,6 +118,7 @@ var secRoutes = map[string]secRoute{
 	"PUT /api/v1/households/:id":                      {class: secOwned, fixture: "household", optional: true, body: secBody(map[string]any{"name": "我家"})},
 	"POST /api/v1/households/:id/invitations":         {class: secOwned, fixture: "household", body: secBody(map[string]any{"role": "guardian"})},
 	"DELETE /api/v1/households/:id/invitations/:code": {class: secOwned, fixture: "household"},
+	"GET /api/v1/households/:id/next":                 {class: secOwned, fixture: "household"},
 	"GET /api/v1/households/:id/persons":              {class: secOwned, fixture: "household"},
 	"POST /api/v1/households/:id/persons":             {class: secOwned, fixture: "household", body: secBody(map[string]any{"name": "四宝", "relation": "grandchild"})},
 	"GET /api/v1/persons/:id":                         {class: secOwned, fixture: "member"},

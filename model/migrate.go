@@ -42,7 +42,7 @@ func Migrate(db *gorm.DB) error {
 	backfill := !m.HasTable(&Household{})
 	opts := db
 	if db.Dialector.Name() == "mysql" {
-		opts = db.Set("gorm:table_options", "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci")
+		opts = db.Set("gorm:table_options", "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */")
 	}
 	if err := opts.AutoMigrate(All()...); err != nil {
 		return fmt.Errorf("migrate: %w", err)

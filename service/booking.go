@@ -783,7 +783,7 @@ func (s *BookingService) UpdateSession(ctx context.Context, p Principal, id int6
 				}
 				if res.RowsAffected == 0 {
 					var cur model.Session
-					if err := tx.First(&cur, id).Error; err != nil {
+					if err := forUpdate(tx).First(&cur, id).Error; err != nil { // the latest, on TiDB too
 						return err
 					}
 					return ErrCapacityBelowBooked.With(map[string]any{"booked": cur.Booked})

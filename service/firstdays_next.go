@@ -57,6 +57,39 @@ func (s *FirstDaysService) FamilyNext(ctx context.Context, p Principal) ([]Perso
 	return s.nextFor(db, ms)
 }
 
+// HouseholdNext returns what is next for every person of one of the
+// caller's households: persons with something overdue first, then by the
+// date of their first item.
+func (s *FirstDaysService) HouseholdNext(ctx context.Context, p Principal, id int64) ([]PersonNext, error) {
+	db := s.db.WithContext(ctx)
+	ms, err := householdPersons(db, p, id)
+	if err != nil {
+		return nil, err
+	}
+	out, err := s.nextFor(db, ms)
+	if err != nil {
+		return nil, err
+	}
+	rank := func(pn PersonNext) (int, time.Time) {
+		if len(pn.Items) == 0 {
+			return 2, time.Time{}
+		}
+		if pn.Items[0].State == DoseOverdue {
+			return 0, pn.Items[0].Date
+		}
+		return 1, pn.Items[0].Date
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		ri, di := rank(out[i])
+		rj, dj := rank(out[j])
+		if ri != rj {
+			return ri < rj
+		}
+		return di.Before(dj)
+	})
+	return out, nil
+}
+
 func (s *FirstDaysService) nextFor(db *gorm.DB, ms []model.Person) ([]PersonNext, error) {
 	out := make([]PersonNext, len(ms))
 	if len(ms) == 0 {

@@ -80,3 +80,21 @@ func familyPersons(db *gorm.DB, p Principal) ([]model.Person, error) {
 
 // personOwner is the account that receives a person's reminders.
 func personOwner(m model.Person) int64 { return m.UserID }
+
+// householdPersons returns the persons of household id the caller acts for
+// (all of them for a guardian, itself for a self-only account); a household
+// the caller is not in is ErrNotFound.
+func householdPersons(db *gorm.DB, p Principal, id int64) ([]model.Person, error) {
+	var n int64
+	if err := db.Model(&model.HouseholdAccount{}).Where("household_id = ? AND user_id = ?", id, p.UserID).Count(&n).Error; err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return nil, ErrNotFound
+	}
+	var ms []model.Person
+	err := db.Where("id IN (?) AND id IN (?)", actsFor(db, p.UserID),
+		db.Session(&gorm.Session{NewDB: true}).Model(&model.HouseholdPerson{}).Select("person_id").Where("household_id = ?", id)).
+		Order("id").Find(&ms).Error
+	return ms, err
+}

@@ -12,7 +12,7 @@ CREATE TABLE IF NOT EXISTS `article_events` (
   `by_user_id` bigint(20) NOT NULL DEFAULT 0,
   PRIMARY KEY (`id`),
   KEY `idx_article_events_article_id` (`article_id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */;
 
 CREATE TABLE IF NOT EXISTS `article_favorites` (
   `id` bigint(20) NOT NULL AUTO_INCREMENT,
@@ -22,14 +22,14 @@ CREATE TABLE IF NOT EXISTS `article_favorites` (
   PRIMARY KEY (`id`),
   UNIQUE KEY `ux_article_favorite` (`user_id`,`article_id`),
   KEY `idx_article_favorites_article_id` (`article_id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */;
 
 CREATE TABLE IF NOT EXISTS `article_grams` (
   `gram` varchar(8) NOT NULL,
   `article_id` bigint(20) NOT NULL,
   PRIMARY KEY (`gram`,`article_id`),
   KEY `idx_article_grams_article_id` (`article_id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */;
 
 CREATE TABLE IF NOT EXISTS `articles` (
   `id` bigint(20) NOT NULL AUTO_INCREMENT,
@@ -55,7 +55,7 @@ CREATE TABLE IF NOT EXISTS `articles` (
   KEY `idx_articles_status` (`status`),
   KEY `ix_article_pub` (`status`,`published_at`),
   KEY `idx_articles_index_version` (`index_version`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */;
 
 CREATE TABLE IF NOT EXISTS `booking_events` (
   `id` bigint(20) NOT NULL AUTO_INCREMENT,
@@ -68,7 +68,7 @@ CREATE TABLE IF NOT EXISTS `booking_events` (
   `reason` varchar(255) NOT NULL DEFAULT '',
   PRIMARY KEY (`id`),
   KEY `idx_booking_events_booking_id` (`booking_id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */;
 
 CREATE TABLE IF NOT EXISTS `booking_suspensions` (
   `id` bigint(20) NOT NULL AUTO_INCREMENT,
@@ -77,7 +77,7 @@ CREATE TABLE IF NOT EXISTS `booking_suspensions` (
   `created_at` datetime(3) DEFAULT NULL,
   PRIMARY KEY (`id`),
   KEY `idx_booking_suspensions_member_id` (`member_id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */;
 
 CREATE TABLE IF NOT EXISTS `bookings` (
   `id` bigint(20) NOT NULL AUTO_INCREMENT,
@@ -103,7 +103,7 @@ CREATE TABLE IF NOT EXISTS `bookings` (
   KEY `idx_bookings_clinic_id` (`clinic_id`),
   KEY `idx_bookings_starts_at` (`starts_at`),
   KEY `idx_bookings_reminded_at` (`reminded_at`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */;
 
 CREATE TABLE IF NOT EXISTS `circle_members` (
   `id` bigint(20) NOT NULL AUTO_INCREMENT,
@@ -113,7 +113,7 @@ CREATE TABLE IF NOT EXISTS `circle_members` (
   PRIMARY KEY (`id`),
   UNIQUE KEY `ux_circle_member` (`circle_id`,`user_id`),
   KEY `idx_circle_members_user_id` (`user_id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */;
 
 CREATE TABLE IF NOT EXISTS `circle_mutes` (
   `id` bigint(20) NOT NULL AUTO_INCREMENT,
@@ -125,7 +125,7 @@ CREATE TABLE IF NOT EXISTS `circle_mutes` (
   `updated_at` datetime(3) DEFAULT NULL,
   PRIMARY KEY (`id`),
   UNIQUE KEY `idx_circle_mutes_user_id` (`user_id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */;
 
 CREATE TABLE IF NOT EXISTS `circles` (
   `id` bigint(20) NOT NULL AUTO_INCREMENT,
@@ -139,7 +139,7 @@ CREATE TABLE IF NOT EXISTS `circles` (
   `updated_at` datetime(3) DEFAULT NULL,
   PRIMARY KEY (`id`),
   UNIQUE KEY `idx_circles_slug` (`slug`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */;
 
 CREATE TABLE IF NOT EXISTS `clinics` (
   `id` bigint(20) NOT NULL AUTO_INCREMENT,
@@ -154,7 +154,7 @@ CREATE TABLE IF NOT EXISTS `clinics` (
   PRIMARY KEY (`id`),
   KEY `idx_clinics_kind` (`kind`),
   KEY `idx_clinics_parent_id` (`parent_id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */;
 
 CREATE TABLE IF NOT EXISTS `contract_events` (
   `id` bigint(20) NOT NULL AUTO_INCREMENT,
@@ -167,7 +167,7 @@ CREATE TABLE IF NOT EXISTS `contract_events` (
   `reason` varchar(255) NOT NULL DEFAULT '',
   PRIMARY KEY (`id`),
   KEY `idx_contract_events_contract_id` (`contract_id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */;
 
 CREATE TABLE IF NOT EXISTS `contract_members` (
   `id` bigint(20) NOT NULL AUTO_INCREMENT,
@@ -178,7 +178,7 @@ CREATE TABLE IF NOT EXISTS `contract_members` (
   PRIMARY KEY (`id`),
   UNIQUE KEY `ux_contract_member_active` (`member_id`,`active`),
   KEY `idx_contract_members_contract_id` (`contract_id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */;
 
 CREATE TABLE IF NOT EXISTS `doctor_teams` (
   `id` bigint(20) NOT NULL AUTO_INCREMENT,
@@ -189,7 +189,7 @@ CREATE TABLE IF NOT EXISTS `doctor_teams` (
   `updated_at` datetime(3) DEFAULT NULL,
   PRIMARY KEY (`id`),
   KEY `idx_doctor_teams_clinic_id` (`clinic_id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */;
 
 CREATE TABLE IF NOT EXISTS `experts` (
   `id` bigint(20) NOT NULL AUTO_INCREMENT,
@@ -202,7 +202,7 @@ CREATE TABLE IF NOT EXISTS `experts` (
   `updated_at` datetime(3) DEFAULT NULL,
   PRIMARY KEY (`id`),
   KEY `idx_experts_clinic_id` (`clinic_id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */;
 
 CREATE TABLE IF NOT EXISTS `family_contracts` (
   `id` bigint(20) NOT NULL AUTO_INCREMENT,
@@ -228,7 +228,7 @@ CREATE TABLE IF NOT EXISTS `family_contracts` (
   KEY `ix_contract_clinic_status` (`clinic_id`,`status`),
   KEY `ix_contract_status_until` (`status`,`valid_until`),
   KEY `idx_family_contracts_renews_id` (`renews_id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */;
 
 CREATE TABLE IF NOT EXISTS `idempotency_records` (
   `id` bigint(20) NOT NULL AUTO_INCREMENT,
@@ -243,7 +243,7 @@ CREATE TABLE IF NOT EXISTS `idempotency_records` (
   PRIMARY KEY (`id`),
   UNIQUE KEY `ux_idem_user_key` (`user_id`,`key`),
   KEY `idx_idempotency_records_expires_at` (`expires_at`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */;
 
 CREATE TABLE IF NOT EXISTS `medicine_order_events` (
   `id` bigint(20) NOT NULL AUTO_INCREMENT,
@@ -256,7 +256,7 @@ CREATE TABLE IF NOT EXISTS `medicine_order_events` (
   `reason` varchar(255) NOT NULL DEFAULT '',
   PRIMARY KEY (`id`),
   KEY `idx_medicine_order_events_order_id` (`order_id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */;
 
 CREATE TABLE IF NOT EXISTS `medicine_order_items` (
   `id` bigint(20) NOT NULL AUTO_INCREMENT,
@@ -267,7 +267,7 @@ CREATE TABLE IF NOT EXISTS `medicine_order_items` (
   `quantity` bigint(20) NOT NULL,
   PRIMARY KEY (`id`),
   KEY `idx_medicine_order_items_order_id` (`order_id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */;
 
 CREATE TABLE IF NOT EXISTS `medicine_orders` (
   `id` bigint(20) NOT NULL AUTO_INCREMENT,
@@ -296,7 +296,7 @@ CREATE TABLE IF NOT EXISTS `medicine_orders` (
   KEY `ix_medicine_clinic_status` (`clinic_id`,`status`),
   KEY `idx_medicine_orders_delivered_at` (`delivered_at`),
   KEY `idx_medicine_orders_created_at` (`created_at`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */;
 
 CREATE TABLE IF NOT EXISTS `members` (
   `id` bigint(20) NOT NULL AUTO_INCREMENT,
@@ -314,7 +314,7 @@ CREATE TABLE IF NOT EXISTS `members` (
   KEY `idx_members_user_id` (`user_id`),
   KEY `idx_members_birth_date` (`birth_date`),
   KEY `idx_members_deleted_at` (`deleted_at`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */;
 
 CREATE TABLE IF NOT EXISTS `moderation_logs` (
   `id` bigint(20) NOT NULL AUTO_INCREMENT,
@@ -329,7 +329,7 @@ CREATE TABLE IF NOT EXISTS `moderation_logs` (
   KEY `idx_moderation_logs_actor_id` (`actor_id`),
   KEY `ix_modlog_target` (`target_type`,`target_id`),
   KEY `idx_moderation_logs_created_at` (`created_at`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */;
 
 CREATE TABLE IF NOT EXISTS `notifications` (
   `id` bigint(20) NOT NULL AUTO_INCREMENT,
@@ -348,7 +348,7 @@ CREATE TABLE IF NOT EXISTS `notifications` (
   PRIMARY KEY (`id`),
   KEY `ix_notif_user` (`user_id`,`created_at`),
   KEY `ix_notif_push` (`push_status`,`push_next_at`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */;
 
 CREATE TABLE IF NOT EXISTS `post_comments` (
   `id` bigint(20) NOT NULL AUTO_INCREMENT,
@@ -368,7 +368,7 @@ CREATE TABLE IF NOT EXISTS `post_comments` (
   KEY `ix_comment_post` (`post_id`,`status`),
   KEY `idx_post_comments_user_id` (`user_id`),
   KEY `ix_comment_check` (`status`,`check_state`,`next_check_at`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */;
 
 CREATE TABLE IF NOT EXISTS `post_likes` (
   `id` bigint(20) NOT NULL AUTO_INCREMENT,
@@ -378,7 +378,7 @@ CREATE TABLE IF NOT EXISTS `post_likes` (
   PRIMARY KEY (`id`),
   UNIQUE KEY `ux_post_like` (`post_id`,`user_id`),
   KEY `idx_post_likes_user_id` (`user_id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */;
 
 CREATE TABLE IF NOT EXISTS `post_reports` (
   `id` bigint(20) NOT NULL AUTO_INCREMENT,
@@ -395,7 +395,7 @@ CREATE TABLE IF NOT EXISTS `post_reports` (
   UNIQUE KEY `ux_post_report` (`post_id`,`reporter_id`),
   KEY `idx_post_reports_circle_id` (`circle_id`),
   KEY `ix_report_status` (`status`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */;
 
 CREATE TABLE IF NOT EXISTS `posts` (
   `id` bigint(20) NOT NULL AUTO_INCREMENT,
@@ -422,7 +422,7 @@ CREATE TABLE IF NOT EXISTS `posts` (
   KEY `ix_post_feed` (`circle_id`,`status`),
   KEY `idx_posts_user_id` (`user_id`),
   KEY `ix_post_check` (`status`,`check_state`,`next_check_at`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */;
 
 CREATE TABLE IF NOT EXISTS `schedules` (
   `id` bigint(20) NOT NULL AUTO_INCREMENT,
@@ -440,7 +440,7 @@ CREATE TABLE IF NOT EXISTS `schedules` (
   PRIMARY KEY (`id`),
   KEY `idx_schedules_service_id` (`service_id`),
   KEY `idx_schedules_clinic_id` (`clinic_id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */;
 
 CREATE TABLE IF NOT EXISTS `services` (
   `id` bigint(20) NOT NULL AUTO_INCREMENT,
@@ -454,7 +454,7 @@ CREATE TABLE IF NOT EXISTS `services` (
   PRIMARY KEY (`id`),
   KEY `idx_services_kind` (`kind`),
   KEY `idx_services_clinic_id` (`clinic_id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */;
 
 CREATE TABLE IF NOT EXISTS `sessions` (
   `id` bigint(20) NOT NULL AUTO_INCREMENT,
@@ -480,7 +480,7 @@ CREATE TABLE IF NOT EXISTS `sessions` (
   KEY `idx_sessions_starts_at` (`starts_at`),
   KEY `idx_sessions_kind` (`kind`),
   KEY `idx_sessions_schedule_id` (`schedule_id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */;
 
 CREATE TABLE IF NOT EXISTS `subscription_quota` (
   `id` bigint(20) NOT NULL AUTO_INCREMENT,
@@ -490,7 +490,7 @@ CREATE TABLE IF NOT EXISTS `subscription_quota` (
   `updated_at` datetime(3) DEFAULT NULL,
   PRIMARY KEY (`id`),
   UNIQUE KEY `ux_sub_user_tpl` (`user_id`,`template_id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */;
 
 CREATE TABLE IF NOT EXISTS `team_doctors` (
   `id` bigint(20) NOT NULL AUTO_INCREMENT,
@@ -500,7 +500,7 @@ CREATE TABLE IF NOT EXISTS `team_doctors` (
   `role` varchar(32) NOT NULL,
   PRIMARY KEY (`id`),
   KEY `idx_team_doctors_team_id` (`team_id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */;
 
 CREATE TABLE IF NOT EXISTS `users` (
   `id` bigint(20) NOT NULL AUTO_INCREMENT,
@@ -523,7 +523,7 @@ CREATE TABLE IF NOT EXISTS `users` (
   KEY `idx_users_clinic_id` (`clinic_id`),
   KEY `idx_users_phone_hash` (`phone_hash`),
   KEY `idx_users_deleted_at` (`deleted_at`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */;
 
 -- +goose Down
 DROP TABLE IF EXISTS `users`;

@@ -14,7 +14,7 @@ CREATE TABLE IF NOT EXISTS `text_events` (
   `reason` varchar(255) NOT NULL DEFAULT '',
   PRIMARY KEY (`id`),
   KEY `ix_text_event_target` (`target_type`,`target_id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */;
 
 -- +goose Down
 DROP TABLE IF EXISTS `text_events`;

@@ -24,7 +24,7 @@ CREATE TABLE IF NOT EXISTS `uploads` (
   KEY `idx_uploads_check_trace_id` (`check_trace_id`),
   KEY `ix_upload_ref` (`ref_type`,`ref_id`),
   KEY `idx_uploads_created_at` (`created_at`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */;
 
 CREATE TABLE IF NOT EXISTS `push_events` (
   `id` bigint(20) NOT NULL AUTO_INCREMENT,
@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS `push_events` (
   PRIMARY KEY (`id`),
   UNIQUE KEY `idx_push_events_dedup_key` (`dedup_key`),
   KEY `idx_push_events_created_at` (`created_at`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */;
 
 CREATE TABLE IF NOT EXISTS `subscription_states` (
   `id` bigint(20) NOT NULL AUTO_INCREMENT,
@@ -45,7 +45,7 @@ CREATE TABLE IF NOT EXISTS `subscription_states` (
   `updated_at` datetime(3) NOT NULL,
   PRIMARY KEY (`id`),
   UNIQUE KEY `ux_substate_user_tpl` (`user_id`,`template_id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */;
 
 -- +goose Down
 DROP TABLE IF EXISTS `subscription_states`;

@@ -32,7 +32,7 @@ CREATE TABLE IF NOT EXISTS `expert_sittings` (
   PRIMARY KEY (`id`),
   UNIQUE KEY `ux_expert_sitting` (`expert_id`,`clinic_id`),
   KEY `idx_expert_sittings_clinic_id` (`clinic_id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */;
 
 CREATE TABLE IF NOT EXISTS `audit_logs` (
   `id` bigint(20) NOT NULL AUTO_INCREMENT,
@@ -49,7 +49,7 @@ CREATE TABLE IF NOT EXISTS `audit_logs` (
   KEY `ix_audit_target` (`target_type`,`target_id`),
   KEY `ix_audit_clinic` (`clinic_id`,`created_at`),
   KEY `idx_audit_logs_created_at` (`created_at`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */;
 
 CREATE TABLE IF NOT EXISTS `staff_invitations` (
   `id` bigint(20) NOT NULL AUTO_INCREMENT,
@@ -65,7 +65,7 @@ CREATE TABLE IF NOT EXISTS `staff_invitations` (
   PRIMARY KEY (`id`),
   UNIQUE KEY `idx_staff_invitations_code_hash` (`code_hash`),
   KEY `idx_staff_invitations_clinic_id` (`clinic_id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */;
 
 -- +goose Down
 DROP TABLE IF EXISTS `staff_invitations`;

@@ -11,7 +11,7 @@ CREATE TABLE IF NOT EXISTS `doctor_team_members` (
   PRIMARY KEY (`id`),
   UNIQUE KEY `ux_team_member` (`team_id`,`user_id`),
   KEY `idx_doctor_team_members_user_id` (`user_id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */;
 
 -- +goose Down
 DROP TABLE IF EXISTS `doctor_team_members`;

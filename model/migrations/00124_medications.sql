@@ -18,7 +18,7 @@ CREATE TABLE IF NOT EXISTS `medications` (
   `updated_at` datetime(3) DEFAULT NULL,
   PRIMARY KEY (`id`),
   KEY `idx_medications_person_id` (`person_id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */;
 
 -- +goose Down
 DROP TABLE IF EXISTS `medications`;
