@@ -64,12 +64,12 @@ type MedicineOrderDTO struct {
 	Note            string            `json:"note,omitempty"`
 	HandoverCode    string            `json:"handover_code,omitempty" example:"482913"`
 	// HandoverTriesLeft: wrong hand-over codes still allowed before lock.
-	HandoverTriesLeft int            `json:"handover_tries_left" example:"5"`
-	HandoverLocked    bool           `json:"handover_locked"`
-	Courier           string         `json:"courier,omitempty" example:"孙梅"`
-	ETA               *time.Time     `json:"eta,omitempty"`
-	Reason            string         `json:"reason,omitempty"`
-	ReorderOfID       *int64         `json:"reorder_of_id,omitempty"`
+	HandoverTriesLeft int        `json:"handover_tries_left" example:"5"`
+	HandoverLocked    bool       `json:"handover_locked"`
+	Courier           string     `json:"courier,omitempty" example:"孙梅"`
+	ETA               *time.Time `json:"eta,omitempty"`
+	Reason            string     `json:"reason,omitempty"`
+	ReorderOfID       *int64     `json:"reorder_of_id,omitempty"`
 	// NeedsReview: the order has free-text items the pharmacist must review.
 	NeedsReview bool `json:"needs_review"`
 	// RefillReason: why items are asked for before their refill interval.
@@ -77,10 +77,10 @@ type MedicineOrderDTO struct {
 	// RequestedVia: how the resident asked (app, or staff took it by phone, at the counter or on a visit).
 	RequestedVia string `json:"requested_via" example:"app" enums:"app,phone,counter,visit"`
 	// PlacedBy: the staff account that took a phone, counter or visit order.
-	PlacedBy *int64 `json:"placed_by,omitempty"`
-	DeliveredAt       *time.Time     `json:"delivered_at,omitempty"`
-	CreatedAt         time.Time      `json:"created_at"`
-	History           []CareEventDTO `json:"history"`
+	PlacedBy    *int64         `json:"placed_by,omitempty"`
+	DeliveredAt *time.Time     `json:"delivered_at,omitempty"`
+	CreatedAt   time.Time      `json:"created_at"`
+	History     []CareEventDTO `json:"history"`
 }
 
 // MedicineOrderList is a page of medicine orders.

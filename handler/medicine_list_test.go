@@ -31,7 +31,9 @@ func mlOrderBody(person int64, items ...map[string]any) map[string]any {
 	return b
 }
 
-func mlItem(id int64, qty int) map[string]any { return map[string]any{"medication_id": id, "quantity": qty} }
+func mlItem(id int64, qty int) map[string]any {
+	return map[string]any{"medication_id": id, "quantity": qty}
+}
 
 func errMessage(r *testkit.Response) string {
 	return r.Map()["error"].(map[string]any)["message"].(string)
