@@ -117,6 +117,7 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 		Tokens:        tokens,
 		Auth:          auth,
 		Admin:         service.NewAdminService(deps, auth, catalog, bookings),
+		Referrals:     service.NewReferralService(deps, notifications),
 		Family:        service.NewFamilyService(deps),
 		Households:    service.NewHouseholdService(deps),
 		Catalog:       catalog,

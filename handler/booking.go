@@ -62,6 +62,10 @@ type BookingDTO struct {
 	ArrivalAt time.Time `json:"arrival_at"`
 	// QueueNo is the 排队号 given at check-in (per clinic and day).
 	QueueNo *int `json:"queue_no,omitempty" example:"12"`
+	// ReferralID and ReservedSeat: booked with a referral (priority
+	// admission for the receiving clinic), in a reserved seat.
+	ReferralID   int64 `json:"referral_id,omitempty"`
+	ReservedSeat bool  `json:"reserved_seat"`
 	// PlannedVaccines are the doses the family plans at a vaccination session.
 	PlannedVaccines []PlannedVaccineDTO `json:"planned_vaccines,omitempty"`
 }
@@ -76,7 +80,8 @@ func (a *API) toBooking(v service.BookingView) BookingDTO {
 	d := BookingDTO{ID: v.ID, Session: a.toSession(v.Session),
 		Member: BookingMemberDTO{ID: v.Member.ID, Name: v.Member.Name, Relation: v.Member.Relation},
 		Status: v.Status, Position: v.Position, Note: v.Note, Reason: v.Reason,
-		CreatedAt: a.timeIn(v.CreatedAt), UpdatedAt: a.timeIn(v.UpdatedAt), ArrivalAt: a.timeIn(v.StartsAt), QueueNo: v.QueueNo}
+		CreatedAt: a.timeIn(v.CreatedAt), UpdatedAt: a.timeIn(v.UpdatedAt), ArrivalAt: a.timeIn(v.StartsAt), QueueNo: v.QueueNo,
+		ReferralID: v.ReferralID, ReservedSeat: v.ReservedSeat}
 	if v.ArrivalAt != nil {
 		d.ArrivalAt = a.timeIn(*v.ArrivalAt)
 	}
@@ -105,6 +110,10 @@ type BookingRequest struct {
 	MemberID     int64  `json:"member_id" binding:"required,min=1"`
 	Note         string `json:"note" binding:"max=255"`
 	JoinWaitlist bool   `json:"join_waitlist"`
+	// ReferralID books with a referral: a seat reserved for referrals when
+	// one is free, else a public one (409 referral_not_usable when the
+	// referral is used, expired or for another service or expert).
+	ReferralID int64 `json:"referral_id" binding:"omitempty,min=1"`
 	// SlotStartsAt is the arrival slot of a sliced session (starts_at of one
 	// of GET /sessions/{id}/slots); required for those sessions.
 	SlotStartsAt string `json:"slot_starts_at" example:"2026-12-01T08:50:00+08:00"`
@@ -147,7 +156,7 @@ func (a *API) createBooking(c *gin.Context) {
 	}
 	v, err := a.svc.Bookings.Create(c.Request.Context(), principal(c), service.NewBooking{
 		SessionID: req.SessionID, MemberID: req.MemberID, Note: req.Note, JoinWaitlist: req.JoinWaitlist, PlannedDoses: planned,
-		SlotStartsAt: slot})
+		SlotStartsAt: slot, ReferralID: req.ReferralID})
 	reply(c, http.StatusCreated, err, func() any { return a.toBooking(v) })
 }
 

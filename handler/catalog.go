@@ -340,6 +340,10 @@ type SessionDTO struct {
 	Waitlisted   int               `json:"waitlisted" example:"0"`
 	Status       string            `json:"status" example:"open" enums:"open,full,cancelled,past"`
 	CancelReason string            `json:"cancel_reason,omitempty"`
+	// Reserved seats (within capacity) are kept for referrals until they
+	// open to everyone; ReservedBooked of them are taken.
+	Reserved       int `json:"reserved_seats"`
+	ReservedBooked int `json:"reserved_booked"`
 }
 
 func (a *API) toSession(v service.SessionView) SessionDTO {
@@ -347,7 +351,8 @@ func (a *API) toSession(v service.SessionView) SessionDTO {
 		Service:  SessionServiceDTO{ID: v.Service.ID, Kind: v.Service.Kind, Name: v.Service.Name, DurationMinutes: v.Service.DurationMinutes},
 		Clinic:   SessionClinicDTO{ID: v.Clinic.ID, Name: v.Clinic.Name, Kind: v.Clinic.Kind, Address: v.Clinic.Address},
 		StartsAt: a.timeIn(v.StartsAt), EndsAt: a.timeIn(v.EndsAt), Capacity: v.Capacity, Booked: v.Booked,
-		Available: max(v.Capacity-v.Booked, 0), Waitlisted: v.Waitlisted, Status: v.Status, CancelReason: v.CancelReason}
+		Available: max(v.Capacity-v.Booked, 0), Waitlisted: v.Waitlisted, Status: v.Status, CancelReason: v.CancelReason,
+		Reserved: v.Reserved, ReservedBooked: v.ReservedBooked}
 	if v.Expert != nil {
 		d.Expert = &SessionExpertDTO{ID: v.Expert.ID, Name: v.Expert.Name, Title: v.Expert.Title, HomeClinicName: v.ExpertHome}
 	}

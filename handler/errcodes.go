@@ -60,6 +60,7 @@ var ErrorCodes = []ErrorCode{
 	{"invalid_transition", http.StatusConflict, "当前状态下不能进行此操作，请刷新后查看", "this change is not allowed in the current state"},
 	{"consultation_closed", http.StatusConflict, "该咨询已关闭且不能再次打开，请发起新的咨询", "this consultation is closed and can no longer be reopened; start a new one"},
 	{"session_full", http.StatusConflict, "该场次已约满，可选择排队候补", "the session is full; ask to join the waitlist"},
+	{"referral_not_usable", http.StatusConflict, "该转诊单已使用、已过期或不适用于此场次", "this referral cannot be used for this session"},
 	{"slot_full", http.StatusConflict, "该时段已约满，请选择其他时段", "this arrival slot is full; choose another"},
 	{"time_conflict", http.StatusConflict, "该家庭成员在这个时间已有其他预约", "this person already holds a booking at an overlapping time"},
 	{"already_booked", http.StatusConflict, "该家庭成员已预约此场次", "this family member already holds a booking for the session"},

@@ -251,10 +251,10 @@ type GrowthPointDTO struct {
 	SelfReported bool            `json:"self_reported"`
 }
 
-// GrowthFlagDTO is a finding (low_birth_weight 低出生体重, underweight 低体重,
+// GrowthFlagDTO is a finding (preterm 早产, low_birth_weight 低出生体重, underweight 低体重,
 // stunting 生长迟缓, faltering 体重增长缓慢).
 type GrowthFlagDTO struct {
-	Code  string `json:"code" enums:"low_birth_weight,underweight,stunting,faltering" example:"underweight"`
+	Code  string `json:"code" enums:"preterm,low_birth_weight,underweight,stunting,faltering" example:"underweight"`
 	Label string `json:"label" example:"低体重"`
 }
 

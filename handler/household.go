@@ -63,6 +63,8 @@ type PersonDTO struct {
 	// IDNumberMasked keeps the first and last four characters.
 	IDNumberMasked    string        `json:"id_number_masked,omitempty" example:"3307**********1234"`
 	Verified          bool          `json:"verified"`
+	BirthWeightG      *int          `json:"birth_weight_g,omitempty" example:"3150"`
+	BirthWeeks        *int          `json:"birth_weeks,omitempty" example:"39"`
 	Age               *AgeDTO       `json:"age,omitempty"`
 	Gestation         *GestationDTO `json:"gestation,omitempty"`
 	ChronicConditions []string      `json:"chronic_conditions"`
@@ -75,6 +77,7 @@ func toPerson(v service.PersonView) PersonDTO {
 	p := v.Person
 	d := PersonDTO{ID: p.ID, HouseholdID: v.HouseholdID, Name: p.Name, Relation: v.Relation, Gender: p.Gender,
 		BirthDate: p.BirthDate, DueDate: p.DueDate, IDType: p.IDType, IDNumberMasked: p.IDMasked, Verified: p.Verified,
+		BirthWeightG: p.BirthWeightG, BirthWeeks: p.BirthWeeks,
 		ChronicConditions: p.ChronicConditions, Flags: []string{}}
 	if d.ChronicConditions == nil {
 		d.ChronicConditions = []string{}
@@ -337,11 +340,16 @@ type PersonRequest struct {
 	// IDNumber is stored encrypted and answered masked; a resident ID's check
 	// digit, birth date and sex must agree (422 invalid_id_number).
 	IDNumber *string `json:"id_number" binding:"omitempty,max=32" example:"330726202605010017"`
+	// BirthWeightG (grams) and BirthWeeks (gestational age at birth) are a
+	// child's birth record: under 37 weeks is 早产, under 2500 g 低出生体重
+	// (flags of the growth answer); 0 clears.
+	BirthWeightG *int `json:"birth_weight_g" binding:"omitempty,min=0,max=7000" example:"3150"`
+	BirthWeeks   *int `json:"birth_weeks" binding:"omitempty,min=0,max=45" example:"39"`
 }
 
 func (r PersonRequest) input() service.PersonInput {
 	return service.PersonInput{Name: r.Name, Relation: r.Relation, Gender: r.Gender, BirthDate: r.BirthDate, DueDate: r.DueDate,
-		ChronicConditions: r.ChronicConditions, IDType: r.IDType, IDNumber: r.IDNumber}
+		ChronicConditions: r.ChronicConditions, IDType: r.IDType, IDNumber: r.IDNumber, BirthWeightG: r.BirthWeightG, BirthWeeks: r.BirthWeeks}
 }
 
 // addHouseholdPerson godoc

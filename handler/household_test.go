@@ -326,3 +326,29 @@ func TestHousehold_StaffLookupWithinReach(t *testing.T) {
 		t.Fatalf("clinic A finds %d, clinic B %d", len(found.Items), len(none.Items))
 	}
 }
+
+// The birth record on the person flags a child 早产 and 低出生体重 (高危儿)
+// before any measurement.
+func TestHousehold_BirthRecordFlagsHighRisk(t *testing.T) {
+	h := testkit.New(t)
+	h.Seed()
+	u := h.Login("mum")
+	hh := firstHouseholdOrNew(t, h, u)
+	baby := ctID(hhPerson(h, u, hh, map[string]any{"name": "早早", "relation": "child", "gender": "male",
+		"birth_date": h.DateAgo(0, 1, 0), "birth_weeks": 34, "birth_weight_g": 2300}).Expect(201).Map())
+	var g struct {
+		HighRisk bool `json:"high_risk"`
+		Flags    []struct {
+			Code string `json:"code"`
+		} `json:"flags"`
+	}
+	h.Do("GET", fmt.Sprintf("/api/v1/persons/%d/growth", baby), nil, testkit.Token(u.Token)).Expect(200).JSON(&g)
+	if !g.HighRisk || len(g.Flags) != 2 || g.Flags[0].Code != "preterm" || g.Flags[1].Code != "low_birth_weight" {
+		t.Fatalf("growth flags %+v", g)
+	}
+	hhPerson(h, u, hh, map[string]any{"name": "x", "relation": "child", "birth_weeks": 60}).ExpectError(422, "invalid_request")
+	p := h.Do("PUT", fmt.Sprintf("/api/v1/persons/%d", baby), map[string]any{"birth_weeks": 39, "birth_weight_g": 0}, testkit.Token(u.Token)).Expect(200).Map()
+	if p["birth_weeks"] != float64(39) || p["birth_weight_g"] != nil {
+		t.Fatalf("birth record after update: %v", p)
+	}
+}

@@ -23,6 +23,7 @@ type Services struct {
 	Households    *service.HouseholdService
 	Catalog       *service.CatalogService
 	Bookings      *service.BookingService
+	Referrals     *service.ReferralService
 	Notifications *service.NotificationService
 	Idempotency   *service.IdempotencyService
 	Circles       *service.CircleService
@@ -119,6 +120,7 @@ func New(opts Options, svc Services) *gin.Engine {
 	a.catalogRoutes(public)
 	a.bookingRoutes(authed, staff)
 	a.serviceRuleRoutes(staff)
+	a.referralRoutes(authed, staff)
 	a.notificationRoutes(authed)
 	a.circleRoutes(public, authed, staff)
 	a.guidanceRoutes(public, authed, staff)

@@ -180,6 +180,9 @@ var secRoutes = map[string]secRoute{
 	"PATCH /api/v1/staff/sessions/:id": {class: secClinic, fixture: "session", body: secBody(map[string]any{"capacity": 6})},
 	"POST /api/v1/staff/bookings/confirm": {class: secClinicList, body: func(w *secWorld) map[string]any { return map[string]any{"ids": []int64{w.ids["booking"]}} },
 		crossBody: func(w *secWorld) map[string]any { return map[string]any{"ids": []int64{w.ids["booking"]}} }},
+	"POST /api/v1/staff/referrals":   {class: secClinicList, body: secReferralBody, crossBody: secReferralBody},
+	"GET /api/v1/referrals":          {class: secSelf},
+	"GET /api/v1/referrals/:id":      {class: secOwned, fixture: "referral"},
 	"POST /api/v1/staff/services":    {class: secClinicList, body: secBody(secServiceBody(0)), crossBody: secBody(secServiceBody(clinicA))},
 	"PUT /api/v1/staff/services/:id": {class: secClinic, fixture: "service", body: secBody(secServiceBody(0))},
 	"POST /api/v1/staff/schedules": {class: secClinicList, body: func(w *secWorld) map[string]any { return w.scheduleBody(serviceA) },
@@ -321,4 +324,9 @@ func secServiceBody(clinic int64) map[string]any {
 		b["clinic_id"] = clinic
 	}
 	return b
+}
+
+// secReferralBody refers A's child (booked at clinic 3) to service A.
+func secReferralBody(w *secWorld) map[string]any {
+	return map[string]any{"person_id": w.ids["member"], "service_id": serviceA, "reason": "转诊" + secMarker, "urgency": "routine"}
 }

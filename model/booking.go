@@ -44,6 +44,10 @@ type Booking struct {
 	// clinic and business day.
 	QueueDay *string `gorm:"size:10;uniqueIndex:ux_booking_queue,priority:2"`
 	QueueNo  *int    `gorm:"uniqueIndex:ux_booking_queue,priority:3"`
+	// ReferralID is the referral the booking was made with (0: none);
+	// ReservedSeat says it holds one of the session's reserved seats.
+	ReferralID   int64 `gorm:"not null;default:0;index"`
+	ReservedSeat bool  `gorm:"not null;default:false"`
 }
 
 // SessionSlot is one arrival slot of a sliced session. Booked is changed

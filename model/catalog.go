@@ -205,6 +205,10 @@ type Session struct {
 	ScheduleID   *int64    `gorm:"index"`
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	// Reserved seats (within Capacity) only a referral can take until
+	// ReferralSeatsOpen before the start; ReservedBooked counts those taken.
+	Reserved       int `gorm:"not null;default:0"`
+	ReservedBooked int `gorm:"not null;default:0"`
 }
 
 // Schedule is a recurring rule that created sessions.

@@ -68,6 +68,10 @@ type Person struct {
 	// Verified: staff checked the document at the counter (a check digit
 	// that agrees proves only that the number is well formed).
 	Verified bool `gorm:"not null;default:false"`
+	// The birth record of a child: birth weight in grams and gestational
+	// age at birth in whole weeks (preterm under 37; 低出生体重 under 2500 g).
+	BirthWeightG *int
+	BirthWeeks   *int
 }
 
 // TableName is persons (migration 00080 renamed members).

@@ -13,7 +13,7 @@ func All() []any {
 	for _, area := range [][]any{
 		userModels(), householdModels(), catalogModels(), bookingModels(), notificationModels(),
 		circleModels(), guidanceModels(), contractModels(), medicineModels(),
-		uploadModels(), firstDaysModels(), practiceModels(), adminModels(),
+		uploadModels(), firstDaysModels(), referralModels(), practiceModels(), adminModels(),
 	} {
 		all = append(all, area...)
 	}

@@ -50,6 +50,7 @@ var bookingMachine = &Machine{
 		return &model.BookingEvent{BookingID: st.ID, Transition: st.record(at)}
 	},
 	before: takeOrFreeSeat,
+	after:  referralFollow,
 }
 
 // sessionMachine: staff publish sessions and cancel them (every active
@@ -75,11 +76,16 @@ func takeOrFreeSeat(tx *gorm.DB, st Step, at time.Time) error {
 	if seat == 0 && wait == 0 {
 		return nil
 	}
-	q := tx.Model(&model.Session{}).Where("id = ?", st.Row.(*model.Booking).SessionID)
-	if seat > 0 {
-		q = q.Where("booked < capacity")
+	row := st.Row.(*model.Booking)
+	q := tx.Model(&model.Session{}).Where("id = ?", row.SessionID)
+	if seat > 0 { // a promotion takes a public seat
+		q = q.Where("booked < capacity AND booked - reserved_booked < capacity - reserved")
 	}
-	res := q.Updates(map[string]any{"booked": gorm.Expr("booked + ?", seat), "waitlisted": gorm.Expr("waitlisted + ?", wait), "updated_at": at})
+	fields := map[string]any{"booked": gorm.Expr("booked + ?", seat), "waitlisted": gorm.Expr("waitlisted + ?", wait), "updated_at": at}
+	if row.ReservedSeat && seat != 0 {
+		fields["reserved_booked"] = gorm.Expr("reserved_booked + ?", seat)
+	}
+	res := q.Updates(fields)
 	if res.Error != nil {
 		return res.Error
 	}
@@ -141,6 +147,8 @@ type NewBooking struct {
 	SessionID, MemberID int64
 	Note                string
 	JoinWaitlist        bool
+	// ReferralID books with a referral (a reserved seat when one is free).
+	ReferralID int64
 	// SlotStartsAt picks the arrival slot of a sliced session.
 	SlotStartsAt *time.Time
 	// PlannedDoses: vaccines planned (vaccination sessions only).
@@ -248,11 +256,36 @@ func (s *BookingService) create(tx *gorm.DB, p Principal, in NewBooking) (model.
 	}
 	// Take a seat: the condition is checked by the database on the latest
 	// row, under its row lock, so concurrent requests cannot overbook.
-	res := tx.Model(&model.Session{}).
-		Where("id = ? AND status = ? AND booked < capacity AND starts_at > ?", in.SessionID, model.SessionOpen, now.Add(s.cfg.BookingCutoff)).
-		Updates(map[string]any{"booked": gorm.Expr("booked + 1"), "updated_at": now})
-	if res.Error != nil {
-		return none, sess, member, res.Error
+	// A referral takes a reserved seat when one is free (else a public
+	// one); everyone else takes a public seat, or any seat once the
+	// reserved ones open (ReferralSeatsOpen before the start).
+	var ref model.Referral
+	if in.ReferralID != 0 {
+		if ref, err = useReferral(tx, in.ReferralID, member.ID, target, now); err != nil {
+			return none, sess, member, err
+		}
+		in.JoinWaitlist = false
+	}
+	seatQ := func() *gorm.DB {
+		return tx.Model(&model.Session{}).
+			Where("id = ? AND status = ? AND booked < capacity AND starts_at > ?", in.SessionID, model.SessionOpen, now.Add(s.cfg.BookingCutoff))
+	}
+	reservedSeat := false
+	var res *gorm.DB
+	if ref.ID != 0 {
+		res = seatQ().Where("reserved_booked < reserved").
+			Updates(map[string]any{"booked": gorm.Expr("booked + 1"), "reserved_booked": gorm.Expr("reserved_booked + 1"), "updated_at": now})
+		if res.Error != nil {
+			return none, sess, member, res.Error
+		}
+		reservedSeat = res.RowsAffected == 1
+	}
+	if !reservedSeat {
+		res = seatQ().Where("(booked - reserved_booked < capacity - reserved OR starts_at <= ?)", now.Add(s.cfg.ReferralSeatsOpen)).
+			Updates(map[string]any{"booked": gorm.Expr("booked + 1"), "updated_at": now})
+		if res.Error != nil {
+			return none, sess, member, res.Error
+		}
 	}
 	seated := res.RowsAffected == 1
 	if seated && slot != nil {
@@ -290,6 +323,7 @@ func (s *BookingService) create(tx *gorm.DB, p Principal, in NewBooking) (model.
 	if slot != nil {
 		b.SlotID, b.ArrivalAt, b.EndsAt = slot.ID, &slot.StartsAt, &slot.EndsAt
 	}
+	b.ReferralID, b.ReservedSeat = ref.ID, reservedSeat
 	if !seated {
 		b.Status, b.WaitSeq = model.BookingWaitlisted, sess.WaitlistSeq
 	}
@@ -303,6 +337,12 @@ func (s *BookingService) create(tx *gorm.DB, p Principal, in NewBooking) (model.
 	}
 	if err := bookingMachine.Start(tx, now, Step{ID: b.ID, To: b.Status, By: actorOf(p)}); err != nil {
 		return none, sess, member, err
+	}
+	if ref.ID != 0 {
+		if err := referralMachine.Apply(tx, now, Step{ID: ref.ID, From: model.ReferralIssued, To: model.ReferralBooked, By: actorOf(p),
+			Set: map[string]any{"booking_id": b.ID}}); err != nil {
+			return none, sess, member, err
+		}
 	}
 	// Services that confirm themselves confirm at booking.
 	if b.Status == model.BookingPending && sv.Confirmation == model.ConfirmAuto {
@@ -659,7 +699,11 @@ func (s *BookingService) promote(tx *gorm.DB, sessionID int64) error {
 		if err != nil {
 			return err
 		}
-		if err := s.move(tx, &next, model.BookingPending, systemActor, "a seat became free"); err != nil {
+		err = s.move(tx, &next, model.BookingPending, systemActor, "a seat became free")
+		if errors.Is(err, ErrSessionFull) { // only reserved seats are free
+			return nil
+		}
+		if err != nil {
 			return err
 		}
 		if err := s.notify.Notify(tx, Notice{UserID: next.UserID, Event: EventBookingPromoted, Title: "候补成功",
@@ -820,7 +864,7 @@ func (s *BookingService) cancelSession(tx *gorm.DB, p Principal, sess model.Sess
 		}
 	}
 	return sessionMachine.Apply(tx, now, Step{ID: sess.ID, From: sess.Status, To: model.SessionCancelled, By: actorOf(p), Reason: reason,
-		Set: map[string]any{"cancel_reason": truncate(reason, 255), "booked": 0, "waitlisted": 0}})
+		Set: map[string]any{"cancel_reason": truncate(reason, 255), "booked": 0, "waitlisted": 0, "reserved_booked": 0}})
 }
 
 // SendReminders notifies, once, every confirmed booking whose session is

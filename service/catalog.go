@@ -424,7 +424,7 @@ func (s *CatalogService) CreateSession(ctx context.Context, p Principal, in NewS
 	}
 	row := model.Session{ServiceID: sv.ID, ExpertID: in.ExpertID, ClinicID: sv.ClinicID, Kind: sv.Kind,
 		StartsAt: in.StartsAt.UTC().Truncate(time.Second), EndsAt: in.EndsAt.UTC().Truncate(time.Second),
-		Capacity: in.Capacity, Status: model.SessionOpen}
+		Capacity: in.Capacity, Status: model.SessionOpen, Reserved: min(sv.ReservedSeats, in.Capacity)}
 	err = transact(ctx, db, func(tx *gorm.DB) error {
 		if err := tx.Create(&row).Error; err != nil {
 			return err
@@ -501,7 +501,8 @@ func (s *CatalogService) CreateSchedule(ctx context.Context, p Principal, in New
 					continue
 				}
 				row := model.Session{ServiceID: sv.ID, ExpertID: in.ExpertID, ClinicID: sv.ClinicID, Kind: sv.Kind,
-					StartsAt: st[0], EndsAt: st[1], Capacity: in.Capacity, Status: model.SessionOpen, ScheduleID: &sched.ID}
+					StartsAt: st[0], EndsAt: st[1], Capacity: in.Capacity, Status: model.SessionOpen, ScheduleID: &sched.ID,
+					Reserved: min(sv.ReservedSeats, in.Capacity)}
 				if err := tx.Create(&row).Error; err != nil {
 					// The unique slot key: this session exists already.
 					if isDuplicate(err) {

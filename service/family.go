@@ -217,6 +217,16 @@ func validatePerson(p *model.Person, in PersonInput, now time.Time) map[string]s
 		}
 		p.DueDate = d
 	}
+	if f, ok := birthRecord(in.BirthWeightG, 300, 7000); !ok {
+		fields["birth_weight_g"] = "must be 300 to 7000 grams"
+	} else if in.BirthWeightG != nil {
+		p.BirthWeightG = f
+	}
+	if f, ok := birthRecord(in.BirthWeeks, 20, 45); !ok {
+		fields["birth_weeks"] = "must be 20 to 45 weeks"
+	} else if in.BirthWeeks != nil {
+		p.BirthWeeks = f
+	}
 	if in.ChronicConditions != nil {
 		cs := make([]string, 0, len(*in.ChronicConditions))
 		for _, c := range *in.ChronicConditions {
@@ -233,6 +243,15 @@ func validatePerson(p *model.Person, in PersonInput, now time.Time) map[string]s
 		p.ChronicConditions = cs
 	}
 	return fields
+}
+
+// birthRecord checks one number of the birth record: absent or 0 (clear)
+// is fine, else it must lie in [lo, hi].
+func birthRecord(v *int, lo, hi int) (*int, bool) {
+	if v == nil || *v == 0 {
+		return nil, true
+	}
+	return v, *v >= lo && *v <= hi
 }
 
 // AgeYears returns the age in whole years on the business date of now, or -1

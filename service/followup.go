@@ -244,8 +244,8 @@ func (s *FollowUpService) dueDates(rule model.FollowUpRule, m model.Person, risk
 	return out
 }
 
-// highRisk flags the children under six among members from their growth
-// measurements (the child-health plan's 高危儿/体弱儿).
+// highRisk flags the children under six among members from their birth
+// record and growth measurements (the child-health plan's 高危儿/体弱儿).
 func (s *FollowUpService) highRisk(db *gorm.DB, members []model.Person) (map[int64]bool, error) {
 	out := map[int64]bool{}
 	if s.Growth == nil {
@@ -270,7 +270,7 @@ func (s *FollowUpService) highRisk(db *gorm.DB, members []model.Person) (map[int
 		byPerson[r.PersonID] = append(byPerson[r.PersonID], r)
 	}
 	for _, m := range members {
-		if pts := byPerson[m.ID]; len(pts) > 0 && s.Growth.growthView(m, pts).HighRisk {
+		if s.Growth.growthView(m, byPerson[m.ID]).HighRisk { // the birth record alone can flag
 			out[m.ID] = true
 		}
 	}

@@ -73,7 +73,7 @@ func (s *FirstDaysService) growthView(m model.Person, rows []model.GrowthMeasure
 		}
 		v.Points = append(v.Points, pt)
 	}
-	v.Flags = growthFlags(v.Points)
+	v.Flags = growthFlags(m, v.Points)
 	v.HighRisk = len(v.Flags) > 0
 	return v
 }
@@ -86,17 +86,20 @@ func (s *FirstDaysService) zFor(indicator, sex string, months, x float64) (float
 	return zScore(p, x), true
 }
 
-// growthFlags: a weight under 2500 g measured on the day of birth is 低出生体重
-// (until persons carry the birth record: birth weight and gestational age,
-// which would add 早产), the latest weight-for-age below −2 SD is 低体重, the
+// growthFlags: the birth record says 早产 (born before 37 weeks) and 低出生体重
+// (under 2500 g; also a weight under 2.5 kg measured on the day of birth),
+// the latest weight-for-age below −2 SD is 低体重, the
 // latest length-for-age below −2 SD 生长迟缓, and a fall of weight-for-age by
 // more than 0.67 SD (crossing two percentile lines) between the last two
 // weights 体重增长缓慢. Any flag makes the child 高危儿/体弱儿 (HighRisk).
-func growthFlags(points []GrowthPoint) []GrowthFlag {
+func growthFlags(m model.Person, points []GrowthPoint) []GrowthFlag {
 	flags := []GrowthFlag{}
 	var wfa []float64
 	var lfa *float64
-	lowBirthWeight := false
+	if m.BirthWeeks != nil && *m.BirthWeeks < 37 {
+		flags = append(flags, GrowthFlag{Code: "preterm", Label: "早产"})
+	}
+	lowBirthWeight := m.BirthWeightG != nil && *m.BirthWeightG < 2500
 	for _, p := range points {
 		lowBirthWeight = lowBirthWeight || (p.WeightKg != nil && *p.WeightKg < 2.5 && p.AgeMonths*daysPerMonth < 1.5)
 		if z, ok := p.Z[IndicatorWeightForAge]; ok {

@@ -323,6 +323,8 @@ type PersonInput struct {
 	Name, Relation, Gender, BirthDate, DueDate *string
 	ChronicConditions                          *[]string
 	IDType, IDNumber                           *string
+	// BirthWeightG and BirthWeeks are the birth record (0 clears).
+	BirthWeightG, BirthWeeks *int
 }
 
 // AddPerson adds a person to one of the caller's households (guardians). A
@@ -488,7 +490,7 @@ func (s *HouseholdService) UpdatePerson(ctx context.Context, p Principal, id int
 			person.Relation = model.RelationOther
 		}
 		err = tx.Model(&person).Select("name", "gender", "birth_date", "due_date", "chronic_conditions",
-			"id_type", "id_number", "id_masked", "id_hash", "verified").Updates(&person).Error
+			"id_type", "id_number", "id_masked", "id_hash", "verified", "birth_weight_g", "birth_weeks").Updates(&person).Error
 		if err != nil {
 			if isDuplicate(err) {
 				return ErrPersonExists
