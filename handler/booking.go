@@ -35,6 +35,13 @@ type BookingMemberDTO struct {
 	ID       int64  `json:"id"`
 	Name     string `json:"name" example:"小宝"`
 	Relation string `json:"relation" example:"child"`
+	Gender   string `json:"gender" example:"male" enums:"male,female,unknown"`
+	// Age as the clinic says it (7月龄).
+	Age *AgeDTO `json:"age,omitempty"`
+	// GuardianName and GuardianPhoneMasked: who made the booking (staff
+	// answers only).
+	GuardianName        string `json:"guardian_name,omitempty" example:"王丽"`
+	GuardianPhoneMasked string `json:"guardian_phone_masked,omitempty" example:"138****1234"`
 }
 
 // BookingEventDTO is one step of a booking's history.
@@ -78,12 +85,18 @@ type PlannedVaccineDTO struct {
 
 func (a *API) toBooking(v service.BookingView) BookingDTO {
 	d := BookingDTO{ID: v.ID, Session: a.toSession(v.Session),
-		Member: BookingMemberDTO{ID: v.Member.ID, Name: v.Member.Name, Relation: v.Member.Relation},
+		Member: BookingMemberDTO{ID: v.Member.ID, Name: v.Member.Name, Relation: v.Member.Relation, Gender: v.Member.Gender},
 		Status: v.Status, Position: v.Position, Note: v.Note, Reason: v.Reason,
 		CreatedAt: a.timeIn(v.CreatedAt), UpdatedAt: a.timeIn(v.UpdatedAt), ArrivalAt: a.timeIn(v.StartsAt), QueueNo: v.QueueNo,
 		ReferralID: v.ReferralID, ReservedSeat: v.ReservedSeat}
 	if v.ArrivalAt != nil {
 		d.ArrivalAt = a.timeIn(*v.ArrivalAt)
+	}
+	if age, ok := service.AgeOf(v.Member.BirthDate, a.opts.Clock.Now().In(a.loc)); ok {
+		d.Member.Age = &AgeDTO{Days: age.Days, Months: age.Months, Years: age.Years, Text: age.Text}
+	}
+	if v.Guardian != nil {
+		d.Member.GuardianName, d.Member.GuardianPhoneMasked = v.Guardian.Name, v.Guardian.PhoneMasked
 	}
 	for _, e := range v.History {
 		d.History = append(d.History, BookingEventDTO{From: e.FromStatus, Status: e.ToStatus, At: a.timeIn(e.At), ByRole: e.ByRole, Reason: e.Reason})

@@ -58,8 +58,12 @@ func TestHousehold_GrandmotherAndMotherBookOneChild(t *testing.T) {
 	num := setResidentID(t, h, w.parent, w.child)
 	hhLink(t, h, w.parent, grandma, w.child, "grandchild", num)
 
+	h.Do("PUT", "/api/v1/me", map[string]any{"real_name": "王奶奶"}, testkit.Token(grandma.Token)).Expect(200)
 	s := w.session(5, 48*time.Hour)
-	w.book(grandma, s, w.child, false).Expect(201)
+	mineNow := w.book(grandma, s, w.child, false).Expect(201).Map()
+	if m := mineNow["member"].(map[string]any); m["guardian_name"] != nil || m["age"] == nil {
+		t.Fatalf("a resident's answer names no guardian and gives the age: %v", m)
+	}
 	w.book(w.parent, s, w.child, false).ExpectError(409, "already_booked")
 	var queue struct {
 		Items []map[string]any `json:"items"`
@@ -67,6 +71,9 @@ func TestHousehold_GrandmotherAndMotherBookOneChild(t *testing.T) {
 	h.Do("GET", fmt.Sprintf("/api/v1/staff/bookings?session_id=%d", s), nil, testkit.Token(w.staff.Token)).Expect(200).JSON(&queue)
 	if len(queue.Items) != 1 {
 		t.Fatalf("the queue shows %d bookings, want the child once", len(queue.Items))
+	}
+	if m := queue.Items[0]["member"].(map[string]any); m["guardian_name"] != "王奶奶" || m["age"].(map[string]any)["text"] != "36月龄" && m["age"].(map[string]any)["text"] != "3岁" {
+		t.Fatalf("the nurse's row: %v", m)
 	}
 	// Both guardians see the booking; the grandmother says "grandchild".
 	var mine struct {

@@ -11,6 +11,7 @@ import (
 	"familycare/config"
 	"familycare/model"
 	"familycare/pagination"
+	"familycare/pii"
 
 	"gorm.io/gorm"
 )
@@ -121,6 +122,7 @@ type BookingService struct {
 	catalog *CatalogService
 	notify  *NotificationService
 	log     *slog.Logger
+	pii     *pii.Box
 	// OnOutcome, when set, is told the outcome of every booking attempt
 	// (metrics).
 	OnOutcome func(outcome string)
@@ -128,7 +130,7 @@ type BookingService struct {
 
 // NewBookingService builds the booking service.
 func NewBookingService(deps Deps, catalog *CatalogService, notify *NotificationService) *BookingService {
-	return &BookingService{db: deps.DB, clock: deps.Clock, loc: deps.Loc, cfg: deps.Config, catalog: catalog, notify: notify, log: deps.Log}
+	return &BookingService{db: deps.DB, clock: deps.Clock, loc: deps.Loc, cfg: deps.Config, catalog: catalog, notify: notify, log: deps.Log, pii: deps.PII}
 }
 
 // BookingView is a booking with its session, member and waitlist position.
@@ -140,6 +142,14 @@ type BookingView struct {
 	History  []model.BookingEvent
 	// PlannedDoses are the vaccines planned for a vaccination booking.
 	PlannedDoses []PlannedDose
+	// Guardian is who made the booking, as a nurse calls them (staff
+	// answers only): name and masked phone.
+	Guardian *Guardian
+}
+
+// Guardian is the account behind a booking, for the staff queue.
+type Guardian struct {
+	Name, PhoneMasked string
 }
 
 // NewBooking is a booking request.
@@ -362,7 +372,43 @@ func (s *BookingService) Get(ctx context.Context, p Principal, id int64) (Bookin
 	if err := q.First(&b).Error; err != nil {
 		return BookingView{}, notFound(err)
 	}
-	return s.view(ctx, b, true)
+	v, err := s.view(ctx, b, true)
+	if err != nil || p.Scope == ScopeSelf {
+		return v, err
+	}
+	vs := []BookingView{v}
+	err = s.withGuardians(ctx, vs)
+	return vs[0], err
+}
+
+// withGuardians adds to staff answers the account that made each booking:
+// its real name (else nickname) and masked phone, in one query.
+func (s *BookingService) withGuardians(ctx context.Context, vs []BookingView) error {
+	ids := make([]int64, 0, len(vs))
+	for _, v := range vs {
+		ids = append(ids, v.UserID)
+	}
+	var users []model.User
+	if err := s.db.WithContext(ctx).Unscoped().Select("id", "real_name", "nickname", "phone").Where("id IN ?", ids).Find(&users).Error; err != nil {
+		return err
+	}
+	byID := indexBy(users, func(u model.User) int64 { return u.ID })
+	for i := range vs {
+		u, ok := byID[vs[i].UserID]
+		if !ok {
+			continue
+		}
+		phone, err := s.pii.Open(u.Phone)
+		if err != nil {
+			return err
+		}
+		name := u.RealName
+		if name == "" {
+			name = u.Nickname
+		}
+		vs[i].Guardian = &Guardian{Name: name, PhoneMasked: MaskPhone(phone)}
+	}
+	return nil
 }
 
 // BookingFilter filters booking lists.
@@ -421,6 +467,9 @@ func (s *BookingService) List(ctx context.Context, p Principal, f BookingFilter,
 		next = pagination.Encode(bookingCursor{StartsAt: last.StartsAt, ID: last.ID})
 	}
 	out, err := s.views(ctx, rows)
+	if err == nil && staffView {
+		err = s.withGuardians(ctx, out)
+	}
 	return out, next, err
 }
 
