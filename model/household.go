@@ -160,6 +160,13 @@ type LinkRequest struct {
 	CreatedAt   time.Time
 }
 
+// LinkRequestEvent is one step of a link request's history.
+type LinkRequestEvent struct {
+	ID            int64 `gorm:"primaryKey"`
+	LinkRequestID int64 `gorm:"not null;index"`
+	Transition    `gorm:"embedded"`
+}
+
 // Consent purposes and how consent was obtained (PIPL).
 const (
 	ConsentPersonalData = "personal_data"   // the person's data kept by the network
@@ -187,7 +194,7 @@ type Consent struct {
 
 func householdModels() []any {
 	return []any{&Person{}, &Household{}, &HouseholdAccount{}, &HouseholdPerson{}, &HouseholdInvitation{},
-		&LinkRequest{}, &Consent{}}
+		&LinkRequest{}, &LinkRequestEvent{}, &Consent{}}
 }
 
 // HouseholdBackfill moves the data of the build before households into

@@ -718,7 +718,10 @@ func (s *HouseholdService) RequestLink(ctx context.Context, p Principal, personI
 			return err
 		}
 		lr = model.LinkRequest{PersonID: personID, HouseholdID: householdID, Relation: relation, RequestedBy: p.UserID, Status: model.LinkPending}
-		return tx.Create(&lr).Error
+		if err := tx.Create(&lr).Error; err != nil {
+			return err
+		}
+		return linkMachine.Start(tx, s.clock.Now(), Step{ID: lr.ID, To: lr.Status, By: actorOf(p)})
 	})
 	return lr, err
 }
@@ -751,19 +754,31 @@ func (s *HouseholdService) ApproveLink(ctx context.Context, p Principal, id int6
 			}
 			return err
 		}
-		now := s.clock.Now()
-		res := tx.Model(&model.LinkRequest{}).Where("id = ? AND status = ?", id, model.LinkPending).
-			Updates(map[string]any{"status": model.LinkApproved, "decided_by": p.UserID, "decided_at": now})
-		if res.Error != nil {
-			return res.Error
+		if err := linkMachine.Apply(tx, s.clock.Now(), Step{ID: lr.ID, From: lr.Status, To: model.LinkApproved, By: actorOf(p),
+			Set: map[string]any{"decided_by": p.UserID}, Row: &lr}); err != nil {
+			return err
 		}
-		if res.RowsAffected == 0 {
-			return ErrInvalidTransition.With(map[string]any{"from": lr.Status, "to": model.LinkApproved, "status": lr.Status})
-		}
-		lr.Status, lr.DecidedBy, lr.DecidedAt = model.LinkApproved, &p.UserID, &now
 		return s.link(tx, lr.HouseholdID, lr.PersonID, lr.Relation, p.UserID)
 	})
 	return lr, err
+}
+
+// linkMachine: a request to add a person known to another household is
+// made by a guardian (resident) and approved by a guardian of a household
+// that holds the person or by staff at the counter.
+var linkMachine = &Machine{
+	Name: "link request", Table: "link_requests",
+	States: []string{model.LinkPending, model.LinkApproved, model.LinkRejected},
+	Moves: []Move{
+		{"", model.LinkPending, []string{SideResident}},
+		{model.LinkPending, model.LinkApproved, []string{SideResident, SideStaff}},
+		{model.LinkPending, model.LinkRejected, []string{SideResident, SideStaff}},
+	},
+	model: func() any { return &model.LinkRequest{} },
+	stamp: "decided_at",
+	event: func(st Step, at time.Time) any {
+		return &model.LinkRequestEvent{LinkRequestID: st.ID, Transition: st.record(at)}
+	},
 }
 
 // link puts a person into a household, restoring a removed link.

@@ -87,7 +87,7 @@ type Step struct {
 
 // Machines lists every state machine; README diagrams are checked against it.
 func Machines() []*Machine {
-	return []*Machine{sessionMachine, bookingMachine, contractMachine, medicineMachine, postMachine, commentMachine, reportMachine, articleMachine, referralMachine, consultMachine, followUpMachine}
+	return []*Machine{sessionMachine, bookingMachine, contractMachine, medicineMachine, postMachine, commentMachine, reportMachine, articleMachine, referralMachine, consultMachine, followUpMachine, linkMachine}
 }
 
 // Allowed reports whether side may move a row from `from` to `to`.
