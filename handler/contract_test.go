@@ -334,6 +334,7 @@ func TestContract_NotFoundAndValidation(t *testing.T) {
 	h.Seed()
 	staff := h.Staff("staff-3", ctClinic3)
 	staff4 := h.Staff("staff-4", ctClinic4)
+	mdPharmacist(h, staff4)
 	admin := h.Admin("boss")
 	u := h.Login("family")
 	gran := ctElder(h, u, "外婆", 83)
@@ -654,7 +655,9 @@ func TestContract_CoverageStats(t *testing.T) {
 	h := ctNew(t)
 	h.Seed()
 	staff := h.Staff("staff-3", ctClinic3)
+	mdPharmacist(h, staff) // staff and staff4 deliver orders below
 	staff4 := h.Staff("staff-4", ctClinic4)
+	mdPharmacist(h, staff4)
 	admin := h.Admin("boss")
 	start := testkit.Start
 

@@ -16,6 +16,7 @@ func (a *API) medicineRoutes(authed, staff *gin.RouterGroup) {
 	authed.POST("/medicine-orders/:id/cancel", a.cancelMedicineOrder)
 	authed.POST("/medicine-orders/:id/reorder", a.idempotent(), a.reorderMedicine)
 
+	staff.POST("/medicine-orders", a.idempotent(), a.staffCreateMedicineOrder)
 	staff.GET("/medicine-orders", a.staffListMedicineOrders)
 	staff.GET("/medicine-orders/:id", a.staffGetMedicineOrder)
 	staff.POST("/medicine-orders/:id/approve", a.approveMedicineOrder)
@@ -25,11 +26,15 @@ func (a *API) medicineRoutes(authed, staff *gin.RouterGroup) {
 	staff.POST("/medicine-orders/:id/reset-handover", a.resetMedicineHandover)
 }
 
-// MedicineItemDTO is one medicine of an order.
+// MedicineItemDTO is one medicine of an order: from the person's
+// medication list (medication_id, the list entry when ordered) or free
+// text (free_text: the pharmacist reviews it).
 type MedicineItemDTO struct {
-	Name     string `json:"name" example:"苯磺酸氨氯地平片"`
-	Spec     string `json:"spec" example:"5mg*28片"`
-	Quantity int    `json:"quantity" example:"2"`
+	MedicationID *int64 `json:"medication_id,omitempty" example:"12"`
+	FreeText     bool   `json:"free_text"`
+	Name         string `json:"name" example:"苯磺酸氨氯地平片"`
+	Spec         string `json:"spec" example:"5mg"`
+	Quantity     int    `json:"quantity" example:"2"`
 }
 
 // MedicineMemberDTO is the member an order is for, with what staff need to
@@ -59,15 +64,23 @@ type MedicineOrderDTO struct {
 	Note            string            `json:"note,omitempty"`
 	HandoverCode    string            `json:"handover_code,omitempty" example:"482913"`
 	// HandoverTriesLeft: wrong hand-over codes still allowed before lock.
-	HandoverTriesLeft int            `json:"handover_tries_left" example:"5"`
-	HandoverLocked    bool           `json:"handover_locked"`
-	Courier           string         `json:"courier,omitempty" example:"孙梅"`
-	ETA               *time.Time     `json:"eta,omitempty"`
-	Reason            string         `json:"reason,omitempty"`
-	ReorderOfID       *int64         `json:"reorder_of_id,omitempty"`
-	DeliveredAt       *time.Time     `json:"delivered_at,omitempty"`
-	CreatedAt         time.Time      `json:"created_at"`
-	History           []CareEventDTO `json:"history"`
+	HandoverTriesLeft int        `json:"handover_tries_left" example:"5"`
+	HandoverLocked    bool       `json:"handover_locked"`
+	Courier           string     `json:"courier,omitempty" example:"孙梅"`
+	ETA               *time.Time `json:"eta,omitempty"`
+	Reason            string     `json:"reason,omitempty"`
+	ReorderOfID       *int64     `json:"reorder_of_id,omitempty"`
+	// NeedsReview: the order has free-text items the pharmacist must review.
+	NeedsReview bool `json:"needs_review"`
+	// RefillReason: why items are asked for before their refill interval.
+	RefillReason string `json:"refill_reason,omitempty" example:"下周出远门，提前备药"`
+	// RequestedVia: how the resident asked (app, or staff took it by phone, at the counter or on a visit).
+	RequestedVia string `json:"requested_via" example:"app" enums:"app,phone,counter,visit"`
+	// PlacedBy: the staff account that took a phone, counter or visit order.
+	PlacedBy    *int64         `json:"placed_by,omitempty"`
+	DeliveredAt *time.Time     `json:"delivered_at,omitempty"`
+	CreatedAt   time.Time      `json:"created_at"`
+	History     []CareEventDTO `json:"history"`
 }
 
 // MedicineOrderList is a page of medicine orders.
@@ -88,13 +101,15 @@ func (a *API) toMedicineOrder(v service.MedicineOrderView, forResident bool) Med
 			AgeYears: careAge(v.Member.AgeYears), ChronicConditions: careStrings(v.Member.ChronicConditions)},
 		Address: o.Address, ContactPhone: o.ContactPhone, PreferredWindow: o.PreferredWindow, Note: o.Note,
 		HandoverTriesLeft: left, HandoverLocked: v.HandoverLocked(), Courier: o.Courier, ETA: a.timePtr(o.ETA),
-		Reason: o.Reason, ReorderOfID: o.ReorderOfID, DeliveredAt: a.timePtr(o.DeliveredAt), CreatedAt: a.timeIn(o.CreatedAt),
+		Reason: o.Reason, ReorderOfID: o.ReorderOfID, NeedsReview: o.NeedsReview, RefillReason: o.RefillReason,
+		RequestedVia: o.RequestedVia, PlacedBy: nonZero(o.PlacedBy), DeliveredAt: a.timePtr(o.DeliveredAt), CreatedAt: a.timeIn(o.CreatedAt),
 		Items: make([]MedicineItemDTO, 0, len(v.Items)), History: make([]CareEventDTO, 0, len(v.History))}
 	if forResident {
 		d.HandoverCode = o.HandoverCode
 	}
 	for _, it := range v.Items {
-		d.Items = append(d.Items, MedicineItemDTO{Name: it.Name, Spec: it.Spec, Quantity: it.Quantity})
+		d.Items = append(d.Items, MedicineItemDTO{MedicationID: it.MedicationID, FreeText: it.MedicationID == nil,
+			Name: it.Name, Spec: it.Spec, Quantity: it.Quantity})
 	}
 	for _, e := range v.History {
 		d.History = append(d.History, a.toCareEvent(e.FromStatus, e.ToStatus, e.At, e.ByRole, e.Reason))
@@ -119,15 +134,21 @@ func (a *API) toMedicineOrderList(vs []service.MedicineOrderView, next string, f
 	return MedicineOrderList{Items: listOf(vs, conv), NextCursor: next}
 }
 
-// MedicineItemRequest is one medicine to deliver.
+// MedicineItemRequest is one medicine to deliver: medication_id picks an
+// entry of the person's medication list (its drug and strength; quantity at
+// most the list's quantity per refill); without it, name (and spec) is free
+// text that the pharmacist must review.
 type MedicineItemRequest struct {
-	Name     string `json:"name" binding:"required,min=1,max=64" example:"苯磺酸氨氯地平片"`
-	Spec     string `json:"spec" binding:"max=64" example:"5mg*28片"`
-	Quantity int    `json:"quantity" binding:"required,min=1,max=99" example:"2"`
+	MedicationID int64  `json:"medication_id" binding:"omitempty,min=1" example:"12"`
+	Name         string `json:"name" binding:"max=64" example:"苯磺酸氨氯地平片"`
+	Spec         string `json:"spec" binding:"max=64" example:"5mg*28片"`
+	Quantity     int    `json:"quantity" binding:"required,min=1,max=99" example:"2"`
 }
 
 // MedicineOrderRequest asks for a contracted member's medicines to be
 // delivered home. contact_phone must be a mainland mobile number.
+// refill_reason is needed when a list item is asked for before its refill
+// interval is over.
 type MedicineOrderRequest struct {
 	MemberID        int64                 `json:"member_id" binding:"required,min=1" example:"7"`
 	Items           []MedicineItemRequest `json:"items" binding:"required,min=1,max=20,dive"`
@@ -135,20 +156,30 @@ type MedicineOrderRequest struct {
 	ContactPhone    string                `json:"contact_phone" binding:"required" example:"13800138000"`
 	PreferredWindow string                `json:"preferred_window" binding:"max=64" example:"工作日下午"`
 	Note            string                `json:"note" binding:"max=500"`
+	RefillReason    string                `json:"refill_reason" binding:"max=255" example:"下周出远门，提前备药"`
 }
 
 func (r MedicineOrderRequest) input() service.MedicineOrderInput {
 	in := service.MedicineOrderInput{MemberID: r.MemberID, Address: r.Address, ContactPhone: r.ContactPhone,
-		PreferredWindow: r.PreferredWindow, Note: r.Note, Items: make([]service.MedicineItemInput, len(r.Items))}
+		PreferredWindow: r.PreferredWindow, Note: r.Note, RefillReason: r.RefillReason, Items: make([]service.MedicineItemInput, len(r.Items))}
 	for i, it := range r.Items {
-		in.Items[i] = service.MedicineItemInput{Name: it.Name, Spec: it.Spec, Quantity: it.Quantity}
+		in.Items[i] = service.MedicineItemInput{MedicationID: it.MedicationID, Name: it.Name, Spec: it.Spec, Quantity: it.Quantity}
 	}
 	return in
+}
+
+// StaffMedicineOrderRequest is an order staff take for a resident:
+// requested_via says how the resident asked (phone, counter, visit).
+type StaffMedicineOrderRequest struct {
+	MedicineOrderRequest
+	RequestedVia string `json:"requested_via" binding:"required,oneof=phone counter visit" example:"phone"`
 }
 
 // MedicineListQuery filters medicine orders.
 type MedicineListQuery struct {
 	Status string `form:"status" binding:"omitempty,oneof=requested approved dispatched delivered rejected cancelled"`
+	// NeedsReview keeps orders with free-text items (staff list).
+	NeedsReview bool `form:"needs_review"`
 }
 
 // MedicineCancelRequest may say why the resident cancels.
@@ -174,7 +205,7 @@ type MedicineDeliverRequest struct {
 
 // createMedicineOrder godoc
 // @Summary      Ask for medicines to be delivered home (送药上门)
-// @Description  For a member of the caller's family covered by an active contract (403 no_active_contract otherwise); 1-20 items, quantity 1-99. The order goes to the clinic of the contract's team. The answer carries the 6-digit handover_code to tell the courier. Send an Idempotency-Key to make retries safe.
+// @Description  For a member of the caller's family covered by an active contract (403 no_active_contract otherwise); 1-20 items, quantity 1-99. Items pick entries of the person's medication list (medication_id; quantity at most its quantity per refill); free-text items (name, spec) are a request the pharmacist reviews (needs_review). A list item asked for before last refill + refill interval needs refill_reason (422 refill_too_soon with details.earliest_date otherwise). The order goes to the clinic of the contract's team. The answer carries the 6-digit handover_code to tell the courier. Send an Idempotency-Key to make retries safe.
 // @Tags         medicine
 // @Accept       json
 // @Produce      json
@@ -185,7 +216,7 @@ type MedicineDeliverRequest struct {
 // @Failure      401 {object} ErrorResponse
 // @Failure      403 {object} ErrorResponse "no_active_contract"
 // @Failure      404 {object} ErrorResponse "member not found (or not yours)"
-// @Failure      422 {object} ErrorResponse
+// @Failure      422 {object} ErrorResponse "invalid_request, refill_too_soon (details.earliest_date)"
 // @Router       /api/v1/medicine-orders [post]
 func (a *API) createMedicineOrder(c *gin.Context) {
 	var req MedicineOrderRequest
@@ -194,6 +225,32 @@ func (a *API) createMedicineOrder(c *gin.Context) {
 	}
 	v, err := a.svc.Medicine.Create(c.Request.Context(), principal(c), req.input())
 	reply(c, http.StatusCreated, err, func() any { return a.toMedicineOrder(v, true) })
+}
+
+// staffCreateMedicineOrder godoc
+// @Summary      Take a medicine order for a resident (phone, counter or home visit)
+// @Description  For a person within the clinic's reach covered by an active contract of one of the caller's clinics' teams (403 no_active_contract otherwise). Items as in POST /medicine-orders (list items by medication_id; free text is flagged needs_review). requested_via records how the resident asked; their consent to delivery is recorded (phone, or in person). The household sees the order and its hand-over code in the app (GET /medicine-orders); staff never see the code. Send an Idempotency-Key to make retries safe.
+// @Tags         staff
+// @Accept       json
+// @Produce      json
+// @Security     Bearer
+// @Param        Idempotency-Key header string false "retry key"
+// @Param        body body StaffMedicineOrderRequest true "the order"
+// @Success      201 {object} MedicineOrderDTO
+// @Failure      401 {object} ErrorResponse
+// @Failure      403 {object} ErrorResponse "no_active_contract"
+// @Failure      404 {object} ErrorResponse "person not found (or outside the clinic's reach)"
+// @Failure      422 {object} ErrorResponse "invalid_request, refill_too_soon (details.earliest_date)"
+// @Router       /api/v1/staff/medicine-orders [post]
+func (a *API) staffCreateMedicineOrder(c *gin.Context) {
+	var req StaffMedicineOrderRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	in := req.input()
+	in.RequestedVia = req.RequestedVia
+	v, err := a.svc.Medicine.CreateForResident(c.Request.Context(), principal(c), in)
+	reply(c, http.StatusCreated, err, func() any { return a.toStaffOrder(v) })
 }
 
 // listMedicineOrders godoc
@@ -219,7 +276,7 @@ func (a *API) medicineOrders(c *gin.Context) {
 		return
 	}
 	pr := principal(c)
-	vs, next, err := a.svc.Medicine.List(c.Request.Context(), pr, q.Status, p)
+	vs, next, err := a.svc.Medicine.List(c.Request.Context(), pr, q.Status, q.NeedsReview, p)
 	reply(c, http.StatusOK, err, func() any { return a.toMedicineOrderList(vs, next, pr.Scope == service.ScopeSelf) })
 }
 
@@ -284,13 +341,14 @@ func (a *API) reorderMedicine(c *gin.Context) {
 
 // staffListMedicineOrders godoc
 // @Summary      The delivery queue of the caller's clinic (admin: all), oldest first
-// @Description  Orders of members contracted with the clinic's teams, with the member's age and chronic conditions; never the hand-over code.
+// @Description  Orders of members contracted with the clinic's teams, with the member's age and chronic conditions; never the hand-over code. needs_review marks orders with free-text items for the pharmacist (filter with needs_review=true).
 // @Tags         staff
 // @Produce      json
 // @Security     Bearer
-// @Param        status query string false "filter" Enums(requested,approved,dispatched,delivered,rejected,cancelled)
-// @Param        limit  query int    false "page size (1-100, default 20)"
-// @Param        cursor query string false "next_cursor of the previous page"
+// @Param        status       query string false "filter" Enums(requested,approved,dispatched,delivered,rejected,cancelled)
+// @Param        needs_review query bool   false "only orders with free-text items"
+// @Param        limit        query int    false "page size (1-100, default 20)"
+// @Param        cursor       query string false "next_cursor of the previous page"
 // @Success      200 {object} MedicineOrderList
 // @Failure      401 {object} ErrorResponse
 // @Failure      403 {object} ErrorResponse
@@ -312,14 +370,15 @@ func (a *API) staffListMedicineOrders(c *gin.Context) { a.medicineOrders(c) }
 func (a *API) staffGetMedicineOrder(c *gin.Context) { a.medicineOrder(c) }
 
 // approveMedicineOrder godoc
-// @Summary   Approve a requested order (requested → approved)
+// @Summary      Approve a requested order (requested → approved): pharmacists only
+// @Description  Staff whose position is pharmacist, a member of the contract team with the pharmacist role, or an admin; anyone else 403 pharmacist_required.
 // @Tags      staff
 // @Produce   json
 // @Security  Bearer
 // @Param     id path int true "order id"
 // @Success   200 {object} MedicineOrderDTO
 // @Failure   401 {object} ErrorResponse
-// @Failure   403 {object} ErrorResponse
+// @Failure   403 {object} ErrorResponse "pharmacist_required"
 // @Failure   404 {object} ErrorResponse "not found, or another clinic's order"
 // @Failure   409 {object} ErrorResponse "invalid_transition"
 // @Router    /api/v1/staff/medicine-orders/{id}/approve [post]
@@ -415,4 +474,12 @@ func (a *API) deliverMedicineOrder(c *gin.Context) {
 // @Router       /api/v1/staff/medicine-orders/{id}/reset-handover [post]
 func (a *API) resetMedicineHandover(c *gin.Context) {
 	onID(c, http.StatusOK, a.svc.Medicine.ResetHandover, a.toStaffOrder)
+}
+
+// nonZero is a pointer to id, or nil for 0.
+func nonZero(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
 }

@@ -52,11 +52,22 @@ func mdDeliver(h *testkit.Harness, staff, u testkit.User, id int64, after time.D
 		testkit.Token(staff.Token)).Expect(200)
 }
 
-// mdSetup signs an elderly parent with team 1 (clinic 3).
+// mdPharmacist gives a staff account the pharmacist position (only a
+// pharmacist approves medicine orders).
+func mdPharmacist(h *testkit.Harness, staff testkit.User) {
+	h.T.Helper()
+	if err := h.DB.Model(&model.User{}).Where("id = ?", staff.ID).Update("position", model.PositionPharmacist).Error; err != nil {
+		h.T.Fatal(err)
+	}
+}
+
+// mdSetup signs an elderly parent with team 1 (clinic 3); the staff
+// account is a pharmacist of clinic 3.
 func mdSetup(h *testkit.Harness) (staff, u testkit.User, member int64) {
 	h.T.Helper()
 	h.Seed()
 	staff = h.Staff("staff-3", ctClinic3)
+	mdPharmacist(h, staff)
 	u = h.Login("daughter")
 	member = ctElder(h, u, "张桂兰", 76)
 	ctContract(h, u, staff, ctTeam3, member)

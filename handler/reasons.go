@@ -57,6 +57,10 @@ var zhReasons = []struct {
 	{regexp.MustCompile(`^must be member ids$`), "须为家庭成员编号"},
 	// Family doctor in practice (teams, consultations, follow-ups, medications).
 	{regexp.MustCompile(`^must name each account once$`), "每个账号只能出现一次"},
+	{regexp.MustCompile(`^must be 1 to 64 characters \(or give medication_id\)$`), "须为 1 到 64 个字（或从长期用药清单选择药品）"},
+	{regexp.MustCompile(`^must be positive$`), "须为正数"},
+	{regexp.MustCompile(`^is not on this person's medication list$`), "不在该成员的长期用药清单中"},
+	{regexp.MustCompile(`^must be at most (\d+) \(the quantity per refill\)$`), "不能超过每次续药量 $1"},
 	{regexp.MustCompile(`^must have exactly one lead$`), "须有且只有一名团队长"},
 	{regexp.MustCompile(`^must be a staff account of the team's clinic.*$`), "须为本机构、上级分院或下属驿站的工作人员账号"},
 	{regexp.MustCompile(`^must be an existing clinic$`), "须为已有的机构"},

@@ -66,6 +66,13 @@ type secRoute struct {
 
 const secMarker = "SECRET-A-秘密"
 
+// secStaffOrder is a phone order for the covered elder.
+func secStaffOrder(w *secWorld) map[string]any {
+	b := mdBody(w.ids["elder"])
+	b["requested_via"] = "phone"
+	return b
+}
+
 // secReason is the body of the routes that take an optional reason.
 var secReason = secBody(map[string]any{"reason": "测试原因"})
 
@@ -247,6 +254,7 @@ var secRoutes = map[string]secRoute{
 	"POST /api/v1/medicine-orders/:id/cancel":               {class: secOwned, fixture: "order", optional: true, body: secReason},
 	"POST /api/v1/medicine-orders/:id/reorder":              {class: secOwned, fixture: "orderDelivered"},
 	"GET /api/v1/staff/medicine-orders":                     {class: secClinicList},
+	"POST /api/v1/staff/medicine-orders":                    {class: secClinicList, body: secStaffOrder, crossBody: secStaffOrder, crossStatus: 404},
 	"GET /api/v1/staff/medicine-orders/:id":                 {class: secClinic, fixture: "order"},
 	"POST /api/v1/staff/medicine-orders/:id/approve":        {class: secClinic, fixture: "order"},
 	"POST /api/v1/staff/medicine-orders/:id/reject":         {class: secClinic, fixture: "orderReject", body: secBody(map[string]any{"reason": "处方已过期"})},

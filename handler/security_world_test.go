@@ -95,6 +95,7 @@ func newSecWorld(t *testing.T) *secWorld {
 	}
 	w.ids["order"], w.ids["orderReject"] = order(), order()
 	w.ids["orderApproved"] = order()
+	mdPharmacist(h, w.staff3)
 	h.Do("POST", ctPath("/api/v1/staff/medicine-orders/%d/approve", w.ids["orderApproved"]), nil, S3).Expect(200)
 	w.ids["orderDispatched"] = order()
 	mdDispatch(h, w.staff3, w.ids["orderDispatched"])

@@ -36,19 +36,39 @@ type MedicineOrder struct {
 	ETA              *time.Time
 	Reason           string `gorm:"size:255;not null;default:''"`
 	ReorderOfID      *int64
-	DeliveredAt      *time.Time `gorm:"index"`
-	CreatedAt        time.Time  `gorm:"index"`
-	UpdatedAt        time.Time
+	// NeedsReview is set when an item is free text (not from the person's
+	// medication list): a pharmacist must review the request.
+	NeedsReview bool `gorm:"not null;default:false"`
+	// RefillReason is why an item is asked for before its refill interval.
+	RefillReason string `gorm:"size:255;not null;default:''"`
+	// RequestedVia is how the resident asked: app, or (placed by staff,
+	// PlacedBy) phone, counter or visit.
+	RequestedVia string     `gorm:"size:16;not null;default:'app'"`
+	PlacedBy     int64      `gorm:"not null;default:0"`
+	DeliveredAt  *time.Time `gorm:"index"`
+	CreatedAt    time.Time  `gorm:"index"`
+	UpdatedAt    time.Time
 }
 
-// MedicineOrderItem is one medicine of an order.
+// Medicine order channels (MedicineOrder.RequestedVia).
+const (
+	RequestedViaApp     = "app"
+	RequestedViaPhone   = "phone"
+	RequestedViaCounter = "counter"
+	RequestedViaVisit   = "visit"
+)
+
+// MedicineOrderItem is one medicine of an order: picked from the person's
+// medication list (MedicationID, the list entry when ordered) or free text
+// (nil) for the pharmacist to review.
 type MedicineOrderItem struct {
-	ID       int64  `gorm:"primaryKey"`
-	OrderID  int64  `gorm:"not null;index"`
-	Position int    `gorm:"not null"`
-	Name     string `gorm:"size:64;not null"`
-	Spec     string `gorm:"size:64;not null;default:''"`
-	Quantity int    `gorm:"not null"`
+	ID           int64 `gorm:"primaryKey"`
+	OrderID      int64 `gorm:"not null;index"`
+	Position     int   `gorm:"not null"`
+	MedicationID *int64
+	Name         string `gorm:"size:64;not null"`
+	Spec         string `gorm:"size:64;not null;default:''"`
+	Quantity     int    `gorm:"not null"`
 }
 
 // MedicineOrderEvent is one transition in a medicine order's history.

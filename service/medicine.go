@@ -23,6 +23,8 @@ var (
 	ErrNoActiveContract     = newErr(KindForbidden, "no_active_contract", "this family member has no active family-doctor contract; home medicine delivery needs one")
 	ErrHandoverCodeMismatch = newErr(KindInvalid, "handover_code_mismatch", "the hand-over code is wrong")
 	ErrHandoverLocked       = newErr(KindConflict, "handover_locked", "too many wrong hand-over codes: staff must reset the code (POST /staff/medicine-orders/{id}/reset-handover) before delivery")
+	ErrRefillTooSoon        = newErr(KindInvalid, "refill_too_soon", "an item is asked for before its refill interval is over: give a reason, or order from the earliest date")
+	ErrPharmacistRequired   = newErr(KindForbidden, "pharmacist_required", "only a pharmacist (staff position pharmacist, or the contract team's pharmacist) approves medicine orders")
 )
 
 // Notification events of medicine orders (all to the resident).
@@ -56,7 +58,7 @@ var medicineMachine = &Machine{
 	States: []string{model.MedicineRequested, model.MedicineApproved, model.MedicineDispatched, model.MedicineDelivered,
 		model.MedicineRejected, model.MedicineCancelled},
 	Moves: []Move{
-		{"", model.MedicineRequested, []string{SideResident}},
+		{"", model.MedicineRequested, []string{SideResident, SideStaff}}, // staff: a phone order
 		{model.MedicineRequested, model.MedicineApproved, []string{SideStaff}},
 		{model.MedicineRequested, model.MedicineRejected, []string{SideStaff}},
 		{model.MedicineRequested, model.MedicineCancelled, []string{SideResident, SideSystem}},
@@ -89,14 +91,19 @@ func NewMedicineService(deps Deps, notifier ContractNotifier) *MedicineService {
 	return &MedicineService{db: deps.DB, pii: deps.PII, clock: deps.Clock, loc: deps.Loc, log: deps.Log, notify: notifier}
 }
 
-// MedicineItemInput is one medicine asked for.
+// MedicineItemInput is one medicine asked for: an entry of the person's
+// medication list (MedicationID) or free text (Name, Spec) for the
+// pharmacist to review.
 type MedicineItemInput struct {
-	Name     string
-	Spec     string
-	Quantity int
+	MedicationID int64
+	Name         string
+	Spec         string
+	Quantity     int
 }
 
-// MedicineOrderInput is a delivery request.
+// MedicineOrderInput is a delivery request. RefillReason is needed when an
+// item is asked for before its refill interval is over. RequestedVia is
+// how the resident asked (staff orders: phone, counter or visit).
 type MedicineOrderInput struct {
 	MemberID        int64
 	Items           []MedicineItemInput
@@ -104,6 +111,8 @@ type MedicineOrderInput struct {
 	ContactPhone    string
 	PreferredWindow string
 	Note            string
+	RefillReason    string
+	RequestedVia    string
 }
 
 // MedicineOrderView is an order with its items, member and history.
@@ -125,6 +134,7 @@ func (in *MedicineOrderInput) normalize() error {
 	in.ContactPhone = strings.TrimSpace(in.ContactPhone)
 	in.PreferredWindow = strings.TrimSpace(in.PreferredWindow)
 	in.Note = strings.TrimSpace(in.Note)
+	in.RefillReason = strings.TrimSpace(in.RefillReason)
 	if in.MemberID <= 0 {
 		f["member_id"] = "required"
 	}
@@ -137,8 +147,13 @@ func (in *MedicineOrderInput) normalize() error {
 	for i := range in.Items {
 		it := &in.Items[i]
 		it.Name, it.Spec = strings.TrimSpace(it.Name), strings.TrimSpace(it.Spec)
-		if it.Name == "" || utf8.RuneCountInString(it.Name) > 64 {
-			f[fmt.Sprintf("items[%d].name", i)] = "must be 1 to 64 characters"
+		switch {
+		case it.MedicationID < 0:
+			f[fmt.Sprintf("items[%d].medication_id", i)] = "must be positive"
+		case it.MedicationID == 0 && (it.Name == "" || utf8.RuneCountInString(it.Name) > 64):
+			f[fmt.Sprintf("items[%d].name", i)] = "must be 1 to 64 characters (or give medication_id)"
+		case utf8.RuneCountInString(it.Name) > 64:
+			f[fmt.Sprintf("items[%d].name", i)] = "must be at most 64 characters"
 		}
 		if utf8.RuneCountInString(it.Spec) > 64 {
 			f[fmt.Sprintf("items[%d].spec", i)] = "must be at most 64 characters"
@@ -159,6 +174,9 @@ func (in *MedicineOrderInput) normalize() error {
 	if utf8.RuneCountInString(in.Note) > 500 {
 		f["note"] = "must be at most 500 characters"
 	}
+	if utf8.RuneCountInString(in.RefillReason) > 255 {
+		f["refill_reason"] = "must be at most 255 characters"
+	}
 	if len(f) > 0 {
 		return Invalid(f)
 	}
@@ -174,15 +192,17 @@ func (s *MedicineService) Create(ctx context.Context, p Principal, in MedicineOr
 	}
 	var view MedicineOrderView
 	err := transact(ctx, s.db, func(tx *gorm.DB) error {
-		m, err := actedPerson(tx, p.UserID, in.MemberID, false)
+		// The person's row is locked: orders for one person are placed one
+		// at a time, so two cannot both pass the refill check.
+		m, err := actedPerson(tx, p.UserID, in.MemberID, true)
 		if err != nil {
 			return notFoundAs(err, ErrNotFound.Msg("no such family member").With(map[string]any{"member_id": in.MemberID}))
 		}
 		o := model.MedicineOrder{UserID: p.UserID, MemberID: m.ID, Address: in.Address, ContactPhone: in.ContactPhone,
-			PreferredWindow: in.PreferredWindow, Note: in.Note}
-		items := make([]model.MedicineOrderItem, len(in.Items))
-		for i, it := range in.Items {
-			items[i] = model.MedicineOrderItem{Position: i + 1, Name: it.Name, Spec: it.Spec, Quantity: it.Quantity}
+			PreferredWindow: in.PreferredWindow, Note: in.Note, RefillReason: in.RefillReason, RequestedVia: model.RequestedViaApp}
+		items, err := s.pick(tx, m.ID, in.Items, in.RefillReason != "")
+		if err != nil {
+			return err
 		}
 		view, err = s.place(tx, p, o, items)
 		return err
@@ -209,6 +229,17 @@ func (s *MedicineService) place(tx *gorm.DB, p Principal, o model.MedicineOrder,
 		return MedicineOrderView{}, err
 	}
 	now := s.clock.Now()
+	if p.Scope == ScopeClinic && !p.Sees(c.ClinicID) {
+		return MedicineOrderView{}, ErrNoActiveContract.Msg("this person's active contract is with another clinic's team").With(map[string]any{"member_id": o.MemberID})
+	}
+	for _, it := range items {
+		if it.MedicationID == nil {
+			o.NeedsReview = true
+		}
+	}
+	if o.UserID == 0 { // a staff order: the contract's family account follows it
+		o.UserID = c.UserID
+	}
 	o.ContractID, o.ClinicID, o.Status, o.HandoverCode = c.ID, c.ClinicID, model.MedicineRequested, code
 	o.CreatedAt, o.UpdatedAt = now, now
 	for _, f := range []*string{&o.Address, &o.ContactPhone, &o.HandoverCode} {
@@ -281,15 +312,19 @@ func (s *MedicineService) Reorder(ctx context.Context, p Principal, id int64) (M
 		if !medicineMachine.Allowed(prev.Status, model.MedicineDelivered, SideResident) {
 			return medicineMachine.refuse(prev.Status, model.MedicineDelivered)
 		}
-		if _, err := actedPerson(tx, p.UserID, prev.MemberID, false); err != nil {
+		if _, err := actedPerson(tx, p.UserID, prev.MemberID, true); err != nil {
 			return notFoundAs(err, ErrNotFound.Msg("the family member of this order was removed").With(map[string]any{"member_id": prev.MemberID}))
 		}
-		var items []model.MedicineOrderItem
-		if err := tx.Where("order_id = ?", prev.ID).Order("position").Find(&items).Error; err != nil {
+		var prevItems []model.MedicineOrderItem
+		if err := tx.Where("order_id = ?", prev.ID).Order("position").Find(&prevItems).Error; err != nil {
+			return err
+		}
+		items, err := s.repick(tx, prev.MemberID, prevItems)
+		if err != nil {
 			return err
 		}
 		o := model.MedicineOrder{UserID: p.UserID, MemberID: prev.MemberID, Address: prev.Address, ContactPhone: prev.ContactPhone,
-			PreferredWindow: prev.PreferredWindow, Note: prev.Note, ReorderOfID: &prev.ID}
+			PreferredWindow: prev.PreferredWindow, Note: prev.Note, ReorderOfID: &prev.ID, RequestedVia: model.RequestedViaApp}
 		if view, err = s.place(tx, p, o, items); err != nil {
 			return err
 		}

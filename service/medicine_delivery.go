@@ -31,11 +31,23 @@ func (s *MedicineService) move(tx *gorm.DB, o *model.MedicineOrder, st Step) err
 // transition loads an order in the caller's scope, moves it and notifies
 // the resident, in one transaction.
 func (s *MedicineService) transition(ctx context.Context, p Principal, id int64, st Step) (MedicineOrderView, error) {
+	return s.transitionIf(ctx, p, id, st, nil)
+}
+
+// transitionIf is transition with a guard run on the loaded order before
+// the move (nil: none).
+func (s *MedicineService) transitionIf(ctx context.Context, p Principal, id int64, st Step,
+	guard func(tx *gorm.DB, p Principal, o model.MedicineOrder) error) (MedicineOrderView, error) {
 	var view MedicineOrderView
 	err := transact(ctx, s.db, func(tx *gorm.DB) error {
 		o, err := s.load(tx, p, id)
 		if err != nil {
 			return err
+		}
+		if guard != nil {
+			if err := guard(tx, p, o); err != nil {
+				return err
+			}
 		}
 		if err := s.move(tx, &o, st); err != nil {
 			return err
@@ -71,9 +83,10 @@ func (s *MedicineService) Cancel(ctx context.Context, p Principal, id int64, rea
 		Set: map[string]any{"reason": truncate(reason, 255)}})
 }
 
-// Approve accepts a requested order.
+// Approve accepts a requested order: only a pharmacist may (mayApprove,
+// 403 pharmacist_required).
 func (s *MedicineService) Approve(ctx context.Context, p Principal, id int64) (MedicineOrderView, error) {
-	return s.transition(ctx, p, id, Step{To: model.MedicineApproved, By: actorOf(p)})
+	return s.transitionIf(ctx, p, id, Step{To: model.MedicineApproved, By: actorOf(p)}, s.mayApprove)
 }
 
 // Reject refuses a requested order with a reason.

@@ -11,8 +11,12 @@ import (
 
 // List returns the orders in the caller's scope: its own, newest first, or
 // its clinic's (the network's) delivery queue, oldest first.
-func (s *MedicineService) List(ctx context.Context, p Principal, status string, pg pagination.Page) ([]MedicineOrderView, string, error) {
+// needsReview keeps the orders with free-text items.
+func (s *MedicineService) List(ctx context.Context, p Principal, status string, needsReview bool, pg pagination.Page) ([]MedicineOrderView, string, error) {
 	q := filterBy(p.Apply(s.db.WithContext(ctx), ownerClinic), "status", status)
+	if needsReview {
+		q = q.Where("needs_review = ?", true)
+	}
 	rows, next, err := findPageByID(q, pg, p.Scope == ScopeSelf, func(o model.MedicineOrder) int64 { return o.ID })
 	if err != nil {
 		return nil, "", err
