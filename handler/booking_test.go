@@ -75,6 +75,31 @@ func TestBooking_FullFlowWithHistoryAndNotifications(t *testing.T) {
 	h.Do("POST", "/api/v1/staff/bookings/"+bid+"/check-in", nil, staff).ExpectError(409, "invalid_transition")
 	h.Do("POST", "/api/v1/staff/bookings/"+bid+"/confirm", nil, staff).Expect(200)
 	h.Do("POST", "/api/v1/staff/bookings/"+bid+"/confirm", nil, staff).ExpectError(409, "invalid_transition")
+	// The notice names who and what: the child, the service, the clinic.
+	var svc model.Service
+	var cl model.Clinic
+	if err := h.DB.First(&svc, serviceA).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := h.DB.First(&cl, clinicA).Error; err != nil {
+		t.Fatal(err)
+	}
+	var inbox struct {
+		Items []struct {
+			Event string `json:"event"`
+			Body  string `json:"body"`
+		} `json:"items"`
+	}
+	h.Do("GET", "/api/v1/notifications", nil, testkit.Token(w.parent.Token)).Expect(200).JSON(&inbox)
+	named := false
+	for _, n := range inbox.Items {
+		if n.Event == "booking_confirmed" {
+			named = strings.Contains(n.Body, "大宝") && strings.Contains(n.Body, svc.Name) && strings.Contains(n.Body, cl.Name)
+		}
+	}
+	if !named {
+		t.Fatalf("the confirmation must name the member, the service and the clinic (%s, %s): %+v", svc.Name, cl.Name, inbox.Items)
+	}
 	h.Do("POST", "/api/v1/staff/bookings/"+bid+"/reject", map[string]any{"reason": "x"}, staff).ExpectError(409, "invalid_transition")
 	// Check-in opens on the session's day, CHECK_IN_OPENS (2 h) before the
 	// start, and closes at its end.
@@ -223,7 +248,26 @@ func TestBooking_CancelWindow(t *testing.T) {
 	}
 	h.Do("POST", "/api/v1/bookings/"+b1+"/cancel", nil, testkit.Token(w.parent.Token)).ExpectError(409, "invalid_transition")
 	h.Clock.Advance(90 * time.Minute) // 1.5 h before start: inside the 2 h window
-	h.Do("POST", "/api/v1/bookings/"+b2+"/cancel", nil, testkit.Token(w.parent.Token)).ExpectError(409, "cancel_window_closed")
+	var clinic model.Clinic
+	if err := h.DB.First(&clinic, clinicA).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := h.DB.Model(&clinic).Update("phone", "0579-88886666").Error; err != nil {
+		t.Fatal(err)
+	}
+	late := h.Do("POST", "/api/v1/bookings/"+b2+"/cancel", nil, testkit.Token(w.parent.Token)).ExpectError(409, "cancel_window_closed").Map()["error"].(map[string]any)
+	details := late["details"].(map[string]any)
+	if details["clinic_phone"] != "0579-88886666" || details["clinic_name"] != clinic.Name || late["message"] != "取消时间已过，请致电门诊（0579-88886666）" {
+		t.Fatalf("too late to cancel: call the clinic, with its phone: %v", late)
+	}
+	// Without a phone the message drops the clause.
+	if err := h.DB.Model(&clinic).Update("phone", "").Error; err != nil {
+		t.Fatal(err)
+	}
+	late = h.Do("POST", "/api/v1/bookings/"+b2+"/cancel", nil, testkit.Token(w.parent.Token)).ExpectError(409, "cancel_window_closed").Map()["error"].(map[string]any)
+	if late["message"] != "取消时间已过，请致电门诊" || late["details"].(map[string]any)["clinic_phone"] != nil {
+		t.Fatalf("no phone: %v", late)
+	}
 	// The member can book again after cancelling.
 	w.book(w.parent, s, w.child, false).Expect(201)
 }

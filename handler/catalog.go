@@ -108,6 +108,8 @@ type ClinicQuery struct {
 // @Produce  json
 // @Param    kind      query string false "clinic kind" Enums(main_hospital,branch,station)
 // @Param    parent_id query int    false "children of this clinic"
+// @Param    limit     query int    false "page size (1-100, default 20); without limit and cursor: every clinic in one answer" minimum(1) maximum(100)
+// @Param    cursor    query string false "next_cursor of the previous page"
 // @Success  200 {object} ClinicList
 // @Failure  422 {object} ErrorResponse
 // @Router   /api/v1/clinics [get]
@@ -116,12 +118,25 @@ func (a *API) listClinics(c *gin.Context) {
 	if !bindQuery(c, &q) {
 		return
 	}
-	rows, err := a.svc.Catalog.Clinics(c.Request.Context(), service.ClinicFilter{Kind: q.Kind, ParentID: q.ParentID})
+	f := service.ClinicFilter{Kind: q.Kind, ParentID: q.ParentID}
+	var rows []model.Clinic
+	next := ""
+	var err error
+	if c.Query("limit") == "" && c.Query("cursor") == "" {
+		// Clients from before paging read one answer with every clinic.
+		rows, err = a.svc.Catalog.Clinics(c.Request.Context(), f)
+	} else {
+		p, okPage := page(c)
+		if !okPage {
+			return
+		}
+		rows, next, err = a.svc.Catalog.ClinicPage(c.Request.Context(), f, p)
+	}
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	out := ClinicList{Items: make([]ClinicDTO, 0, len(rows))}
+	out := ClinicList{Items: make([]ClinicDTO, 0, len(rows)), NextCursor: next}
 	for _, r := range rows {
 		out.Items = append(out.Items, toClinic(r))
 	}

@@ -558,17 +558,35 @@ func waitlistPositions(db *gorm.DB, rows []model.Booking) (map[int64]int, error)
 	return out, nil
 }
 
-// Cancel cancels one of the caller's bookings.
+// Cancel cancels one of the caller's bookings. Too late to cancel online,
+// the answer names the clinic and its phone (details clinic_name,
+// clinic_phone; the message shows the phone).
 func (s *BookingService) Cancel(ctx context.Context, p Principal, id int64, reason string) (BookingView, error) {
-	return s.transition(ctx, p, id, model.BookingCancelled, reason, func(b model.Booking, sess model.Session, now time.Time) error {
+	var clinicID int64
+	v, err := s.transition(ctx, p, id, model.BookingCancelled, reason, func(b model.Booking, sess model.Session, now time.Time) error {
 		if b.Status != model.BookingWaitlisted && now.After(sess.StartsAt.Add(-s.cfg.CancelWindow)) {
-			return ErrCancelWindowClosed.With(map[string]any{"window_hours": s.cfg.CancelWindow.Hours()})
+			clinicID = sess.ClinicID
+			return ErrCancelWindowClosed
 		}
 		if b.Status == model.BookingWaitlisted && !now.Before(sess.StartsAt) {
 			return ErrSessionClosed
 		}
 		return nil
 	})
+	if errors.Is(err, ErrCancelWindowClosed) {
+		details := map[string]any{"window_hours": s.cfg.CancelWindow.Hours()}
+		var clinic model.Clinic
+		if e := s.db.WithContext(ctx).Unscoped().Select("id", "name", "phone").First(&clinic, clinicID).Error; e == nil {
+			details["clinic_name"] = clinic.Name
+			if clinic.Phone != "" {
+				details["clinic_phone"] = clinic.Phone
+			}
+		} else if !errors.Is(e, gorm.ErrRecordNotFound) {
+			return BookingView{}, e
+		}
+		return BookingView{}, ErrCancelWindowClosed.With(details)
+	}
+	return v, err
 }
 
 // Confirm, Reject, CheckIn and NoShow are the staff actions.
@@ -755,8 +773,12 @@ func (s *BookingService) promote(tx *gorm.DB, sessionID int64) error {
 		if err != nil {
 			return err
 		}
+		label, err := s.bookingLabel(tx, next, sess)
+		if err != nil {
+			return err
+		}
 		if err := s.notify.Notify(tx, Notice{UserID: next.UserID, Event: EventBookingPromoted, Title: "候补成功",
-			Body: "有名额空出，您的候补预约已转为待确认：" + s.sessionLabel(sess), RefType: "booking", RefID: next.ID}); err != nil {
+			Body: "有名额空出，您的候补预约已转为待确认：" + label, RefType: "booking", RefID: next.ID}); err != nil {
 			return err
 		}
 	}
@@ -766,10 +788,38 @@ func (s *BookingService) sessionLabel(sess model.Session) string {
 	return sess.StartsAt.In(s.loc).Format("01月02日 15:04")
 }
 
+// bookingLabel names what a booking notice is about: the family member,
+// the service, the clinic and the time — 小宝 · 儿童保健 · 石桥镇卫生院 ·
+// 11月24日 09:00 — so a parent with several children knows which one.
+func (s *BookingService) bookingLabel(tx *gorm.DB, b model.Booking, sess model.Session) (string, error) {
+	var parts []string
+	var person model.Person
+	if err := tx.Unscoped().Select("id", "name").First(&person, b.MemberID).Error; err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+		return "", err
+	}
+	var svc model.Service
+	if err := tx.Unscoped().Select("id", "name").First(&svc, sess.ServiceID).Error; err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+		return "", err
+	}
+	var clinic model.Clinic
+	if err := tx.Unscoped().Select("id", "name").First(&clinic, sess.ClinicID).Error; err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+		return "", err
+	}
+	for _, n := range []string{person.Name, svc.Name, clinic.Name} {
+		if n != "" {
+			parts = append(parts, n)
+		}
+	}
+	return strings.Join(append(parts, s.sessionLabel(sess)), " · "), nil
+}
+
 // notifyBooker tells the booker about a change made by staff.
 func (s *BookingService) notifyBooker(tx *gorm.DB, b model.Booking, sess model.Session, reason string) error {
 	n := Notice{UserID: b.UserID, RefType: "booking", RefID: b.ID}
-	when := s.sessionLabel(sess)
+	when, err := s.bookingLabel(tx, b, sess)
+	if err != nil {
+		return err
+	}
 	switch b.Status {
 	case model.BookingConfirmed:
 		n.Event, n.Title, n.Body = EventBookingConfirmed, "预约已确认", "您的预约已确认："+when+"，请按时到达。"
@@ -907,8 +957,12 @@ func (s *BookingService) cancelSession(tx *gorm.DB, p Principal, sess model.Sess
 		if err := s.move(tx, b, model.BookingCancelled, actorOf(p), reason); err != nil {
 			return err
 		}
+		label, err := s.bookingLabel(tx, *b, sess)
+		if err != nil {
+			return err
+		}
 		if err := s.notify.Notify(tx, Notice{UserID: b.UserID, Event: EventSessionCancelled, Title: "活动取消",
-			Body: "很抱歉，" + s.sessionLabel(sess) + " 的场次已取消。原因：" + reason, RefType: "booking", RefID: b.ID}); err != nil {
+			Body: "很抱歉，" + label + " 的场次已取消。原因：" + reason, RefType: "booking", RefID: b.ID}); err != nil {
 			return err
 		}
 	}
@@ -937,8 +991,16 @@ func (s *BookingService) SendReminders(ctx context.Context) (int, error) {
 				return res.Error
 			}
 			won = true
+			var sess model.Session
+			if err := tx.Unscoped().First(&sess, b.SessionID).Error; err != nil {
+				return err
+			}
+			label, err := s.bookingLabel(tx, b, sess)
+			if err != nil {
+				return err
+			}
 			return s.notify.Notify(tx, Notice{UserID: b.UserID, Event: EventBookingReminder, Title: "明日预约提醒",
-				Body: "您预约的 " + b.StartsAt.In(s.loc).Format("01月02日 15:04") + " 就在明天，请按时到达。", RefType: "booking", RefID: b.ID})
+				Body: "您预约的 " + label + " 就在明天，请按时到达。", RefType: "booking", RefID: b.ID})
 		})
 		if err != nil {
 			return sent, err

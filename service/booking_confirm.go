@@ -88,9 +88,13 @@ func (s *BookingService) settle(ctx context.Context, id int64, action string) (b
 			return err
 		}
 		won = true
-		n.Body = s.sessionLabel(sess) + " 的预约：" + reason + "。"
+		label, err := s.bookingLabel(tx, b, sess)
+		if err != nil {
+			return err
+		}
+		n.Body = label + " 的预约：" + reason + "。"
 		if to == model.BookingConfirmed {
-			n.Body = "您的预约已确认：" + s.sessionLabel(sess) + "，请按时到达。"
+			n.Body = "您的预约已确认：" + label + "，请按时到达。"
 		}
 		if err := s.notify.Notify(tx, n); err != nil {
 			return err

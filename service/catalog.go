@@ -150,7 +150,7 @@ func (s *CatalogService) Clinics(ctx context.Context, f ClinicFilter) ([]model.C
 		}
 		out = append(out, c)
 	}
-	rank := map[string]int{model.ClinicMainHospital: 0, model.ClinicBranch: 1, model.ClinicStation: 2}
+	rank := clinicRank
 	sort.Slice(out, func(i, j int) bool {
 		if rank[out[i].Kind] != rank[out[j].Kind] {
 			return rank[out[i].Kind] < rank[out[j].Kind]
@@ -159,6 +159,46 @@ func (s *CatalogService) Clinics(ctx context.Context, f ClinicFilter) ([]model.C
 	})
 	return out, nil
 }
+
+// clinicCursor is the position after a clinic in the order of Clinics:
+// kind rank (main hospital, branch, station), then id.
+type clinicCursor struct {
+	Rank int   `json:"k"`
+	ID   int64 `json:"i"`
+}
+
+// ClinicPage is one page of Clinics, in the same order, with the cursor of
+// the next page ("" on the last).
+func (s *CatalogService) ClinicPage(ctx context.Context, f ClinicFilter, p pagination.Page) ([]model.Clinic, string, error) {
+	var cur clinicCursor
+	if err := decodeCursor(p.Cursor, &cur); err != nil {
+		return nil, "", err
+	}
+	all, err := s.Clinics(ctx, f)
+	if err != nil {
+		return nil, "", err
+	}
+	limit := pageLimit(p.Limit)
+	out := make([]model.Clinic, 0, limit)
+	next := ""
+	for _, c := range all {
+		rank := clinicRank[c.Kind]
+		if p.Cursor != "" && (rank < cur.Rank || rank == cur.Rank && c.ID <= cur.ID) {
+			continue
+		}
+		if len(out) == limit {
+			last := out[limit-1]
+			next = pagination.Encode(clinicCursor{Rank: clinicRank[last.Kind], ID: last.ID})
+			break
+		}
+		out = append(out, c)
+	}
+	return out, next, nil
+}
+
+// clinicRank orders the clinics of the network: main hospital, branches,
+// stations.
+var clinicRank = map[string]int{model.ClinicMainHospital: 0, model.ClinicBranch: 1, model.ClinicStation: 2}
 
 // Clinic returns one clinic.
 func (s *CatalogService) Clinic(ctx context.Context, id int64) (model.Clinic, error) {
