@@ -82,6 +82,15 @@ func (s *ContractService) Apply(ctx context.Context, p Principal, in ContractApp
 		if err := s.create(tx, &c, rows, actorOf(p), team); err != nil {
 			return err
 		}
+		for _, r := range rows {
+			method, by := model.ConsentByCounter, int64(0)
+			if !byStaff {
+				method, by = consentMethod(tx, p.UserID, r.MemberID), p.UserID
+			}
+			if err := recordConsent(tx, r.MemberID, model.ConsentContract, method, by, p.UserID); err != nil {
+				return err
+			}
+		}
 		if byStaff {
 			if err := s.notify.Notify(tx, Notice{UserID: owner, Event: EventContractApplied, Title: "家庭医生签约申请已提交",
 				Body:    fmt.Sprintf("工作人员已为您家 %d 位成员提交%s的签约申请，审核后通知您。", len(rows), team.Name),
