@@ -27,8 +27,8 @@ func (a *API) adminRoutes(authed, admin, managers, staff *gin.RouterGroup) {
 	staff.GET("/audit-logs", a.listAuditLogs)
 }
 
-// ClinicRequest creates or changes a clinic. On PUT every field is
-// optional and only the fields sent change.
+// ClinicRequest changes a clinic (PUT): every field is optional and only the
+// fields sent change (ClinicCreateRequest adds one).
 type ClinicRequest struct {
 	Name      *string         `json:"name" binding:"omitempty,max=128" example:"城东分院"`
 	Kind      *string         `json:"kind" binding:"omitempty,oneof=main_hospital branch station" example:"branch"`
@@ -42,6 +42,23 @@ type ClinicRequest struct {
 	Location  *LocationDTO    `json:"location"`
 	Status    *string         `json:"status" binding:"omitempty,oneof=open closed" example:"open"`
 }
+
+// ClinicCreateRequest adds a clinic: name and kind are required.
+type ClinicCreateRequest struct {
+	Name      *string         `json:"name" validate:"required" binding:"omitempty,max=128" example:"城东分院"`
+	Kind      *string         `json:"kind" validate:"required" binding:"omitempty,oneof=main_hospital branch station" example:"branch"`
+	ParentID  *int64          `json:"parent_id" binding:"omitempty,min=0" example:"1"`
+	Address   *string         `json:"address" binding:"omitempty,max=255" example:"城东街道健康路 8 号"`
+	Phone     *string         `json:"phone" binding:"omitempty,max=32" example:"0571-88886666"`
+	OpenHours *string         `json:"open_hours" binding:"omitempty,max=255" example:"周一至周日 08:00-17:30"`
+	Offers    *[]string       `json:"offers" binding:"omitempty,max=16,dive,oneof=child_health_centre care_guidance_centre vaccination expert_studio family_doctor pediatric_massage parent_child_play" example:"child_health_centre,vaccination"`
+	Catchment *[]string       `json:"catchment" binding:"omitempty,max=200,dive,max=64" example:"石桥村,东港社区"`
+	Hours     *[]OpenHoursDTO `json:"hours" binding:"omitempty,max=32,dive"`
+	Location  *LocationDTO    `json:"location"`
+	Status    *string         `json:"status" binding:"omitempty,oneof=open closed" example:"open"`
+}
+
+func (r ClinicCreateRequest) input() service.ClinicInput { return ClinicRequest(r).input() }
 
 func (r ClinicRequest) input() service.ClinicInput {
 	in := service.ClinicInput{Name: r.Name, Kind: r.Kind, ParentID: r.ParentID, Address: r.Address, Phone: r.Phone,
@@ -67,14 +84,14 @@ func (r ClinicRequest) input() service.ClinicInput {
 // @Produce      json
 // @Security     Bearer
 // @Param        Idempotency-Key header string        false "retry key"
-// @Param        body            body   ClinicRequest true  "the clinic"
+// @Param        body            body   ClinicCreateRequest true  "the clinic"
 // @Success      201 {object} ClinicDTO
 // @Failure      403 {object} ErrorResponse
 // @Failure      409 {object} ErrorResponse
 // @Failure      422 {object} ErrorResponse
 // @Router       /api/v1/admin/clinics [post]
 func (a *API) createClinic(c *gin.Context) {
-	var req ClinicRequest
+	var req ClinicCreateRequest
 	if !bindJSON(c, &req) {
 		return
 	}
@@ -143,7 +160,7 @@ type AuditLogQuery struct {
 // @Produce      json
 // @Security     Bearer
 // @Param        action      query string false "e.g. clinic.close"
-// @Param        target_type query string false "clinic, user, invitation or expert"
+// @Param        target_type query string false "target kind" Enums(clinic,user,invitation,expert)
 // @Param        target_id   query int    false "target id"
 // @Param        actor_id    query int    false "who made the change"
 // @Param        clinic_id   query int    false "the clinic concerned"
@@ -325,7 +342,7 @@ type UserQuery struct {
 // @Security     Bearer
 // @Param        q         query string false "name, phone or id"
 // @Param        clinic_id query int    false "staff of this clinic"
-// @Param        role      query string false "resident, staff or admin"
+// @Param        role      query string false "role" Enums(resident,staff,admin)
 // @Param        limit     query int    false "page size (1-100, default 20)"
 // @Param        cursor    query string false "next_cursor of the previous page"
 // @Success      200 {object} DirectoryUserList
@@ -397,8 +414,9 @@ type StudioDTO struct {
 	EndTime   string `json:"end_time" binding:"required" example:"11:30"`
 }
 
-// ExpertRequest adds or changes an expert. On PUT every field is optional;
-// sitting_clinic_ids (with studios) replaces the expert's sittings.
+// ExpertRequest changes an expert (PUT): every field is optional;
+// sitting_clinic_ids (with studios) replaces the expert's sittings
+// (ExpertCreateRequest adds one).
 type ExpertRequest struct {
 	Name             *string      `json:"name" binding:"omitempty,max=64" example:"王建华"`
 	Title            *string      `json:"title" binding:"omitempty,max=64" example:"主任医师 · 儿科主任"`
@@ -408,6 +426,19 @@ type ExpertRequest struct {
 	SittingClinicIDs *[]int64     `json:"sitting_clinic_ids" binding:"omitempty,max=20,dive,min=1" example:"3"`
 	Studios          *[]StudioDTO `json:"studios" binding:"omitempty,max=20,dive"`
 }
+
+// ExpertCreateRequest adds an expert: name, home_clinic_id and sitting_clinic_ids are required.
+type ExpertCreateRequest struct {
+	Name             *string      `json:"name" validate:"required" binding:"omitempty,max=64" example:"王建华"`
+	Title            *string      `json:"title" binding:"omitempty,max=64" example:"主任医师 · 儿科主任"`
+	Specialty        *string      `json:"specialty" binding:"omitempty,max=128" example:"儿童生长发育"`
+	Bio              *string      `json:"bio" binding:"omitempty,max=2000"`
+	HomeClinicID     *int64       `json:"home_clinic_id" validate:"required" binding:"omitempty,min=1" example:"1"`
+	SittingClinicIDs *[]int64     `json:"sitting_clinic_ids" validate:"required" binding:"omitempty,max=20,dive,min=1" example:"3"`
+	Studios          *[]StudioDTO `json:"studios" binding:"omitempty,max=20,dive"`
+}
+
+func (r ExpertCreateRequest) input() (service.ExpertInput, error) { return ExpertRequest(r).input() }
 
 func (r ExpertRequest) input() (service.ExpertInput, error) {
 	in := service.ExpertInput{Name: r.Name, Title: r.Title, Specialty: r.Specialty, Bio: r.Bio, HomeClinicID: r.HomeClinicID}
@@ -447,14 +478,14 @@ func (r ExpertRequest) input() (service.ExpertInput, error) {
 // @Produce      json
 // @Security     Bearer
 // @Param        Idempotency-Key header string        false "retry key"
-// @Param        body            body   ExpertRequest true  "the expert"
+// @Param        body            body   ExpertCreateRequest true  "the expert"
 // @Success      201 {object} ExpertDTO
 // @Failure      403 {object} ErrorResponse
 // @Failure      409 {object} ErrorResponse "clinic_closed"
 // @Failure      422 {object} ErrorResponse
 // @Router       /api/v1/admin/experts [post]
 func (a *API) createExpert(c *gin.Context) {
-	var req ExpertRequest
+	var req ExpertCreateRequest
 	if !bindJSON(c, &req) {
 		return
 	}

@@ -34,7 +34,7 @@ func (a *API) bookingRoutes(authed, staff *gin.RouterGroup) {
 type BookingMemberDTO struct {
 	ID       int64  `json:"id"`
 	Name     string `json:"name" example:"小宝"`
-	Relation string `json:"relation" example:"child"`
+	Relation string `json:"relation" example:"child" enums:"self,spouse,child,parent,grandchild,grandparent,sibling,other"`
 	Gender   string `json:"gender" example:"male" enums:"male,female,unknown"`
 	// Age as the clinic says it (7月龄).
 	Age *AgeDTO `json:"age,omitempty"`
@@ -44,7 +44,8 @@ type BookingMemberDTO struct {
 	GuardianPhoneMasked string `json:"guardian_phone_masked,omitempty" example:"138****1234"`
 }
 
-// BookingEventDTO is one step of a booking's history.
+// BookingEventDTO is one step of a booking's (or a referral's) history; its
+// statuses are the owner's, so they carry no enum here.
 type BookingEventDTO struct {
 	From   string    `json:"from,omitempty" example:"pending"`
 	Status string    `json:"status" example:"confirmed"`
@@ -183,7 +184,7 @@ type BookingQuery struct {
 // @Tags      bookings
 // @Produce   json
 // @Security  Bearer
-// @Param     status query string false "booking status"
+// @Param     status query string false "booking status" Enums(pending,confirmed,checked_in,cancelled,rejected,no_show,waitlisted)
 // @Param     limit  query int    false "page size (1-100, default 20)"
 // @Param     cursor query string false "next_cursor of the previous page"
 // @Success   200 {object} BookingList
@@ -215,6 +216,11 @@ type ReasonRequest struct {
 	Reason string `json:"reason" binding:"max=255"`
 }
 
+// RejectRequest gives the required reason of a rejection.
+type RejectRequest struct {
+	Reason string `json:"reason" binding:"max=255" validate:"required,min=1" example:"当天专家停诊"`
+}
+
 // cancelBooking godoc
 // @Summary   Cancel one of my bookings
 // @Tags      bookings
@@ -244,7 +250,7 @@ type StaffBookingQuery struct {
 // @Tags      staff
 // @Produce   json
 // @Security  Bearer
-// @Param     status     query string false "booking status"
+// @Param     status     query string false "booking status" Enums(pending,confirmed,checked_in,cancelled,rejected,no_show,waitlisted)
 // @Param     session_id query int    false "session"
 // @Param     date       query string false "business date of the session (YYYY-MM-DD)"
 // @Param     clinic_id  query int    false "admin only"
@@ -304,13 +310,15 @@ func (a *API) confirmBooking(c *gin.Context) { a.staffTransition(c, a.svc.Bookin
 // @Produce   json
 // @Security  Bearer
 // @Param     id   path int           true "booking id"
-// @Param     body body ReasonRequest true "why"
+// @Param     body body RejectRequest true "why"
 // @Success   200 {object} BookingDTO
 // @Failure   404 {object} ErrorResponse
 // @Failure   409 {object} ErrorResponse "invalid_transition"
 // @Failure   422 {object} ErrorResponse "reason required"
 // @Router    /api/v1/staff/bookings/{id}/reject [post]
-func (a *API) rejectBooking(c *gin.Context) { a.staffTransition(c, a.svc.Bookings.Reject) }
+func (a *API) rejectBooking(c *gin.Context) {
+	onIDText(c, http.StatusOK, a.svc.Bookings.Reject, func(r RejectRequest) string { return r.Reason }, a.toBooking)
+}
 
 // checkInBooking godoc
 // @Summary   Check in a confirmed booking

@@ -106,7 +106,7 @@ type ClinicQuery struct {
 // @Summary  Clinics of the medical community (main hospital, branches, stations)
 // @Tags     catalogue
 // @Produce  json
-// @Param    kind      query string false "main_hospital, branch or station"
+// @Param    kind      query string false "clinic kind" Enums(main_hospital,branch,station)
 // @Param    parent_id query int    false "children of this clinic"
 // @Success  200 {object} ClinicList
 // @Failure  422 {object} ErrorResponse
@@ -313,7 +313,7 @@ type SessionServiceDTO struct {
 type SessionClinicDTO struct {
 	ID      int64  `json:"id"`
 	Name    string `json:"name"`
-	Kind    string `json:"kind"`
+	Kind    string `json:"kind" enums:"main_hospital,branch,station"`
 	Address string `json:"address"`
 }
 

@@ -242,7 +242,7 @@ func (a *API) listPosts(c *gin.Context) {
 // PostRequest creates a post.
 type PostRequest struct {
 	// 1 to 2000 characters (not bytes).
-	Content string `json:"content" example:"孕 20 周，最近总是腿抽筋，大家怎么补钙？"`
+	Content string `json:"content" validate:"required,min=1,max=2000" example:"孕 20 周，最近总是腿抽筋，大家怎么补钙？"`
 	// Deprecated (kept for clients released before uploads): up to 9 https
 	// URLs hosted elsewhere. Use upload_ids.
 	ImageURLs []string `json:"image_urls"`
@@ -320,7 +320,7 @@ func (a *API) deletePost(c *gin.Context) {
 type CommentDTO struct {
 	ID      int64  `json:"id"`
 	PostID  int64  `json:"post_id"`
-	Content string `json:"content" example:"可以多喝牛奶，也问问产检医生要不要补钙片。"`
+	Content string `json:"content" validate:"required,min=1,max=2000" example:"可以多喝牛奶，也问问产检医生要不要补钙片。"`
 	// Author is absent when the author of an anonymous post comments on it
 	// (except for staff and the author).
 	Author *AuthorDTO `json:"author,omitempty"`
@@ -390,7 +390,7 @@ func (a *API) listComments(c *gin.Context) {
 // CommentRequest creates a comment.
 type CommentRequest struct {
 	// 1 to 2000 characters.
-	Content string `json:"content" example:"可以多喝牛奶，也问问产检医生要不要补钙片。"`
+	Content string `json:"content" validate:"required,min=1,max=2000" example:"可以多喝牛奶，也问问产检医生要不要补钙片。"`
 	// Ids from POST /uploads (purpose comment, the caller's own), at most 3.
 	UploadIDs []int64 `json:"upload_ids"`
 }

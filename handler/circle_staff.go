@@ -49,8 +49,16 @@ func (a *API) staffPosts(c *gin.Context) {
 // ModerationRequest gives the reason of a moderation action (required to
 // hide, optional otherwise).
 type ModerationRequest struct {
-	Reason string `json:"reason" example:"含有广告推销内容"`
+	Reason string `json:"reason" validate:"max=500" example:"含有广告推销内容"`
 }
+
+// HideRequest gives the required reason of hiding a post or a comment.
+type HideRequest struct {
+	Reason string `json:"reason" validate:"required,min=1,max=500" example:"含有广告推销内容"`
+}
+
+// hideReason is the reason of a hide request.
+func hideReason(r HideRequest) string { return r.Reason }
 
 // hidePost godoc
 // @Summary   Hide a post (published or pending_review) with a reason; the author is notified (post_hidden) and open reports are resolved
@@ -59,7 +67,7 @@ type ModerationRequest struct {
 // @Produce   json
 // @Security  Bearer
 // @Param     id   path int               true "post id"
-// @Param     body body ModerationRequest true "reason (required)"
+// @Param     body body HideRequest true "the reason"
 // @Success   200 {object} PostDTO
 // @Failure   401 {object} ErrorResponse
 // @Failure   403 {object} ErrorResponse
@@ -68,7 +76,7 @@ type ModerationRequest struct {
 // @Failure   422 {object} ErrorResponse
 // @Router    /api/v1/staff/posts/{id}/hide [post]
 func (a *API) hidePost(c *gin.Context) {
-	onIDText(c, http.StatusOK, a.svc.Circles.HidePost, modReason, a.toPost)
+	onIDText(c, http.StatusOK, a.svc.Circles.HidePost, hideReason, a.toPost)
 }
 
 // unhidePost godoc
@@ -131,7 +139,7 @@ func (a *API) staffComments(c *gin.Context) {
 // @Produce   json
 // @Security  Bearer
 // @Param     id   path int               true "comment id"
-// @Param     body body ModerationRequest true "reason (required)"
+// @Param     body body HideRequest true "the reason"
 // @Success   200 {object} CommentDTO
 // @Failure   401 {object} ErrorResponse
 // @Failure   403 {object} ErrorResponse
@@ -140,7 +148,7 @@ func (a *API) staffComments(c *gin.Context) {
 // @Failure   422 {object} ErrorResponse
 // @Router    /api/v1/staff/comments/{id}/hide [post]
 func (a *API) hideComment(c *gin.Context) {
-	onIDText(c, http.StatusOK, a.svc.Circles.HideComment, modReason, a.toComment)
+	onIDText(c, http.StatusOK, a.svc.Circles.HideComment, hideReason, a.toComment)
 }
 
 // unhideComment godoc
@@ -333,7 +341,7 @@ type ModerationLogList struct {
 // @Produce   json
 // @Security  Bearer
 // @Param     actor_id    query int    false "who (0: the recheck job)"
-// @Param     action      query string false "action, e.g. hide_post"
+// @Param     action      query string false "action" Enums(hide_post,unhide_post,approve_post,delete_post,hide_comment,unhide_comment,approve_comment,dismiss_report,mute_user,unmute_user,recheck_publish,recheck_reject,recheck_review)
 // @Param     target_type query string false "target kind" Enums(post,comment,report,user)
 // @Param     target_id   query int    false "target id"
 // @Param     limit       query int    false "page size (1-100, default 20)"

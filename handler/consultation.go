@@ -40,8 +40,8 @@ type ConsultMessageRequest struct {
 type ConsultPersonDTO struct {
 	ID       int64  `json:"id" example:"7"`
 	Name     string `json:"name" example:"小宝"`
-	Relation string `json:"relation" example:"child"`
-	Gender   string `json:"gender" example:"female"`
+	Relation string `json:"relation" example:"child" enums:"self,spouse,child,parent,grandchild,grandparent,sibling,other"`
+	Gender   string `json:"gender" example:"female" enums:"male,female,unknown"`
 	AgeYears *int   `json:"age_years,omitempty" example:"3"`
 }
 

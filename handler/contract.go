@@ -109,8 +109,8 @@ type ContractTeamDTO struct {
 type ContractMemberDTO struct {
 	MemberID          int64    `json:"member_id" example:"7"`
 	Name              string   `json:"name" example:"张桂兰"`
-	Relation          string   `json:"relation" example:"parent"`
-	Gender            string   `json:"gender" example:"female"`
+	Relation          string   `json:"relation" example:"parent" enums:"self,spouse,child,parent,grandchild,grandparent,sibling,other"`
+	Gender            string   `json:"gender" example:"female" enums:"male,female,unknown"`
 	AgeYears          *int     `json:"age_years,omitempty" example:"72"`
 	ChronicConditions []string `json:"chronic_conditions"`
 	// AppliedBy: self (the member applied), relative (a relative applied

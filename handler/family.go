@@ -96,8 +96,8 @@ type MemberList struct {
 	Items []MemberDTO `json:"items"`
 }
 
-// MemberRequest creates a member (name and relation required) or changes
-// one (absent fields stay).
+// MemberRequest changes a member (absent fields stay); MemberCreateRequest
+// adds one.
 type MemberRequest struct {
 	Name              *string   `json:"name" binding:"omitempty,min=1,max=64" example:"小宝"`
 	Relation          *string   `json:"relation" binding:"omitempty,oneof=self spouse child parent grandchild grandparent sibling other" example:"child"`
@@ -106,6 +106,18 @@ type MemberRequest struct {
 	DueDate           *string   `json:"due_date" example:""`
 	ChronicConditions *[]string `json:"chronic_conditions" binding:"omitempty,max=20,dive,min=1,max=64"`
 }
+
+// MemberCreateRequest adds a family member: name and relation are required.
+type MemberCreateRequest struct {
+	Name              *string   `json:"name" binding:"omitempty,min=1,max=64" validate:"required" example:"小宝"`
+	Relation          *string   `json:"relation" binding:"omitempty,oneof=self spouse child parent grandchild grandparent sibling other" validate:"required" example:"child"`
+	Gender            *string   `json:"gender" binding:"omitempty,oneof=male female unknown" example:"female"`
+	BirthDate         *string   `json:"birth_date" example:"2026-04-01"`
+	DueDate           *string   `json:"due_date" example:""`
+	ChronicConditions *[]string `json:"chronic_conditions" binding:"omitempty,max=20,dive,min=1,max=64"`
+}
+
+func (r MemberCreateRequest) input() service.MemberInput { return MemberRequest(r).input() }
 
 func (r MemberRequest) input() service.MemberInput {
 	return service.MemberInput{Name: r.Name, Relation: r.Relation, Gender: r.Gender, BirthDate: r.BirthDate,
@@ -138,12 +150,12 @@ func (a *API) listMembers(c *gin.Context) {
 // @Accept    json
 // @Produce   json
 // @Security  Bearer
-// @Param     body body MemberRequest true "the member"
+// @Param     body body MemberCreateRequest true "the member"
 // @Success   201 {object} MemberDTO
 // @Failure   422 {object} ErrorResponse
 // @Router    /api/v1/me/members [post]
 func (a *API) createMember(c *gin.Context) {
-	var req MemberRequest
+	var req MemberCreateRequest
 	if !bindJSON(c, &req) {
 		return
 	}

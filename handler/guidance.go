@@ -35,7 +35,7 @@ type ArticleItem struct {
 	Title       string     `json:"title" example:"宝宝 6 个月后如何添加辅食"`
 	Summary     string     `json:"summary" example:"从强化铁米粉开始，一次只加一种新食物。"`
 	Category    string     `json:"category" example:"nutrition" enums:"tcm,nutrition,parenting,elderly"`
-	Stages      []string   `json:"stages" example:"infant_6_12m"`
+	Stages      []string   `json:"stages" example:"infant_6_12m" enums:"preconception,pregnancy,postpartum,infant_0_6m,infant_6_12m,toddler_1_3y,child_3_6y,elderly"`
 	CoverURL    string     `json:"cover_url" example:"https://img.example.com/fushi.jpg"`
 	Status      string     `json:"status" example:"published" enums:"draft,published,archived"`
 	PublishedAt *time.Time `json:"published_at,omitempty"`
@@ -52,7 +52,7 @@ type ArticleDTO struct {
 	Summary     string     `json:"summary" example:"从强化铁米粉开始，一次只加一种新食物。"`
 	Body        string     `json:"body" example:"<p>宝宝满6个月后开始添加辅食。</p>"`
 	Category    string     `json:"category" example:"nutrition" enums:"tcm,nutrition,parenting,elderly"`
-	Stages      []string   `json:"stages" example:"infant_6_12m"`
+	Stages      []string   `json:"stages" example:"infant_6_12m" enums:"preconception,pregnancy,postpartum,infant_0_6m,infant_6_12m,toddler_1_3y,child_3_6y,elderly"`
 	CoverURL    string     `json:"cover_url" example:"https://img.example.com/fushi.jpg"`
 	Status      string     `json:"status" example:"published" enums:"draft,published,archived"`
 	PublishedAt *time.Time `json:"published_at,omitempty"`
@@ -114,19 +114,33 @@ type RecommendedQuery struct {
 	Limit int `form:"limit" binding:"omitempty,min=1,max=50"`
 }
 
-// ArticleRequest creates an article (title, body, category and stages
-// required) or changes one (absent fields stay). The body is HTML; scripts,
+// ArticleRequest changes an article (absent fields stay;
+// ArticleCreateRequest writes one). The body is HTML; scripts,
 // styles, event handlers and non-https images and links are removed.
 type ArticleRequest struct {
 	Title    *string   `json:"title" binding:"omitempty,max=200" example:"宝宝 6 个月后如何添加辅食"`
 	Summary  *string   `json:"summary" binding:"omitempty,max=500" example:"从强化铁米粉开始，一次只加一种新食物。"`
 	Body     *string   `json:"body" example:"<p>宝宝满6个月后开始添加辅食。</p>"`
 	Category *string   `json:"category" binding:"omitempty,oneof=tcm nutrition parenting elderly" example:"nutrition"`
-	Stages   *[]string `json:"stages" binding:"omitempty,min=1,max=8,dive,oneof=preconception pregnancy postpartum infant_0_6m infant_6_12m toddler_1_3y child_3_6y elderly" example:"infant_6_12m"`
+	Stages   *[]string `json:"stages" binding:"omitempty,min=1,max=8,dive,oneof=preconception pregnancy postpartum infant_0_6m infant_6_12m toddler_1_3y child_3_6y elderly" example:"infant_6_12m" enums:"preconception,pregnancy,postpartum,infant_0_6m,infant_6_12m,toddler_1_3y,child_3_6y,elderly"`
 	CoverURL *string   `json:"cover_url" binding:"omitempty,max=512" example:"https://img.example.com/fushi.jpg"`
 	// An upload of purpose article_cover (replaces cover_url).
 	CoverUploadID *int64 `json:"cover_upload_id" binding:"omitempty,min=1"`
 }
+
+// ArticleCreateRequest writes an article: title, body, category and stages are required.
+type ArticleCreateRequest struct {
+	Title    *string   `json:"title" validate:"required" binding:"omitempty,max=200" example:"宝宝 6 个月后如何添加辅食"`
+	Summary  *string   `json:"summary" binding:"omitempty,max=500" example:"从强化铁米粉开始，一次只加一种新食物。"`
+	Body     *string   `json:"body" validate:"required" example:"<p>宝宝满6个月后开始添加辅食。</p>"`
+	Category *string   `json:"category" validate:"required" binding:"omitempty,oneof=tcm nutrition parenting elderly" example:"nutrition"`
+	Stages   *[]string `json:"stages" validate:"required" binding:"omitempty,min=1,max=8,dive,oneof=preconception pregnancy postpartum infant_0_6m infant_6_12m toddler_1_3y child_3_6y elderly" example:"infant_6_12m" enums:"preconception,pregnancy,postpartum,infant_0_6m,infant_6_12m,toddler_1_3y,child_3_6y,elderly"`
+	CoverURL *string   `json:"cover_url" binding:"omitempty,max=512" example:"https://img.example.com/fushi.jpg"`
+	// An upload of purpose article_cover (replaces cover_url).
+	CoverUploadID *int64 `json:"cover_upload_id" binding:"omitempty,min=1"`
+}
+
+func (r ArticleCreateRequest) input() service.ArticleInput { return ArticleRequest(r).input() }
 
 func (r ArticleRequest) input() service.ArticleInput {
 	return service.ArticleInput{Title: r.Title, Summary: r.Summary, Body: r.Body, Category: r.Category,
@@ -383,7 +397,7 @@ func (a *API) staffListArticles(c *gin.Context) {
 // @Produce   json
 // @Security  Bearer
 // @Param     Idempotency-Key header string false "replays the first answer for 24 h"
-// @Param     body body ArticleRequest true "the article"
+// @Param     body body ArticleCreateRequest true "the article"
 // @Success   201 {object} ArticleDTO
 // @Failure   400 {object} ErrorResponse
 // @Failure   401 {object} ErrorResponse
@@ -391,7 +405,7 @@ func (a *API) staffListArticles(c *gin.Context) {
 // @Failure   422 {object} ErrorResponse
 // @Router    /api/v1/staff/articles [post]
 func (a *API) createArticle(c *gin.Context) {
-	var req ArticleRequest
+	var req ArticleCreateRequest
 	if !bindJSON(c, &req) {
 		return
 	}

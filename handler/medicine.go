@@ -42,8 +42,8 @@ type MedicineItemDTO struct {
 type MedicineMemberDTO struct {
 	ID                int64    `json:"id"`
 	Name              string   `json:"name" example:"张桂兰"`
-	Relation          string   `json:"relation" example:"parent"`
-	Gender            string   `json:"gender" example:"female"`
+	Relation          string   `json:"relation" example:"parent" enums:"self,spouse,child,parent,grandchild,grandparent,sibling,other"`
+	Gender            string   `json:"gender" example:"female" enums:"male,female,unknown"`
 	AgeYears          *int     `json:"age_years,omitempty" example:"72"`
 	ChronicConditions []string `json:"chronic_conditions"`
 }

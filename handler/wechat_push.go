@@ -69,6 +69,7 @@ func (a *API) receivePush(c *gin.Context) {
 // @Tags         notifications
 // @Produce      json
 // @Success      200 {object} map[string][]string
+// @Header       200 {string} Cache-Control "public, max-age=300 (the same for everyone)"
 // @Failure      401 {object} ErrorResponse "a token was sent and is not valid"
 // @Router       /api/v1/subscribe-templates [get]
 func (a *API) subscribeTemplates(c *gin.Context) {

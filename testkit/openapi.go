@@ -132,6 +132,14 @@ func checkSpec(t testing.TB, req *http.Request, res *Response) {
 		t.Errorf("testkit: %s %s answered %d, which docs/openapi.json does not document (annotate it, run docs/generate.sh)", req.Method, route.Path, res.Status)
 		return
 	}
+	// Caching headers the answer carries are documented on that status.
+	if doc := route.Operation.Responses.Status(res.Status).Value; doc != nil {
+		for _, name := range []string{"Cache-Control", "ETag", "Vary"} {
+			if res.Header.Get(name) != "" && doc.Headers[name] == nil {
+				t.Errorf("testkit: %s %s %d sends %s: %q, which docs/openapi.json does not document", req.Method, route.Path, res.Status, name, res.Header.Get(name))
+			}
+		}
+	}
 	in := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route,
 			Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}},

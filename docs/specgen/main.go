@@ -15,8 +15,10 @@
 //     and /admin, 404 with a path parameter, 422 with query parameters,
 //     409/422 with an Idempotency-Key, 500 and 503 everywhere;
 //   - response headers: X-Request-ID everywhere, Retry-After on 429 and 503,
-//     Idempotent-Replayed where an Idempotency-Key is taken, Cache-Control
-//     and Vary where the route sets them (@Header in the annotation is kept);
+//     Idempotent-Replayed where an Idempotency-Key is taken, Vary
+//     everywhere, Cache-Control on signed-in answers (no-store) and on
+//     answers with an ETag (private, no-cache; ETag on 304 too); a
+//     Cache-Control declared with @Header is kept;
 //   - "@Security OptionalBearer" becomes an optional token ([{}, {Bearer}]);
 //   - a PATCH route annotated on the same operation as a PUT becomes the
 //     deprecated alias (Deprecation and Sunset headers);
@@ -312,6 +314,16 @@ func finishOp(path, method string, op obj, alias bool, envelope string) error {
 			add(404)
 		}
 	}
+	// Caching: answers with an ETag (the guidance library) are private and
+	// revalidated and vary by token; other signed-in answers are never
+	// stored (no-store, set with the token check); a route may declare its
+	// own Cache-Control with @Header (GET /subscribe-templates).
+	etag := false
+	if ok200, _ := resps["200"].(obj); ok200 != nil {
+		if hs, _ := ok200["headers"].(obj); hs != nil && hs["ETag"] != nil {
+			etag = true
+		}
+	}
 	for k, r := range resps {
 		ro := r.(obj)
 		hs, _ := ro["headers"].(obj)
@@ -319,6 +331,25 @@ func finishOp(path, method string, op obj, alias bool, envelope string) error {
 			hs = obj{}
 		}
 		hs["X-Request-ID"] = header("Request id (echoed when the client sent one); quote it when reporting a problem.")
+		vary := "Origin, when CORS_ORIGINS is set (README \"CORS\")."
+		if etag {
+			vary = "Authorization (the answer depends on the caller); also Origin when CORS_ORIGINS is set."
+		}
+		hs["Vary"] = header(vary)
+		if _, own := hs["Cache-Control"]; !own && api {
+			st, _ := strconv.Atoi(k)
+			switch {
+			case etag && (st == 200 || st == 304):
+				hs["Cache-Control"] = obj{"type": "string", "enum": []any{"private, no-cache"}, "description": "Keep privately and revalidate with If-None-Match."}
+			case token:
+				hs["Cache-Control"] = obj{"type": "string", "enum": []any{"no-store"}, "description": "Signed-in answers carry personal data: never stored."}
+			case optional:
+				hs["Cache-Control"] = obj{"type": "string", "enum": []any{"no-store"}, "description": "Sent when a token was sent: the answer is the caller's."}
+			}
+		}
+		if etag && k == "304" && hs["ETag"] == nil {
+			hs["ETag"] = header("The tag sent in If-None-Match, still current.")
+		}
 		st, _ := strconv.Atoi(k)
 		if st == 429 || st == 503 {
 			hs["Retry-After"] = obj{"type": "integer", "description": "Seconds to wait before retrying."}
@@ -428,6 +459,11 @@ func finishDef(name string, d obj, structs map[string]goStruct, response bool) {
 				po["format"] = "date-time"
 			}
 		}
+		// OpenAPI 3.0 wants a type beside nullable (redocly's spec rule);
+		// a nullable reference is always to an object definition.
+		if _, ok := po["allOf"]; ok && po["x-nullable"] == true && po["type"] == nil {
+			po["type"] = "object"
+		}
 		if !known || !response {
 			continue
 		}
@@ -442,6 +478,7 @@ func finishDef(name string, d obj, structs map[string]goStruct, response bool) {
 			if r, ok := po["$ref"]; ok {
 				delete(po, "$ref")
 				po["allOf"] = []any{obj{"$ref": r}}
+				po["type"] = "object"
 			}
 			po["x-nullable"] = true
 		}
