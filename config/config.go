@@ -78,8 +78,11 @@ type Config struct {
 	EnableJobs        bool          `yaml:"enable_jobs"`
 	EnableDevLogin    bool          `yaml:"enable_dev_login"`
 	SeedDemoData      bool          `yaml:"seed_demo_data"`
-	LogLevel          string        `yaml:"log_level"`
-	IdempotencyTTL    time.Duration `yaml:"idempotency_ttl"`
+	// RealNameForCare: family-doctor contracts and medicine deliveries only
+	// for verified (实名) persons. Default: on in prod, off in dev.
+	RealNameForCare bool          `yaml:"real_name_for_care"`
+	LogLevel        string        `yaml:"log_level"`
+	IdempotencyTTL  time.Duration `yaml:"idempotency_ttl"`
 	// StaffInviteTTL is how long a staff invitation code can be redeemed.
 	StaffInviteTTL      time.Duration `yaml:"staff_invite_ttl"`
 	PostRateLimit       int           `yaml:"post_rate_limit"`
@@ -209,6 +212,9 @@ func Load(getenv func(string) string) (Config, error) {
 	if getenv("ENABLE_DEV_LOGIN") == "" && !cfg.EnableDevLogin {
 		cfg.EnableDevLogin = cfg.Env == EnvDev
 	}
+	if getenv("REAL_NAME_FOR_CARE") == "" && !cfg.RealNameForCare {
+		cfg.RealNameForCare = cfg.Env == EnvProd
+	}
 	if getenv("SEED_DEMO_DATA") == "" && !cfg.SeedDemoData {
 		cfg.SeedDemoData = cfg.Env == EnvDev
 	}
@@ -317,6 +323,7 @@ var envVars = []envVar{
 	{"ENABLE_JOBS", boolean(func(c *Config) *bool { return &c.EnableJobs }), "run background jobs in this process"},
 	{"ENABLE_DEV_LOGIN", boolean(func(c *Config) *bool { return &c.EnableDevLogin }), "POST /auth/dev/login (never in prod)"},
 	{"SEED_DEMO_DATA", boolean(func(c *Config) *bool { return &c.SeedDemoData }), "seed demo data at start-up"},
+	{"REAL_NAME_FOR_CARE", boolean(func(c *Config) *bool { return &c.RealNameForCare }), "contracts and medicine deliveries only for persons whose identity staff verified (default: on in prod)"},
 	{"LOG_LEVEL", str(func(c *Config) *string { return &c.LogLevel }), "debug | info | warn | error"},
 	{"IDEMPOTENCY_TTL", dur(func(c *Config) *time.Duration { return &c.IdempotencyTTL }), "how long Idempotency-Key replays"},
 	{"STAFF_INVITE_TTL", dur(func(c *Config) *time.Duration { return &c.StaffInviteTTL }), "how long a staff invitation code can be redeemed"},

@@ -357,7 +357,7 @@ func (a *API) staffGetContract(c *gin.Context) {
 
 // approveContract godoc
 // @Summary      Approve a pending contract
-// @Description  pending → active, valid from today for one year (valid_until one year on). A renewal starts the day after its predecessor ends: scheduled until then. 409 member_already_contracted when a member got another active contract meanwhile (details name the member).
+// @Description  pending → active, valid from today for one year (valid_until one year on). With REAL_NAME_FOR_CARE (on in prod) every person must be verified first (POST /staff/persons/{id}/verify), else 422 person_not_verified. A renewal starts the day after its predecessor ends: scheduled until then. 409 member_already_contracted when a member got another active contract meanwhile (details name the member).
 // @Tags         staff
 // @Produce      json
 // @Security     Bearer
@@ -367,6 +367,7 @@ func (a *API) staffGetContract(c *gin.Context) {
 // @Failure      403 {object} ErrorResponse
 // @Failure      404 {object} ErrorResponse
 // @Failure      409 {object} ErrorResponse "invalid_transition, member_already_contracted"
+// @Failure      422 {object} ErrorResponse "person_not_verified (REAL_NAME_FOR_CARE: verify the person's document first)"
 // @Router       /api/v1/staff/family-contracts/{id}/approve [post]
 func (a *API) approveContract(c *gin.Context) {
 	onID(c, http.StatusOK, a.svc.Contracts.Approve, a.toContract)

@@ -37,6 +37,7 @@ var ErrorCodes = []ErrorCode{
 	{"image_broken", http.StatusUnprocessableEntity, "图片已损坏，请换一张", "the image is broken; choose another"},
 	{"image_too_many_pixels", http.StatusUnprocessableEntity, "图片尺寸过大，请缩小后再传", "the image has too many pixels"},
 	{"upload_not_usable", http.StatusUnprocessableEntity, "图片不可用，请重新上传", "the upload cannot be used; upload again"},
+	{"person_not_verified", http.StatusUnprocessableEntity, "签约家庭医生和送药上门需要实名：请携带证件到门诊核验身份", "this needs a person whose identity document staff have checked"},
 	{"invalid_id_number", http.StatusUnprocessableEntity, "证件号码有误，请核对（校验位、出生日期、性别需一致）", "the identity number is not valid"},
 	{"refill_too_soon", http.StatusUnprocessableEntity, "距上次取药时间太短，请填写提前取药的原因，或在 {earliest_date} 之后再申请", "an item is asked for before its refill interval is over: give a reason, or order from the earliest date"},
 	{"dose_too_early", http.StatusUnprocessableEntity, "未到该剂次的最早接种日期", "too early for this dose"},

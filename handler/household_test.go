@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"familycare/config"
 	"familycare/model"
 	"familycare/testkit"
 )
@@ -358,4 +359,23 @@ func TestHousehold_BirthRecordFlagsHighRisk(t *testing.T) {
 	if p["birth_weeks"] != float64(39) || p["birth_weight_g"] != nil {
 		t.Fatalf("birth record after update: %v", p)
 	}
+}
+
+// With REAL_NAME_FOR_CARE (on in prod) a contract is signed only for
+// persons whose document staff checked: the family applies in the app,
+// staff verify at the counter (the application puts the family within the
+// clinic's reach), then approve.
+func TestHousehold_RealNameForContracts(t *testing.T) {
+	h := testkit.New(t, testkit.WithConfig(func(c *config.Config) { c.RealNameForCare = true }))
+	h.Seed()
+	staff := h.Staff("staff-3", ctClinic3)
+	u := h.Login("son")
+	hh := firstHouseholdOrNew(t, h, u)
+	birth := ctBirth(76, 10)
+	dad := ctID(hhPerson(h, u, hh, map[string]any{"name": "王大爷", "relation": "parent", "gender": "male", "birth_date": birth}).Expect(201).Map())
+	c := ctApply(h, u, ctTeam3, dad)
+	h.Do("POST", ctPath("/api/v1/staff/family-contracts/%d/approve", ctID(c)), nil, testkit.Token(staff.Token)).ExpectError(422, "person_not_verified")
+	h.Do("POST", fmt.Sprintf("/api/v1/staff/persons/%d/verify", dad), map[string]any{"id_type": "resident_id", "id_number": residentID(birth, true, 5)},
+		testkit.Token(staff.Token)).Expect(200)
+	h.Do("POST", ctPath("/api/v1/staff/family-contracts/%d/approve", ctID(c)), nil, testkit.Token(staff.Token)).Expect(200)
 }

@@ -216,7 +216,7 @@ type MedicineDeliverRequest struct {
 // @Failure      401 {object} ErrorResponse
 // @Failure      403 {object} ErrorResponse "no_active_contract"
 // @Failure      404 {object} ErrorResponse "member not found (or not yours)"
-// @Failure      422 {object} ErrorResponse "invalid_request, refill_too_soon (details.earliest_date)"
+// @Failure      422 {object} ErrorResponse "invalid_request, refill_too_soon (details.earliest_date), person_not_verified (REAL_NAME_FOR_CARE)"
 // @Router       /api/v1/medicine-orders [post]
 func (a *API) createMedicineOrder(c *gin.Context) {
 	var req MedicineOrderRequest
@@ -240,7 +240,7 @@ func (a *API) createMedicineOrder(c *gin.Context) {
 // @Failure      401 {object} ErrorResponse
 // @Failure      403 {object} ErrorResponse "no_active_contract"
 // @Failure      404 {object} ErrorResponse "person not found (or outside the clinic's reach)"
-// @Failure      422 {object} ErrorResponse "invalid_request, refill_too_soon (details.earliest_date)"
+// @Failure      422 {object} ErrorResponse "invalid_request, refill_too_soon (details.earliest_date), person_not_verified (REAL_NAME_FOR_CARE)"
 // @Router       /api/v1/staff/medicine-orders [post]
 func (a *API) staffCreateMedicineOrder(c *gin.Context) {
 	var req StaffMedicineOrderRequest

@@ -90,11 +90,13 @@ type ContractService struct {
 	loc    *time.Location
 	log    *slog.Logger
 	notify ContractNotifier
+	// realName: contracts only for verified persons (REAL_NAME_FOR_CARE).
+	realName bool
 }
 
 // NewContractService builds the service.
 func NewContractService(deps Deps, notifier ContractNotifier) *ContractService {
-	return &ContractService{db: deps.DB, clock: deps.Clock, loc: deps.Loc, log: deps.Log, notify: notifier}
+	return &ContractService{db: deps.DB, clock: deps.Clock, loc: deps.Loc, log: deps.Log, notify: notifier, realName: deps.Config.RealNameForCare}
 }
 
 // ContractMemberView is a member covered by a contract.

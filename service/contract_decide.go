@@ -48,6 +48,19 @@ func (s *ContractService) Approve(ctx context.Context, p Principal, id int64) (C
 		if !contractMachine.Allowed(c.Status, model.ContractActive, SideStaff) {
 			return contractMachine.refuse(c.Status, model.ContractActive)
 		}
+		if s.realName {
+			// 实名: staff check each person's document (POST
+			// /staff/persons/{id}/verify; the application puts the family
+			// within the clinic's reach) before signing.
+			var persons []model.Person
+			if err := tx.Where("id IN (?)", tx.Session(&gorm.Session{NewDB: true}).Model(&model.ContractMember{}).
+				Select("member_id").Where("contract_id = ?", c.ID)).Order("id").Find(&persons).Error; err != nil {
+				return err
+			}
+			if err := requireVerified(true, persons...); err != nil {
+				return err
+			}
+		}
 		today := s.today()
 		from := today
 		if c.RenewsID != nil {

@@ -11,6 +11,23 @@ import (
 	"time"
 )
 
+// ErrPersonNotVerified refuses care that needs a real-name person.
+var ErrPersonNotVerified = newErr(KindInvalid, "person_not_verified", "this needs a person whose identity document staff have checked")
+
+// requireVerified refuses, when on, persons whose identity staff have not
+// checked (family-doctor contracts and medicine deliveries: 实名).
+func requireVerified(on bool, ps ...model.Person) error {
+	if !on {
+		return nil
+	}
+	for _, p := range ps {
+		if !p.Verified {
+			return ErrPersonNotVerified.With(map[string]any{"person_id": p.ID})
+		}
+	}
+	return nil
+}
+
 // PersonView is a person as one household sees them.
 type PersonView struct {
 	Person      model.Person

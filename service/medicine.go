@@ -84,11 +84,14 @@ type MedicineService struct {
 	loc    *time.Location
 	log    *slog.Logger
 	notify ContractNotifier
+	// realName: deliveries only for verified persons (REAL_NAME_FOR_CARE).
+	realName bool
 }
 
 // NewMedicineService builds the service.
 func NewMedicineService(deps Deps, notifier ContractNotifier) *MedicineService {
-	return &MedicineService{db: deps.DB, pii: deps.PII, clock: deps.Clock, loc: deps.Loc, log: deps.Log, notify: notifier}
+	return &MedicineService{db: deps.DB, pii: deps.PII, clock: deps.Clock, loc: deps.Loc, log: deps.Log, notify: notifier,
+		realName: deps.Config.RealNameForCare}
 }
 
 // MedicineItemInput is one medicine asked for: an entry of the person's
@@ -197,6 +200,9 @@ func (s *MedicineService) Create(ctx context.Context, p Principal, in MedicineOr
 		m, err := actedPerson(tx, p.UserID, in.MemberID, true)
 		if err != nil {
 			return notFoundAs(err, ErrNotFound.Msg("no such family member").With(map[string]any{"member_id": in.MemberID}))
+		}
+		if err := requireVerified(s.realName, m); err != nil {
+			return err
 		}
 		o := model.MedicineOrder{UserID: p.UserID, MemberID: m.ID, Address: in.Address, ContactPhone: in.ContactPhone,
 			PreferredWindow: in.PreferredWindow, Note: in.Note, RefillReason: in.RefillReason, RequestedVia: model.RequestedViaApp}

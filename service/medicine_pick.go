@@ -188,6 +188,9 @@ func (s *MedicineService) CreateForResident(ctx context.Context, p Principal, in
 		if err != nil {
 			return notFoundAs(err, ErrNotFound.Msg("no such person").With(map[string]any{"member_id": in.MemberID}))
 		}
+		if err := requireVerified(s.realName, m); err != nil {
+			return err
+		}
 		if err := forUpdate(tx.Session(&gorm.Session{NewDB: true})).Where("id = ?", m.ID).First(&m).Error; err != nil {
 			return notFound(err)
 		}
