@@ -134,13 +134,19 @@ type ContractDTO struct {
 	ValidFrom  string              `json:"valid_from,omitempty" example:"2026-11-23"`
 	ValidUntil string              `json:"valid_until,omitempty" example:"2027-11-23"`
 	// RenewsID is the contract this one renews; RenewedByID its renewal.
-	RenewsID    *int64         `json:"renews_id,omitempty"`
-	RenewedByID *int64         `json:"renewed_by_id,omitempty"`
-	Reason      string         `json:"reason,omitempty"`
-	DecidedAt   *time.Time     `json:"decided_at,omitempty"`
-	RemindedAt  *time.Time     `json:"reminded_at,omitempty"`
-	CreatedAt   time.Time      `json:"created_at"`
-	History     []CareEventDTO `json:"history"`
+	RenewsID    *int64 `json:"renews_id,omitempty"`
+	RenewedByID *int64 `json:"renewed_by_id,omitempty"`
+	// Packages: the service packages (服务包) signed, basic public health first.
+	Packages []string `json:"packages" example:"basic_public_health,elderly_care"`
+	// AgreementVersion: the agreement text version the family accepted ("" before versions were recorded).
+	AgreementVersion string `json:"agreement_version" example:"2026.1"`
+	// ResponsibleDoctorID: the team member responsible for the family (user id; omitted when none).
+	ResponsibleDoctorID *int64         `json:"responsible_doctor_id,omitempty" example:"41"`
+	Reason              string         `json:"reason,omitempty"`
+	DecidedAt           *time.Time     `json:"decided_at,omitempty"`
+	RemindedAt          *time.Time     `json:"reminded_at,omitempty"`
+	CreatedAt           time.Time      `json:"created_at"`
+	History             []CareEventDTO `json:"history"`
 }
 
 // ContractList is a page of contracts.
@@ -154,6 +160,7 @@ func (a *API) toContract(v service.ContractView) ContractDTO {
 	d := ContractDTO{ID: c.ID, Status: c.Status, AppliedBy: c.AppliedBy, ClinicID: c.ClinicID,
 		Team:      ContractTeamDTO{ID: v.Team.ID, Name: v.Team.Name, ClinicID: v.Team.ClinicID},
 		ValidFrom: c.ValidFrom, ValidUntil: c.ValidUntil, RenewsID: c.RenewsID, RenewedByID: c.RenewedByID,
+		Packages: nonNil(c.Packages), AgreementVersion: c.AgreementVersion, ResponsibleDoctorID: nonZero(c.ResponsibleDoctorID),
 		Reason: c.Reason, DecidedAt: a.timePtr(c.DecidedAt), RemindedAt: a.timePtr(c.RemindedAt), CreatedAt: a.timeIn(c.CreatedAt),
 		Members: make([]ContractMemberDTO, 0, len(v.Members)), History: make([]CareEventDTO, 0, len(v.History))}
 	for _, m := range v.Members {
@@ -172,13 +179,21 @@ func (a *API) toContractList(vs []service.ContractView, next string) ContractLis
 
 // ContractApplyRequest applies for a whole-family contract: several members
 // of the caller's family (themselves, parents, children) with one team.
+// packages names optional service packages of the team's clinic (basic
+// public health is always included); agreement_version is the version of
+// the agreement text the family accepted; responsible_doctor_id a member
+// of the team (default: the team's lead).
 type ContractApplyRequest struct {
-	TeamID    int64   `json:"team_id" binding:"required,min=1" example:"1"`
-	MemberIDs []int64 `json:"member_ids" binding:"required,min=1,max=20,dive,min=1"`
+	TeamID              int64    `json:"team_id" binding:"required,min=1" example:"1"`
+	MemberIDs           []int64  `json:"member_ids" binding:"required,min=1,max=20,dive,min=1"`
+	Packages            []string `json:"packages" binding:"max=10,dive,max=32" example:"elderly_care"`
+	AgreementVersion    string   `json:"agreement_version" binding:"max=32" example:"2026.1"`
+	ResponsibleDoctorID int64    `json:"responsible_doctor_id" binding:"omitempty,min=1" example:"41"`
 }
 
 func (r ContractApplyRequest) input() service.ContractApplyInput {
-	return service.ContractApplyInput{TeamID: r.TeamID, MemberIDs: r.MemberIDs}
+	return service.ContractApplyInput{TeamID: r.TeamID, MemberIDs: r.MemberIDs, Packages: r.Packages,
+		AgreementVersion: r.AgreementVersion, ResponsibleDoctorID: r.ResponsibleDoctorID}
 }
 
 // ContractReasonRequest gives the reason of a rejection or termination.
@@ -193,7 +208,7 @@ type ContractListQuery struct {
 
 // applyContract godoc
 // @Summary      Apply for a whole-family family-doctor contract (组团式签约)
-// @Description  The caller applies for several of their family members at once (themselves and/or relatives: applied_by records which). The contract is pending until staff of the team's clinic approve; they are notified. A member covered by an active contract is 409 member_already_contracted (details name the member). Send an Idempotency-Key to make retries safe.
+// @Description  The caller applies for several of their family members at once (themselves and/or relatives: applied_by records which). The contract is pending until staff of the team's clinic approve; they are notified. A member covered by an active contract is 409 member_already_contracted (details name the member). The contract names its service packages (basic_public_health always, plus optional packages of the team's clinic in packages), the agreement_version the family accepted and the responsible_doctor_id (a member of the team; default the team's lead); 422 for an unknown package or a doctor outside the team. Send an Idempotency-Key to make retries safe.
 // @Tags         family-doctor
 // @Accept       json
 // @Produce      json
@@ -258,7 +273,7 @@ func (a *API) getContract(c *gin.Context) { onID(c, http.StatusOK, a.svc.Contrac
 
 // renewContract godoc
 // @Summary      Renew a contract for the next period (续约)
-// @Description  For an active contract or one expired at most 90 days ago: applies (pending, staff approve) for the same team and the members still in the family. Once approved the new period starts the day after the old one ends, without a gap (scheduled until then). One open renewal per contract (409 contract_already_renewed); older expiry: 409 renewal_window_closed.
+// @Description  For an active contract or one expired at most 90 days ago: applies (pending, staff approve) for the same team and the members still in the family. Once approved the new period starts the day after the old one ends, without a gap (scheduled until then). The renewal carries over the packages, agreement version and responsible doctor. One open renewal per contract (409 contract_already_renewed); older expiry: 409 renewal_window_closed.
 // @Tags         family-doctor
 // @Produce      json
 // @Security     Bearer

@@ -379,3 +379,32 @@ func TestHousehold_RealNameForContracts(t *testing.T) {
 		testkit.Token(staff.Token)).Expect(200)
 	h.Do("POST", ctPath("/api/v1/staff/family-contracts/%d/approve", ctID(c)), nil, testkit.Token(staff.Token)).Expect(200)
 }
+
+// Consent (PIPL): the contract and the delivery a son orders for his
+// father are recorded as a relative's consent, and the export lists them.
+func TestHousehold_ConsentsRecordedAndExported(t *testing.T) {
+	h := ctNew(t)
+	h.Seed()
+	staff := h.Staff("staff-3", ctClinic3)
+	son := h.Login("son")
+	dad := ctElder(h, son, "李大爷", 79)
+	ctContract(h, son, staff, ctTeam3, dad)
+	h.Do("POST", "/api/v1/medicine-orders", mdBody(dad), testkit.Token(son.Token)).Expect(201)
+	var out struct {
+		Consents []struct {
+			PersonID int64  `json:"person_id"`
+			Purpose  string `json:"purpose"`
+			Method   string `json:"method"`
+		} `json:"consents"`
+	}
+	h.Do("GET", "/api/v1/me/export", nil, testkit.Token(son.Token)).Expect(200).JSON(&out)
+	got := map[string]string{}
+	for _, c := range out.Consents {
+		if c.PersonID == dad {
+			got[c.Purpose] = c.Method
+		}
+	}
+	if got["personal_data"] != "guardian" || got["family_contract"] != "guardian" || got["medicine_delivery"] != "guardian" {
+		t.Fatalf("consents for the father: %v", out.Consents)
+	}
+}

@@ -196,3 +196,53 @@ func TestMedicine_PhoneOrder(t *testing.T) {
 		t.Fatalf("orders: %d", n)
 	}
 }
+
+// A contract names its packages, agreement version and responsible
+// doctor; a renewal carries them over.
+func TestContract_Content(t *testing.T) {
+	w := newCnWorld(t)
+	h := w.h
+	U := testkit.Token(w.u.Token)
+	h.Create(&model.ServicePackage{ClinicID: ctClinic3, Code: "elderly_care", Name: "老年人健康管理包", Active: true},
+		&model.ServicePackage{ClinicID: ctClinic4, Code: "elsewhere", Name: "别家的包", Active: true})
+	mum := ctElder(h, w.u, "李秀英", 70)
+	doctor := h.Staff("cc-doctor", ctClinic3)
+	dtJoin(h, ctTeam3, "doctor", doctor)
+	body := func(kv ...any) map[string]any {
+		b := map[string]any{"team_id": ctTeam3, "member_ids": []int64{mum}}
+		for i := 0; i < len(kv); i += 2 {
+			b[kv[i].(string)] = kv[i+1]
+		}
+		return b
+	}
+	h.Do("POST", "/api/v1/family-contracts", body("packages", []string{"elsewhere"}), U).ExpectError(422, "invalid_request")
+	h.Do("POST", "/api/v1/family-contracts", body("responsible_doctor_id", w.staff4.ID), U).ExpectError(422, "invalid_request")
+	h.Do("POST", "/api/v1/family-contracts", body("agreement_version", "第一版 !"), U).ExpectError(422, "invalid_request")
+	c := h.Do("POST", "/api/v1/family-contracts", body("packages", []string{"elderly_care"}, "agreement_version", "2026.1",
+		"responsible_doctor_id", doctor.ID), U).Expect(201).Map()
+	if strings.Join(toStrings(c["packages"]), ",") != "basic_public_health,elderly_care" || c["agreement_version"] != "2026.1" ||
+		c["responsible_doctor_id"] != float64(doctor.ID) {
+		t.Fatalf("content: %v", c)
+	}
+	id := ctID(c)
+	ctApprove(h, w.lead, id)
+	renewal := h.Do("POST", ctPath("/api/v1/family-contracts/%d/renew", id), nil, U).Expect(201).Map()
+	if strings.Join(toStrings(renewal["packages"]), ",") != "basic_public_health,elderly_care" || renewal["agreement_version"] != "2026.1" ||
+		renewal["responsible_doctor_id"] != float64(doctor.ID) {
+		t.Fatalf("renewal carries the content over: %v", renewal)
+	}
+	// Old clients: the basic package and the team's lead by default.
+	var contract model.FamilyContract
+	h.DB.Where("status = ?", model.ContractActive).Where("id <> ?", id).First(&contract)
+	if len(contract.Packages) != 1 || contract.Packages[0] != model.PackageBasic || contract.ResponsibleDoctorID != w.lead.ID {
+		t.Fatalf("defaults: %+v", contract)
+	}
+}
+
+func toStrings(v any) []string {
+	var out []string
+	for _, x := range v.([]any) {
+		out = append(out, x.(string))
+	}
+	return out
+}

@@ -76,8 +76,32 @@ type FamilyContract struct {
 	// RemindedAt is set, by a conditional update, when the 30-days-ahead
 	// expiry reminder was sent.
 	RemindedAt *time.Time
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// Packages are the codes of the service packages (服务包) signed:
+	// basic public health first, then the clinic's optional ones.
+	Packages []string `gorm:"type:text;serializer:json"`
+	// AgreementVersion is the version of the agreement text the family
+	// accepted; ResponsibleDoctorID the team member responsible (a user id).
+	AgreementVersion    string `gorm:"size:32;not null;default:''"`
+	ResponsibleDoctorID int64  `gorm:"not null;default:0"`
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
+}
+
+// PackageBasic is the code of the basic public health package every
+// contract includes.
+const PackageBasic = "basic_public_health"
+
+// ServicePackage is a service package (服务包) a contract can name: the
+// basic public health package (ClinicID 0) and the optional packages a
+// clinic defines.
+type ServicePackage struct {
+	ID          int64  `gorm:"primaryKey"`
+	ClinicID    int64  `gorm:"not null;default:0;uniqueIndex:ux_service_package,priority:1"`
+	Code        string `gorm:"size:32;not null;uniqueIndex:ux_service_package,priority:2"`
+	Name        string `gorm:"size:64;not null"`
+	Description string `gorm:"size:500;not null;default:''"`
+	Active      bool   `gorm:"not null;default:true"`
+	CreatedAt   time.Time
 }
 
 // ContractMember is one member covered by a contract. Active is true while
@@ -100,5 +124,5 @@ type ContractEvent struct {
 }
 
 func contractModels() []any {
-	return []any{&DoctorTeam{}, &TeamDoctor{}, &FamilyContract{}, &ContractMember{}, &ContractEvent{}}
+	return []any{&DoctorTeam{}, &TeamDoctor{}, &FamilyContract{}, &ContractMember{}, &ContractEvent{}, &ServicePackage{}}
 }

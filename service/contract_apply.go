@@ -11,9 +11,14 @@ import (
 )
 
 // ContractApplyInput is an application for several members with one team.
+// Packages (codes), AgreementVersion and ResponsibleDoctorID are the
+// contract's content (contractContent).
 type ContractApplyInput struct {
-	TeamID    int64
-	MemberIDs []int64
+	TeamID              int64
+	MemberIDs           []int64
+	Packages            []string
+	AgreementVersion    string
+	ResponsibleDoctorID int64
 }
 
 // Apply lets a resident apply for members of their own family (themselves
@@ -75,12 +80,26 @@ func (s *ContractService) Apply(ctx context.Context, p Principal, in ContractApp
 		if err := s.checkNotCovered(tx, ids, 0); err != nil {
 			return err
 		}
+		packages, version, doctor, err := contractContent(tx, team, in.Packages, in.AgreementVersion, in.ResponsibleDoctorID)
+		if err != nil {
+			return err
+		}
 		c := model.FamilyContract{UserID: owner, TeamID: team.ID, ClinicID: team.ClinicID,
-			Status: model.ContractPending, AppliedByUserID: p.UserID}
+			Status: model.ContractPending, AppliedByUserID: p.UserID,
+			Packages: packages, AgreementVersion: version, ResponsibleDoctorID: doctor}
 		rows := contractCoverageRows(members, byStaff)
 		c.AppliedBy = contractAppliedBy(rows, byStaff)
 		if err := s.create(tx, &c, rows, actorOf(p), team); err != nil {
 			return err
+		}
+		for _, r := range rows {
+			method, by := model.ConsentByCounter, int64(0)
+			if !byStaff {
+				method, by = consentMethod(tx, p.UserID, r.MemberID), p.UserID
+			}
+			if err := recordConsent(tx, r.MemberID, model.ConsentContract, method, by, p.UserID); err != nil {
+				return err
+			}
 		}
 		if byStaff {
 			if err := s.notify.Notify(tx, Notice{UserID: owner, Event: EventContractApplied, Title: "家庭医生签约申请已提交",

@@ -197,7 +197,7 @@ func (s *ContractService) Renew(ctx context.Context, p Principal, id int64) (Con
 		rows, renews := contractCoverageRows(members, false), prev.ID
 		c := model.FamilyContract{UserID: prev.UserID, TeamID: prev.TeamID, ClinicID: prev.ClinicID,
 			Status: model.ContractPending, AppliedBy: contractAppliedBy(rows, false), AppliedByUserID: p.UserID,
-			RenewsID: &renews}
+			RenewsID: &renews, Packages: prev.Packages, AgreementVersion: prev.AgreementVersion, ResponsibleDoctorID: prev.ResponsibleDoctorID}
 		if err := s.create(tx, &c, rows, actorOf(p), team); err != nil {
 			return err
 		}

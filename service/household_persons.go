@@ -28,6 +28,16 @@ func requireVerified(on bool, ps ...model.Person) error {
 	return nil
 }
 
+// consentMethod is how an account consents for a person: as that person
+// (its own account) or as a guardian or relative.
+func consentMethod(db *gorm.DB, userID, personID int64) string {
+	var n int64
+	if err := db.Model(&model.HouseholdAccount{}).Where("user_id = ? AND person_id = ?", userID, personID).Count(&n).Error; err == nil && n > 0 {
+		return model.ConsentBySelf
+	}
+	return model.ConsentByGuardian
+}
+
 // PersonView is a person as one household sees them.
 type PersonView struct {
 	Person      model.Person

@@ -210,8 +210,10 @@ func (s *MedicineService) Create(ctx context.Context, p Principal, in MedicineOr
 		if err != nil {
 			return err
 		}
-		view, err = s.place(tx, p, o, items)
-		return err
+		if view, err = s.place(tx, p, o, items); err != nil {
+			return err
+		}
+		return recordConsent(tx, m.ID, model.ConsentDelivery, consentMethod(tx, p.UserID, m.ID), p.UserID, p.UserID)
 	})
 	if err != nil {
 		return MedicineOrderView{}, err

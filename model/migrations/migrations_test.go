@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -354,4 +355,24 @@ func diffLines(want, got []string) string {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i][2:] < out[j][2:] })
 	return strings.Join(out, "\n")
+}
+
+// TestMigrations_TiDBOrderedIDs: every CREATE TABLE carries the TiDB-only
+// AUTO_ID_CACHE=1 comment (README, TiDB), which TiDB accepts only there.
+func TestMigrations_TiDBOrderedIDs(t *testing.T) {
+	files, err := filepath.Glob("*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, stmt := range strings.Split(string(raw), ";") {
+			if strings.Contains(stmt, "CREATE TABLE") && !strings.Contains(stmt, "/*T![auto_id_cache] AUTO_ID_CACHE=1 */") {
+				t.Errorf("%s: a CREATE TABLE without /*T![auto_id_cache] AUTO_ID_CACHE=1 */:%.120s", f, stmt)
+			}
+		}
+	}
 }
