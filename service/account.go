@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"familycare/model"
@@ -412,9 +413,7 @@ func (s *AccountService) orphans(tx *gorm.DB, userID int64) ([]int64, error) {
 	// before a racing booking commits, and the bookings read next would
 	// miss it. A booking holds these same rows (actedPerson with lock).
 	var ids []int64
-	if err := forUpdate(tx.Table("household_persons AS hp").
-		Joins("JOIN household_accounts AS ha ON ha.household_id = hp.household_id").
-		Where("ha.user_id = ? AND hp.deleted_at IS NULL AND (ha.role = ? OR ha.person_id = hp.person_id)", userID, model.HouseholdGuardian)).
+	if err := forUpdate(actingLinks(tx).Where("ha.user_id = ?", userID)).
 		Order("hp.person_id").Pluck("hp.person_id", &ids).Error; err != nil {
 		return nil, err
 	}
@@ -422,16 +421,15 @@ func (s *AccountService) orphans(tx *gorm.DB, userID int64) ([]int64, error) {
 	if err := forUpdate(tx).Where("id IN ?", ids).Order("id").Find(&persons).Error; err != nil {
 		return nil, err
 	}
+	// Those another account acts for, in one query.
+	var others []int64
+	if err := actingLinks(tx).Where("hp.person_id IN ? AND ha.user_id <> ?", ids, userID).
+		Distinct("hp.person_id").Pluck("hp.person_id", &others).Error; err != nil {
+		return nil, err
+	}
 	out := []int64{}
 	for _, p := range persons {
-		var n int64
-		if err := tx.Table("household_persons AS hp").
-			Joins("JOIN household_accounts AS ha ON ha.household_id = hp.household_id").
-			Where("hp.person_id = ? AND hp.deleted_at IS NULL AND ha.user_id <> ? AND (ha.role = ? OR ha.person_id = hp.person_id)",
-				p.ID, userID, model.HouseholdGuardian).Count(&n).Error; err != nil {
-			return nil, err
-		}
-		if n == 0 {
+		if !slices.Contains(others, p.ID) {
 			out = append(out, p.ID)
 		}
 	}

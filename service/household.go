@@ -52,10 +52,17 @@ func NewHouseholdService(deps Deps) *HouseholdService {
 // every person of a household where it is a guardian, and its own person
 // where it is self-only.
 func actsFor(db *gorm.DB, userID int64) *gorm.DB {
-	return db.Session(&gorm.Session{NewDB: true}).Table("household_persons AS hp").Select("hp.person_id").
+	return actingLinks(db).Select("hp.person_id").Where("ha.user_id = ?", userID)
+}
+
+// actingLinks is the one statement of the rule: the household persons
+// (hp) joined with the accounts (ha) that act for them, a guardian of the
+// household or the person's own account. Callers add whose accounts or
+// which persons, and whether to lock.
+func actingLinks(db *gorm.DB) *gorm.DB {
+	return db.Session(&gorm.Session{NewDB: true}).Table("household_persons AS hp").
 		Joins("JOIN household_accounts AS ha ON ha.household_id = hp.household_id").
-		Where("ha.user_id = ? AND hp.deleted_at IS NULL AND (ha.role = ? OR ha.person_id = hp.person_id)",
-			userID, model.HouseholdGuardian)
+		Where("hp.deleted_at IS NULL AND (ha.role = ? OR ha.person_id = hp.person_id)", model.HouseholdGuardian)
 }
 
 // actedPerson returns person id when the account acts for it; anything
@@ -74,10 +81,7 @@ func actedPerson(db *gorm.DB, userID, id int64, lock bool) (model.Person, error)
 		return p, notFound(err)
 	}
 	var links []int64
-	q = db.Session(&gorm.Session{NewDB: true}).Table("household_persons AS hp").
-		Joins("JOIN household_accounts AS ha ON ha.household_id = hp.household_id").
-		Where("ha.user_id = ? AND hp.person_id = ? AND hp.deleted_at IS NULL AND (ha.role = ? OR ha.person_id = hp.person_id)",
-			userID, id, model.HouseholdGuardian)
+	q = actingLinks(db).Where("ha.user_id = ? AND hp.person_id = ?", userID, id)
 	if lock {
 		q = forUpdate(q)
 	}

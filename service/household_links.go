@@ -153,7 +153,7 @@ func (s *HouseholdService) RequestLink(ctx context.Context, p Principal, personI
 		if _, err := s.guardian(tx, p.UserID, householdID); err != nil {
 			return err
 		}
-		norm, _ := normaliseIDNumber(idType, idNumber, "", "", s.clock.Now().In(s.loc))
+		norm, _, _ := normaliseIDNumber(idType, idNumber, "", "", s.clock.Now().In(s.loc))
 		var person model.Person
 		if err := tx.Where("id = ? AND id_hash = ?", personID, s.pii.Hash(idLookup(idType, norm))).First(&person).Error; err != nil {
 			return notFound(err)

@@ -335,7 +335,7 @@ func (s *HouseholdService) apply(person *model.Person, in PersonInput) error {
 		case n == "":
 			fields["id_number"] = "required with id_type"
 		default:
-			norm, bad := normaliseIDNumber(t, n, person.BirthDate, person.Gender, today)
+			norm, rid, bad := normaliseIDNumber(t, n, person.BirthDate, person.Gender, today)
 			if len(bad) > 0 {
 				if len(fields) == 0 {
 					return ErrInvalidIDNumber.With(map[string]any{"fields": bad})
@@ -353,7 +353,6 @@ func (s *HouseholdService) apply(person *model.Person, in PersonInput) error {
 			person.IDType, person.IDNumber, person.IDMasked, person.IDHash = t, sealed, MaskIDNumber(norm), &h
 			if t == model.IDResident {
 				// The number itself says birth date and sex: fill them in.
-				_, rid, _ := ParseResidentID(norm, today)
 				person.BirthDate, person.Gender = rid.BirthDate, rid.Gender
 			}
 		}

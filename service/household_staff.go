@@ -39,7 +39,7 @@ func (s *HouseholdService) FindPersons(ctx context.Context, p Principal, in Pers
 		if t == "" {
 			t = model.IDResident
 		}
-		norm, _ := normaliseIDNumber(t, in.IDNumber, "", "", s.clock.Now().In(s.loc))
+		norm, _, _ := normaliseIDNumber(t, in.IDNumber, "", "", s.clock.Now().In(s.loc))
 		q = q.Where("id_hash = ?", s.pii.Hash(idLookup(t, norm)))
 	case in.Phone != "":
 		phone := strings.TrimSpace(in.Phone)
@@ -225,7 +225,7 @@ func (s *HouseholdService) documentMatches(tx *gorm.DB, id int64, in PersonInput
 	if in.IDType == nil || in.IDNumber == nil {
 		return person, InvalidField("id_number", "linking a known person needs the document: id_type and id_number")
 	}
-	norm, _ := normaliseIDNumber(*in.IDType, *in.IDNumber, "", "", s.clock.Now().In(s.loc))
+	norm, _, _ := normaliseIDNumber(*in.IDType, *in.IDNumber, "", "", s.clock.Now().In(s.loc))
 	err := forUpdate(tx).Where("id = ? AND id_hash = ?", id, s.pii.Hash(idLookup(*in.IDType, norm))).First(&person).Error
 	return person, notFound(err)
 }

@@ -60,7 +60,7 @@ func ParseResidentID(number string, today time.Time) (string, ResidentID, bool) 
 // normaliseIDNumber validates a document number of any type and returns it
 // normalised (upper case, no spaces). A resident ID must also agree with the
 // birth date and sex given for the person (when given).
-func normaliseIDNumber(idType, number, birthDate, gender string, today time.Time) (string, map[string]string) {
+func normaliseIDNumber(idType, number, birthDate, gender string, today time.Time) (string, ResidentID, map[string]string) {
 	bad := map[string]string{}
 	n := strings.ToUpper(strings.Join(strings.Fields(number), ""))
 	switch idType {
@@ -68,7 +68,7 @@ func normaliseIDNumber(idType, number, birthDate, gender string, today time.Time
 		norm, rid, ok := ParseResidentID(n, today)
 		if !ok {
 			bad["id_number"] = "not a valid resident ID number (check digit or date)"
-			return norm, bad
+			return norm, rid, bad
 		}
 		if birthDate != "" && birthDate != rid.BirthDate {
 			bad["birth_date"] = "does not agree with the resident ID number"
@@ -76,15 +76,15 @@ func normaliseIDNumber(idType, number, birthDate, gender string, today time.Time
 		if gender != "" && gender != "unknown" && gender != rid.Gender {
 			bad["gender"] = "does not agree with the resident ID number"
 		}
-		return norm, bad
+		return norm, rid, bad
 	case model.IDBirthCertificate, model.IDHMTPermit, model.IDPassport:
 		if l := utf8.RuneCountInString(n); l < 5 || l > 24 || !alnum(n) {
 			bad["id_number"] = "must be 5 to 24 letters or digits"
 		}
-		return n, bad
+		return n, ResidentID{}, bad
 	}
 	bad["id_type"] = "must be one of resident_id, birth_certificate, hmt_permit, passport"
-	return n, bad
+	return n, ResidentID{}, bad
 }
 
 func alnum(s string) bool {
