@@ -234,6 +234,7 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 	a.Engine = handler.New(handler.Options{
 		Log: log, Clock: clock, Loc: deps.Loc, DevLogin: cfg.EnableDevLogin && cfg.Env != config.EnvProd,
 		RequestTimeout: cfg.RequestTimeout,
+		CacheMaxBytes:  cfg.CacheMaxBytes,
 		CORSOrigins:    cfg.CORSOrigins,
 		Middleware:     []gin.HandlerFunc{mx.Middleware()},
 		Mount:          mx.Mount(cfg.MetricsToken),

@@ -90,6 +90,9 @@ type Config struct {
 	BlockedWords        []string      `yaml:"blocked_words"`
 	DataEncryptionKeys  string        `yaml:"data_encryption_keys"`
 	DataEncryptionKeyID string        `yaml:"data_encryption_key_id"`
+	// CacheMaxBytes bounds each in-process read cache (session list pages,
+	// their JSON, article lists, articles) by the encoded bytes it holds.
+	CacheMaxBytes int64 `yaml:"cache_max_bytes"`
 	// MetricsToken, when set, is the bearer token GET /metrics requires.
 	MetricsToken string `yaml:"metrics_token"`
 	// CORSOrigins are the browser origins (scheme://host[:port]) allowed to
@@ -180,6 +183,7 @@ func Default() Config {
 		PostRateLimit:     10,
 		CommentRateLimit:  60,
 		UploadMaxBytes:    10 << 20,
+		CacheMaxBytes:     4 << 20,
 		UploadMaxPixels:   50_000_000,
 		UploadStore:       "local",
 		UploadDir:         "uploads",
@@ -333,6 +337,7 @@ var envVars = []envVar{
 	{"DATA_ENCRYPTION_KEYS", str(func(c *Config) *string { return &c.DataEncryptionKeys }), "id:base64key,... for PII at rest"},
 	{"DATA_ENCRYPTION_KEY_ID", str(func(c *Config) *string { return &c.DataEncryptionKeyID }), "key id used for new writes"},
 	{"CORS_ORIGINS", list(func(c *Config) *[]string { return &c.CORSOrigins }), "comma-separated browser origins allowed cross-origin (none by default)"},
+	{"CACHE_MAX_BYTES", int64v(func(c *Config) *int64 { return &c.CacheMaxBytes }), "bytes each in-process read cache may hold (4 caches)"},
 	{"METRICS_TOKEN", str(func(c *Config) *string { return &c.MetricsToken }), "bearer token GET /metrics requires (required in prod; empty in dev/test: open)"},
 	{"UPLOAD_MAX_BYTES", int64v(func(c *Config) *int64 { return &c.UploadMaxBytes }), "largest upload in bytes (413 above)"},
 	{"UPLOAD_MAX_PIXELS", int64v(func(c *Config) *int64 { return &c.UploadMaxPixels }), "largest width x height of an uploaded image"},
@@ -446,6 +451,9 @@ func (c Config) Validate() error {
 	}
 	if c.UploadMaxBytes <= 0 || c.UploadMaxPixels <= 0 {
 		errs = append(errs, errors.New("UPLOAD_MAX_BYTES and UPLOAD_MAX_PIXELS must be positive"))
+	}
+	if c.CacheMaxBytes < 64<<10 {
+		errs = append(errs, errors.New("CACHE_MAX_BYTES must be at least 65536 (64 KiB)"))
 	}
 	if c.WeChatPushAESKey != "" && len(c.WeChatPushAESKey) != 43 {
 		errs = append(errs, errors.New("WECHAT_PUSH_AES_KEY must be the 43-character EncodingAESKey"))

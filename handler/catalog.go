@@ -3,9 +3,10 @@ package handler
 import (
 	"encoding/json"
 	"net/http"
-	"sync"
+	"strconv"
 	"time"
 
+	"familycare/cache"
 	"familycare/model"
 	"familycare/service"
 
@@ -471,27 +472,23 @@ func (a *API) listSessions(c *gin.Context) {
 	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
 }
 
-// encodedPages keeps the JSON of recent session pages by stamp. Pages live
-// for a second in the service, so a small bound is plenty.
+// encodedPages keeps the JSON of recent session pages by stamp, bounded by
+// its bytes (CACHE_MAX_BYTES). Pages live for a second in the service; a
+// stamp is never asked for again after that, so the oldest go first.
 type encodedPages struct {
-	mu    sync.Mutex
-	bytes map[uint64][]byte
+	c *cache.Cache[[]byte]
 }
 
-func (e *encodedPages) get(stamp uint64) ([]byte, bool) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	b, ok := e.bytes[stamp]
-	return b, ok
+func newEncodedPages(maxBytes int64) encodedPages {
+	return encodedPages{c: cache.New(maxBytes, time.Minute, time.Now, func(b []byte) int { return len(b) })}
 }
 
-func (e *encodedPages) put(stamp uint64, body []byte) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.bytes == nil || len(e.bytes) >= 1024 {
-		e.bytes = map[uint64][]byte{}
-	}
-	e.bytes[stamp] = body
+func (e encodedPages) get(stamp uint64) ([]byte, bool) {
+	return e.c.Get(strconv.FormatUint(stamp, 10))
+}
+
+func (e encodedPages) put(stamp uint64, body []byte) {
+	e.c.Put(strconv.FormatUint(stamp, 10), body)
 }
 
 // getSession godoc

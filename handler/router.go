@@ -50,6 +50,8 @@ type Options struct {
 	Clock          service.Clock  // for derived values such as ages
 	DevLogin       bool           // mount POST /auth/dev/login
 	RequestTimeout time.Duration
+	// CacheMaxBytes bounds the cache of encoded session pages.
+	CacheMaxBytes int64
 	// CORSOrigins are the browser origins allowed cross-origin (see cors.go).
 	CORSOrigins []string
 	// Extra middleware run first (metrics).
@@ -78,7 +80,7 @@ func New(opts Options, svc Services) *gin.Engine {
 	if opts.Clock == nil {
 		opts.Clock = service.SystemClock{}
 	}
-	a := &API{svc: svc, log: opts.Log, loc: opts.Loc, opts: opts}
+	a := &API{svc: svc, log: opts.Log, loc: opts.Loc, opts: opts, sessionJSON: newEncodedPages(opts.CacheMaxBytes)}
 
 	r := gin.New()
 	r.HandleMethodNotAllowed = true

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 
+	"familycare/cache"
 	"familycare/model"
 	"familycare/pagination"
 
@@ -36,22 +38,17 @@ type CatalogService struct {
 	log    *slog.Logger
 	notify *NotificationService
 
-	mu     sync.Mutex
-	refs   *refData
-	refTTL time.Duration
+	// refs holds the reference data (one entry, refTTL); a miss loads it
+	// once for all callers.
+	refs *cache.Cache[*refData]
 
-	// lists caches session list pages for listTTL: the list is the hottest
+	// lists caches session list pages for a second: the list is the hottest
 	// read of the app and the same for every caller. Counts in it may lag by
-	// up to listTTL; a booking is always decided by the database.
-	listMu    sync.Mutex
-	lists     map[string]sessionPage
-	listTTL   time.Duration
-	listStamp uint64
-}
-
-type sessionPage struct {
-	at   time.Time
-	page SessionPage
+	// up to that; a booking is always decided by the database. Bounded by
+	// the pages' encoded bytes (CACHE_MAX_BYTES); a miss reads once for all
+	// callers of the same page.
+	lists     *cache.Cache[SessionPage]
+	listStamp atomic.Uint64
 }
 
 // SessionPage is one page of sessions. Stamp identifies the database read
@@ -63,11 +60,13 @@ type SessionPage struct {
 	Stamp uint64
 }
 
-const maxSessionPages = 1024
+const (
+	refTTL  = 30 * time.Second
+	listTTL = time.Second
+)
 
 // refData is the cached reference data.
 type refData struct {
-	loaded   time.Time
 	clinics  map[int64]model.Clinic
 	services map[int64]model.Service
 	experts  map[int64]model.Expert
@@ -81,48 +80,38 @@ type bookingRules struct {
 // NewCatalogService builds the catalogue service.
 func NewCatalogService(deps Deps, notify *NotificationService) *CatalogService {
 	return &CatalogService{db: deps.DB, clock: deps.Clock, loc: deps.Loc, log: deps.Log, notify: notify,
-		cfg:    bookingRules{cutoff: deps.Config.BookingCutoff, cancelWindow: deps.Config.CancelWindow},
-		refTTL: 30 * time.Second, listTTL: time.Second, lists: map[string]sessionPage{}}
+		cfg: bookingRules{cutoff: deps.Config.BookingCutoff, cancelWindow: deps.Config.CancelWindow},
+		// One entry, as large as the network: not bounded by bytes (charged 0).
+		refs:  cache.New(math.MaxInt64, refTTL, time.Now, func(*refData) int { return 0 }),
+		lists: cache.New(deps.Config.CacheMaxBytes, listTTL, deps.Clock.Now, func(p SessionPage) int { return cache.JSONSize(p) })}
 }
 
 // references returns the cached clinics, services and experts.
 func (s *CatalogService) references(ctx context.Context) (*refData, error) {
-	s.mu.Lock()
-	r := s.refs
-	s.mu.Unlock()
-	if r != nil && time.Since(r.loaded) < s.refTTL {
-		return r, nil
-	}
-	var (
-		clinics  []model.Clinic
-		services []model.Service
-		experts  []model.Expert
-	)
-	db := s.db.WithContext(ctx)
-	if err := db.Find(&clinics).Error; err != nil {
-		return nil, err
-	}
-	if err := db.Find(&services).Error; err != nil {
-		return nil, err
-	}
-	if err := db.Find(&experts).Error; err != nil {
-		return nil, err
-	}
-	r = &refData{loaded: time.Now(), clinics: indexBy(clinics, func(c model.Clinic) int64 { return c.ID }),
-		services: indexBy(services, func(sv model.Service) int64 { return sv.ID }),
-		experts:  indexBy(experts, func(e model.Expert) int64 { return e.ID })}
-	s.mu.Lock()
-	s.refs = r
-	s.mu.Unlock()
-	return r, nil
+	return s.refs.GetOrLoad(ctx, "refs", func(ctx context.Context) (*refData, bool, error) {
+		var (
+			clinics  []model.Clinic
+			services []model.Service
+			experts  []model.Expert
+		)
+		db := s.db.WithContext(ctx)
+		if err := db.Find(&clinics).Error; err != nil {
+			return nil, false, err
+		}
+		if err := db.Find(&services).Error; err != nil {
+			return nil, false, err
+		}
+		if err := db.Find(&experts).Error; err != nil {
+			return nil, false, err
+		}
+		return &refData{clinics: indexBy(clinics, func(c model.Clinic) int64 { return c.ID }),
+			services: indexBy(services, func(sv model.Service) int64 { return sv.ID }),
+			experts:  indexBy(experts, func(e model.Expert) int64 { return e.ID })}, true, nil
+	})
 }
 
 // invalidate drops the cache after this process changed reference data.
-func (s *CatalogService) invalidate() {
-	s.mu.Lock()
-	s.refs = nil
-	s.mu.Unlock()
-}
+func (s *CatalogService) invalidate() { s.refs.Purge() }
 
 // ClinicFilter filters clinics.
 type ClinicFilter struct {
@@ -257,27 +246,14 @@ type sessionCursor struct {
 // Sessions lists sessions by start time. Without From it lists sessions that
 // have not started yet.
 func (s *CatalogService) Sessions(ctx context.Context, f SessionFilter, p pagination.Page) (SessionPage, error) {
-	now := s.clock.Now()
 	key := fmt.Sprintf("%+v|%v|%v|%d|%s", f, timeKey(f.From), timeKey(f.To), p.Limit, p.Cursor)
-	s.listMu.Lock()
-	c, hit := s.lists[key]
-	s.listMu.Unlock()
-	if hit && now.Sub(c.at) < s.listTTL && !now.Before(c.at) {
-		return c.page, nil
-	}
-	views, next, err := s.sessions(ctx, f, p)
-	if err != nil {
-		return SessionPage{}, err
-	}
-	s.listMu.Lock()
-	if len(s.lists) >= maxSessionPages {
-		s.lists = map[string]sessionPage{}
-	}
-	s.listStamp++
-	page := SessionPage{Items: views, Next: next, Stamp: s.listStamp}
-	s.lists[key] = sessionPage{at: now, page: page}
-	s.listMu.Unlock()
-	return page, nil
+	return s.lists.GetOrLoad(ctx, key, func(ctx context.Context) (SessionPage, bool, error) {
+		views, next, err := s.sessions(ctx, f, p)
+		if err != nil {
+			return SessionPage{}, false, err
+		}
+		return SessionPage{Items: views, Next: next, Stamp: s.listStamp.Add(1)}, true, nil
+	})
 }
 
 func timeKey(t *time.Time) string {

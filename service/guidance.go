@@ -65,7 +65,7 @@ type GuidanceService struct {
 // NewGuidanceService builds the service.
 func NewGuidanceService(deps Deps) *GuidanceService {
 	return &GuidanceService{db: deps.DB, clock: deps.Clock, loc: deps.Loc, log: deps.Log,
-		cache: newGuidanceCache(deps.Clock)}
+		cache: newGuidanceCache(deps.Clock, deps.Config.CacheMaxBytes)}
 }
 
 // ArticleInput is an article to create (title, body, category and stages
@@ -210,15 +210,12 @@ func (s *GuidanceService) List(ctx context.Context, p Principal, f ArticleFilter
 	limit := pageLimit(pg.Limit)
 	key := strings.Join([]string{"list", f.Category, f.Stage, strings.ToLower(strings.Join(terms, "\x00")),
 		strconv.Itoa(limit), pg.Cursor}, "\x01")
-	gen := s.cache.generation()
-	page, hit := s.cache.list(key)
-	if !hit {
+	page, err := s.cache.lists.GetOrLoad(ctx, key, func(ctx context.Context) (cachedList, bool, error) {
 		rows, next, err := s.queryPublished(ctx, f, terms, cur, limit)
-		if err != nil {
-			return nil, "", err
-		}
-		page = cachedList{rows: rows, next: next}
-		s.cache.putList(gen, key, page)
+		return cachedList{rows: rows, next: next}, err == nil, err
+	})
+	if err != nil {
+		return nil, "", err
 	}
 	views, err := s.withFavorites(ctx, p.UserID, page.rows)
 	return views, page.next, err
@@ -312,24 +309,24 @@ func (s *GuidanceService) StaffList(ctx context.Context, p Principal, f ArticleF
 // of its clinic and admins (404 for anyone else). A resident's read of a
 // published article counts a view (buffered, see Flush).
 func (s *GuidanceService) Get(ctx context.Context, p Principal, id int64) (ArticleView, error) {
-	gen := s.cache.generation()
-	ca, hit := s.cache.article(id)
-	if !hit {
+	// Read once for every concurrent caller (whatever their role); only a
+	// published article is kept, and each caller's access is checked below.
+	ca, err := s.cache.articles.GetOrLoad(ctx, articleKey(id), func(ctx context.Context) (cachedArticle, bool, error) {
 		var a model.Article
 		if err := s.db.WithContext(ctx).First(&a, id).Error; err != nil {
-			return ArticleView{}, notFound(err)
-		}
-		if a.Status != model.ArticlePublished && !canManage(p, a) {
-			return ArticleView{}, ErrNotFound
+			return cachedArticle{}, false, notFound(err)
 		}
 		name, err := s.authorName(ctx, a.AuthorID)
 		if err != nil {
-			return ArticleView{}, err
+			return cachedArticle{}, false, err
 		}
-		ca = cachedArticle{article: a, authorName: name}
-		if a.Status == model.ArticlePublished {
-			s.cache.putArticle(gen, ca)
-		}
+		return cachedArticle{article: a, authorName: name}, a.Status == model.ArticlePublished, nil
+	})
+	if err != nil {
+		return ArticleView{}, err
+	}
+	if ca.article.Status != model.ArticlePublished && !canManage(p, ca.article) {
+		return ArticleView{}, ErrNotFound
 	}
 	v := ArticleView{Article: ca.article, AuthorName: ca.authorName}
 	if v.Status == model.ArticlePublished && !p.IsStaff() {

@@ -3,22 +3,23 @@ package service
 import (
 	"context"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
+	"familycare/cache"
 	"familycare/model"
 
 	"gorm.io/gorm"
 )
 
 // Published article lists and reads are the hottest reads of the app. They
-// are kept in process for a short TTL; every write through this process
-// (create, edit, publish, archive) empties the cache at once, other replicas
-// see the change within the TTL.
-const (
-	guidanceCacheTTL     = 30 * time.Second
-	guidanceCacheMaxKeys = 2000
-)
+// are kept in process for a short TTL, bounded by their encoded bytes
+// (CACHE_MAX_BYTES each), and a miss reads once for all the callers of the
+// same key; every write through this process (create, edit, publish,
+// archive) empties the cache at once, other replicas see the change within
+// the TTL.
+const guidanceCacheTTL = 30 * time.Second
 
 // cachedList is one page of published articles (without bodies).
 type cachedList struct {
@@ -32,93 +33,35 @@ type cachedArticle struct {
 	authorName string
 }
 
-type cacheEntry[T any] struct {
-	value   T
-	expires time.Time
-}
-
 // guidanceCache holds read results by key. A result is stored only if no
-// invalidation happened since the read began (the generation is unchanged),
-// so a slow read never puts back what a write just removed.
+// invalidation happened since the read began, so a slow read never puts
+// back what a write just removed.
 type guidanceCache struct {
-	clock    Clock
-	mu       sync.RWMutex
-	gen      uint64
-	lists    map[string]cacheEntry[cachedList]
-	articles map[int64]cacheEntry[cachedArticle]
+	lists    *cache.Cache[cachedList]
+	articles *cache.Cache[cachedArticle]
 }
 
-func newGuidanceCache(clock Clock) *guidanceCache {
-	return &guidanceCache{clock: clock, lists: map[string]cacheEntry[cachedList]{},
-		articles: map[int64]cacheEntry[cachedArticle]{}}
+func newGuidanceCache(clock Clock, maxBytes int64) *guidanceCache {
+	return &guidanceCache{
+		lists: cache.New(maxBytes, guidanceCacheTTL, clock.Now,
+			func(v cachedList) int { return cache.JSONSize(v.rows) + len(v.next) }),
+		articles: cache.New(maxBytes, guidanceCacheTTL, clock.Now,
+			func(v cachedArticle) int { return cache.JSONSize(v.article) + len(v.authorName) }),
+	}
 }
 
-// generation is read before a database read whose result may be stored.
-func (c *guidanceCache) generation() uint64 {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.gen
-}
-
-func (c *guidanceCache) list(key string) (cachedList, bool) {
-	c.mu.RLock()
-	e, ok := c.lists[key]
-	c.mu.RUnlock()
-	if !ok || !c.clock.Now().Before(e.expires) {
-		return cachedList{}, false
-	}
-	return e.value, true
-}
-
-func (c *guidanceCache) putList(gen uint64, key string, v cachedList) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if gen != c.gen {
-		return
-	}
-	if len(c.lists) >= guidanceCacheMaxKeys {
-		clear(c.lists) // crude but bounded: arbitrary search texts must not grow it
-	}
-	c.lists[key] = cacheEntry[cachedList]{value: v, expires: c.clock.Now().Add(guidanceCacheTTL)}
-}
-
-func (c *guidanceCache) article(id int64) (cachedArticle, bool) {
-	c.mu.RLock()
-	e, ok := c.articles[id]
-	c.mu.RUnlock()
-	if !ok || !c.clock.Now().Before(e.expires) {
-		return cachedArticle{}, false
-	}
-	return e.value, true
-}
-
-func (c *guidanceCache) putArticle(gen uint64, v cachedArticle) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if gen != c.gen {
-		return
-	}
-	if len(c.articles) >= guidanceCacheMaxKeys {
-		clear(c.articles)
-	}
-	c.articles[v.article.ID] = cacheEntry[cachedArticle]{value: v, expires: c.clock.Now().Add(guidanceCacheTTL)}
-}
+func articleKey(id int64) string { return strconv.FormatInt(id, 10) }
 
 // invalidate forgets everything (after a write).
 func (c *guidanceCache) invalidate() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.gen++
-	clear(c.lists)
-	clear(c.articles)
+	c.lists.Purge()
+	c.articles.Purge()
 }
 
 // forgetArticles drops single articles (after their view counts moved).
 func (c *guidanceCache) forgetArticles(ids []int64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	for _, id := range ids {
-		delete(c.articles, id)
+		c.articles.Delete(articleKey(id))
 	}
 }
 

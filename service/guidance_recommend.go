@@ -179,25 +179,23 @@ func (s *GuidanceService) stagePool(ctx context.Context, stages []string, n int)
 	sorted := slices.Clone(stages)
 	slices.Sort(sorted)
 	key := "pool\x01" + strings.Join(sorted, ",") + "\x01" + strconv.Itoa(n)
-	gen := s.cache.generation()
-	if page, hit := s.cache.list(key); hit {
-		return page.rows, nil
-	}
-	q := s.db.WithContext(ctx).Table("articles").Where("status = ?", model.ArticlePublished)
-	if len(stages) > 0 {
-		conds := make([]string, len(stages))
-		args := make([]any, len(stages))
-		for i, st := range stages {
-			conds[i] = "stages LIKE ? ESCAPE '!'"
-			args[i] = likeContains(`"` + st + `"`)
+	page, err := s.cache.lists.GetOrLoad(ctx, key, func(ctx context.Context) (cachedList, bool, error) {
+		q := s.db.WithContext(ctx).Table("articles").Where("status = ?", model.ArticlePublished)
+		if len(stages) > 0 {
+			conds := make([]string, len(stages))
+			args := make([]any, len(stages))
+			for i, st := range stages {
+				conds[i] = "stages LIKE ? ESCAPE '!'"
+				args[i] = likeContains(`"` + st + `"`)
+			}
+			q = q.Where("("+strings.Join(conds, " OR ")+")", args...)
 		}
-		q = q.Where("("+strings.Join(conds, " OR ")+")", args...)
-	}
-	var rows []model.Article
-	if err := q.Clauses(clause.Select{Expression: clause.Expr{SQL: columnsOf("articles")}}).
-		Order("published_at DESC, id DESC").Limit(n).Find(&rows).Error; err != nil {
-		return nil, err
-	}
-	s.cache.putList(gen, key, cachedList{rows: rows})
-	return rows, nil
+		var rows []model.Article
+		if err := q.Clauses(clause.Select{Expression: clause.Expr{SQL: columnsOf("articles")}}).
+			Order("published_at DESC, id DESC").Limit(n).Find(&rows).Error; err != nil {
+			return cachedList{}, false, err
+		}
+		return cachedList{rows: rows}, true, nil
+	})
+	return page.rows, err
 }
