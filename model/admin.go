@@ -12,7 +12,7 @@ type AuditLog struct {
 	Action     string `gorm:"size:32;not null"`
 	TargetType string `gorm:"size:16;not null;index:ix_audit_target,priority:1"`
 	TargetID   int64  `gorm:"not null;index:ix_audit_target,priority:2"`
-	ClinicID   int64  `gorm:"not null;default:0;index:ix_audit_clinic,priority:1"`
+	ClinicID   int64  `gorm:"not null;default:0;index:ix_audit_clinic,priority:1;index:ix_audit_clinic_id"`
 	// Detail records the fields the change set (never personal data).
 	Detail    string    `gorm:"type:text"`
 	CreatedAt time.Time `gorm:"not null;index:ix_audit_clinic,priority:2;index"`

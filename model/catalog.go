@@ -191,8 +191,8 @@ type Session struct {
 	ServiceID int64 `gorm:"not null;uniqueIndex:ux_session_slot,priority:1"`
 	// ExpertID is 0 when no expert is named (0, not NULL, so the unique slot
 	// key also dedupes sessions without an expert).
-	ExpertID     int64     `gorm:"not null;default:0;uniqueIndex:ux_session_slot,priority:2;index"`
-	StartsAt     time.Time `gorm:"not null;uniqueIndex:ux_session_slot,priority:3;index:ix_session_clinic_start,priority:2;index:ix_session_kind_start,priority:2;index"`
+	ExpertID     int64     `gorm:"not null;default:0;uniqueIndex:ux_session_slot,priority:2;index:ix_session_expert_start,priority:1"`
+	StartsAt     time.Time `gorm:"not null;uniqueIndex:ux_session_slot,priority:3;index:ix_session_clinic_start,priority:2;index:ix_session_kind_start,priority:2;index:ix_session_expert_start,priority:2;index"`
 	ClinicID     int64     `gorm:"not null;index:ix_session_clinic_start,priority:1"`
 	Kind         string    `gorm:"size:32;not null;index:ix_session_kind_start,priority:1"`
 	EndsAt       time.Time `gorm:"not null"`

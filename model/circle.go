@@ -46,7 +46,7 @@ const (
 // Post is a post in a circle.
 type Post struct {
 	ID        int64    `gorm:"primaryKey"`
-	CircleID  int64    `gorm:"not null;index:ix_post_feed,priority:1;index:ix_post_circle_time,priority:1"`
+	CircleID  int64    `gorm:"not null;index:ix_post_feed,priority:1;index:ix_post_circle_time,priority:1;index:ix_post_circle"`
 	UserID    int64    `gorm:"not null;index"`
 	Content   string   `gorm:"type:text;not null"`
 	ImageURLs []string `gorm:"type:text;serializer:json"`
@@ -73,7 +73,7 @@ type Post struct {
 // PostComment is a comment on a post.
 type PostComment struct {
 	ID            int64      `gorm:"primaryKey"`
-	PostID        int64      `gorm:"not null;index:ix_comment_post,priority:1;index:ix_comment_post_time,priority:1"`
+	PostID        int64      `gorm:"not null;index:ix_comment_post,priority:1;index:ix_comment_post_time,priority:1;index:ix_comment_post_id"`
 	UserID        int64      `gorm:"not null;index"`
 	Content       string     `gorm:"type:text;not null"`
 	Status        string     `gorm:"size:16;not null;index:ix_comment_post,priority:2;index:ix_comment_check,priority:1"`

@@ -33,13 +33,13 @@ type Upload struct {
 	Size        int64  `gorm:"not null"`
 	Width       int    `gorm:"not null"`
 	Height      int    `gorm:"not null"`
-	CheckState  string `gorm:"size:16;not null;default:none"`
+	CheckState  string `gorm:"size:16;not null;default:none;index:ix_upload_check,priority:1"`
 	// CheckTraceID is mediaCheckAsync's trace_id, by which the result is
 	// matched when WeChat pushes it.
 	CheckTraceID string     `gorm:"size:64;not null;default:'';index"`
 	RefType      string     `gorm:"size:32;not null;default:'';index:ix_upload_ref,priority:1"`
 	RefID        int64      `gorm:"not null;default:0;index:ix_upload_ref,priority:2"`
-	CreatedAt    time.Time  `gorm:"not null;index"`
+	CreatedAt    time.Time  `gorm:"not null;index;index:ix_upload_check,priority:2"`
 	AttachedAt   *time.Time // nil: never attached (the cleanup job deletes it after a day)
 }
 
