@@ -1,9 +1,6 @@
 package handler_test
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"unicode"
@@ -15,14 +12,7 @@ import (
 // cases says so in the spec (its description names the case), and without
 // it in that case the server answers 422 naming the field in Chinese.
 func TestSpec_ConditionallyRequired(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("..", "docs", "openapi.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var spec map[string]any
-	if err := json.Unmarshal(raw, &spec); err != nil {
-		t.Fatal(err)
-	}
+	spec := openAPISpec(t)
 	schemas := spec["components"].(map[string]any)["schemas"].(map[string]any)
 	describe := func(schema, field string) string {
 		p, _ := schemas[schema].(map[string]any)["properties"].(map[string]any)[field].(map[string]any)
