@@ -236,6 +236,10 @@ type GrowthScoresDTO struct {
 	WeightForAge *float64 `json:"weight_for_age,omitempty" example:"-0.42"`
 	LengthForAge *float64 `json:"length_for_age,omitempty" example:"0.13"`
 	HeadForAge   *float64 `json:"head_for_age,omitempty" example:"0.5"`
+	// WeightForLength: under 24 months (length lying down); WeightForHeight
+	// from 24 months (height standing). A point has at most one of them.
+	WeightForLength *float64 `json:"weight_for_length,omitempty" example:"-0.8"`
+	WeightForHeight *float64 `json:"weight_for_height,omitempty" example:"-0.3"`
 }
 
 // GrowthPointDTO is one measurement with z-scores and percentiles.
@@ -252,9 +256,9 @@ type GrowthPointDTO struct {
 }
 
 // GrowthFlagDTO is a finding (preterm 早产, low_birth_weight 低出生体重, underweight 低体重,
-// stunting 生长迟缓, faltering 体重增长缓慢).
+// stunting 生长迟缓, wasting 消瘦, faltering 体重增长缓慢).
 type GrowthFlagDTO struct {
-	Code  string `json:"code" enums:"preterm,low_birth_weight,underweight,stunting,faltering" example:"underweight"`
+	Code  string `json:"code" enums:"preterm,low_birth_weight,underweight,stunting,wasting,faltering" example:"underweight"`
 	Label string `json:"label" example:"低体重"`
 }
 
@@ -276,7 +280,8 @@ func scores(m map[string]float64) GrowthScoresDTO {
 		}
 		return nil
 	}
-	return GrowthScoresDTO{WeightForAge: get(service.IndicatorWeightForAge), LengthForAge: get(service.IndicatorLengthForAge), HeadForAge: get(service.IndicatorHeadForAge)}
+	return GrowthScoresDTO{WeightForAge: get(service.IndicatorWeightForAge), LengthForAge: get(service.IndicatorLengthForAge), HeadForAge: get(service.IndicatorHeadForAge),
+		WeightForLength: get(service.IndicatorWeightForLength), WeightForHeight: get(service.IndicatorWeightForHeight)}
 }
 
 func (a *API) toGrowthPoint(p service.GrowthPoint) GrowthPointDTO {
@@ -380,40 +385,48 @@ func (a *API) staffAddGrowth(c *gin.Context) { a.addGrowth(c) }
 
 // GrowthStandardsQuery picks a curve set.
 type GrowthStandardsQuery struct {
-	Indicator string `form:"indicator" binding:"required" enums:"weight_for_age,length_for_age,head_for_age"`
+	Indicator string `form:"indicator" binding:"required" enums:"weight_for_age,length_for_age,head_for_age,weight_for_length,weight_for_height"`
 	Sex       string `form:"sex" binding:"required" enums:"male,female"`
 }
 
-// CurvePointDTO is one month of the reference curves.
+// CurvePointDTO is one point of the reference curves: a completed month
+// (age-based indicators) or a length/height in cm (weight-for-length/height).
 type CurvePointDTO struct {
-	Month  int     `json:"month" example:"8"`
-	SDNeg3 float64 `json:"sd_neg3" example:"6.2"`
-	SDNeg2 float64 `json:"sd_neg2" example:"6.9"`
-	Median float64 `json:"median" example:"8.6"`
-	SD2    float64 `json:"sd2" example:"10.7"`
-	SD3    float64 `json:"sd3" example:"11.9"`
-	P3     float64 `json:"p3" example:"7.0"`
-	P15    float64 `json:"p15" example:"7.7"`
-	P85    float64 `json:"p85" example:"9.6"`
-	P97    float64 `json:"p97" example:"10.5"`
+	Month *int     `json:"month,omitempty" example:"8"`
+	Cm    *float64 `json:"cm,omitempty" example:"72.5"`
+	// Measure (length_for_age only): "length" lying down to 24 months,
+	// "height" standing from 24 months; month 24 is given for both.
+	Measure string  `json:"measure,omitempty" enums:"length,height" example:"length"`
+	SDNeg3  float64 `json:"sd_neg3" example:"6.2"`
+	SDNeg2  float64 `json:"sd_neg2" example:"6.9"`
+	Median  float64 `json:"median" example:"8.6"`
+	SD2     float64 `json:"sd2" example:"10.7"`
+	SD3     float64 `json:"sd3" example:"11.9"`
+	P3      float64 `json:"p3" example:"7.0"`
+	P15     float64 `json:"p15" example:"7.7"`
+	P85     float64 `json:"p85" example:"9.6"`
+	P97     float64 `json:"p97" example:"10.5"`
 }
 
 // GrowthStandardsDTO are the reference curves of one indicator and sex.
 type GrowthStandardsDTO struct {
-	Standard  string          `json:"standard" example:"WHO-2006"`
-	Indicator string          `json:"indicator" example:"weight_for_age"`
-	Sex       string          `json:"sex" example:"male"`
-	Unit      string          `json:"unit" example:"kg"`
-	Months    []CurvePointDTO `json:"months"`
+	Standard  string `json:"standard" example:"WHO-2006"`
+	Indicator string `json:"indicator" example:"weight_for_age"`
+	Sex       string `json:"sex" example:"male"`
+	// XAxis: "month" (points carry month) or "cm" (points carry cm).
+	XAxis string `json:"x_axis" enums:"month,cm" example:"month"`
+	// Unit of the curve values.
+	Unit   string          `json:"unit" example:"kg"`
+	Months []CurvePointDTO `json:"months"`
 }
 
 // growthStandards godoc
 // @Summary      WHO growth reference curves for the chart
-// @Description  −3/−2/0/+2/+3 SD and P3/P15/P85/P97 by completed month: weight-for-age 0–60 months, length-for-age and head-for-age 0–24 months (WHO Child Growth Standards 2006).
+// @Description  −3/−2/0/+2/+3 SD and P3/P15/P85/P97 (WHO Child Growth Standards 2006): weight-for-age and head-for-age by completed month 0–60; length-for-age 0–24 months lying length, then 24–60 standing height (`measure`); weight-for-length 45–110 cm and weight-for-height 65–120 cm every 0.5 cm (`cm`).
 // @ID           getGrowthStandards
 // @Tags         first-1000-days
 // @Produce      json
-// @Param        indicator query string true "indicator" Enums(weight_for_age, length_for_age, head_for_age)
+// @Param        indicator query string true "indicator" Enums(weight_for_age, length_for_age, head_for_age, weight_for_length, weight_for_height)
 // @Param        sex query string true "sex" Enums(male, female)
 // @Success      200 {object} GrowthStandardsDTO
 // @Failure      422 {object} ErrorResponse
@@ -425,14 +438,19 @@ func (a *API) growthStandards(c *gin.Context) {
 	}
 	rows, err := a.svc.FirstDays.GrowthStandard(q.Indicator, q.Sex)
 	reply(c, http.StatusOK, err, func() any {
-		unit := "cm"
-		if q.Indicator == service.IndicatorWeightForAge {
-			unit = "kg"
-		}
-		return GrowthStandardsDTO{Standard: service.GrowthStandardsVersion, Indicator: q.Indicator, Sex: q.Sex, Unit: unit,
+		units := service.GrowthStandardUnits[q.Indicator]
+		return GrowthStandardsDTO{Standard: service.GrowthStandardsVersion, Indicator: q.Indicator, Sex: q.Sex, XAxis: units[0], Unit: units[1],
 			Months: listOf(rows, func(r service.CurvePoint) CurvePointDTO {
-				return CurvePointDTO{Month: r.Month, SDNeg3: r.SDNeg3, SDNeg2: r.SDNeg2, Median: r.Median, SD2: r.SD2, SD3: r.SD3,
+				p := CurvePointDTO{Measure: r.Measure, SDNeg3: r.SDNeg3, SDNeg2: r.SDNeg2, Median: r.Median, SD2: r.SD2, SD3: r.SD3,
 					P3: r.P3, P15: r.P15, P85: r.P85, P97: r.P97}
+				if units[0] == "cm" {
+					x := r.X
+					p.Cm = &x
+				} else {
+					m := int(r.X)
+					p.Month = &m
+				}
+				return p
 			})}
 	})
 }

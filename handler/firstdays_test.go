@@ -208,6 +208,71 @@ func TestFirstDays_Growth(t *testing.T) {
 	h.Do("GET", "/api/v1/growth-standards?indicator=weight_for_age", nil).Expect(422)
 }
 
+// TestFirstDays_GrowthCurvesAndWasting: the API gives the chart curves of
+// the new tables (weight-for-length/height by cm, length-for-age and
+// head-for-age to 60 months), and a weight-for-height below −2 SD flags 消瘦.
+func TestFirstDays_GrowthCurvesAndWasting(t *testing.T) {
+	h := testkit.New(t)
+	fdClinics(h)
+	type curves struct {
+		XAxis  string           `json:"x_axis"`
+		Unit   string           `json:"unit"`
+		Months []map[string]any `json:"months"`
+	}
+	get := func(ind, sex string) curves {
+		var c curves
+		h.Do("GET", "/api/v1/growth-standards?indicator="+ind+"&sex="+sex, nil).Expect(200).JSON(&c)
+		return c
+	}
+	wfl := get("weight_for_length", "male")
+	if wfl.XAxis != "cm" || wfl.Unit != "kg" || len(wfl.Months) != 131 || wfl.Months[0]["cm"] != 45.0 || wfl.Months[0]["month"] != nil ||
+		wfl.Months[0]["median"] != 2.44 || wfl.Months[0]["sd_neg2"] != 2.04 || wfl.Months[0]["sd2"] != 2.95 || wfl.Months[130]["cm"] != 110.0 {
+		t.Fatalf("weight-for-length: %s %s %d points, first %v", wfl.XAxis, wfl.Unit, len(wfl.Months), wfl.Months[0])
+	}
+	wfh := get("weight_for_height", "female")
+	if len(wfh.Months) != 111 || wfh.Months[0]["cm"] != 65.0 || wfh.Months[110]["cm"] != 120.0 || wfh.Months[110]["median"] != 22.82 {
+		t.Fatalf("weight-for-height: %d points, last %v", len(wfh.Months), wfh.Months[len(wfh.Months)-1])
+	}
+	lfa := get("length_for_age", "male")
+	if lfa.XAxis != "month" || len(lfa.Months) != 62 || lfa.Months[24]["measure"] != "length" || lfa.Months[24]["median"] != 87.82 ||
+		lfa.Months[25]["month"] != 24.0 || lfa.Months[25]["measure"] != "height" || lfa.Months[25]["median"] != 87.12 ||
+		lfa.Months[61]["month"] != 60.0 || lfa.Months[61]["median"] != 109.96 {
+		t.Fatalf("length-for-age: %d points, 24 %v / %v, last %v", len(lfa.Months), lfa.Months[24], lfa.Months[25], lfa.Months[len(lfa.Months)-1])
+	}
+	hc := get("head_for_age", "female")
+	if len(hc.Months) != 61 || hc.Months[60]["median"] != 49.92 {
+		t.Fatalf("head-for-age: %d points, last %v", len(hc.Months), hc.Months[len(hc.Months)-1])
+	}
+
+	mom := h.Login("mom")
+	nurse := h.Staff("nurse-7", 7)
+	child := fdChild(h, mom, "大宝", "male", 36, 0)
+	fdReach(h, 7, child, mom.ID)
+	p := h.Do("POST", ctPath("/api/v1/staff/persons/%d/growth", child), map[string]any{"weight_kg": 11.0, "length_cm": 95.0, "head_cm": 49.5},
+		testkit.Token(nurse.Token)).Expect(201).Map()
+	z := p["z"].(map[string]any)
+	if w, ok := z["weight_for_height"].(float64); !ok || w >= -3 || z["weight_for_length"] != nil || z["head_for_age"] == nil || z["length_for_age"] == nil {
+		t.Fatalf("3-year-old's z = %v", z)
+	}
+	var g struct {
+		Flags []struct {
+			Code string `json:"code"`
+		} `json:"flags"`
+		HighRisk bool `json:"high_risk"`
+	}
+	h.Do("GET", ctPath("/api/v1/persons/%d/growth", child), nil, testkit.Token(mom.Token)).Expect(200).JSON(&g)
+	codes := map[string]bool{}
+	for _, f := range g.Flags {
+		codes[f.Code] = true
+	}
+	if !codes["wasting"] || !g.HighRisk {
+		t.Fatalf("flags = %+v", g)
+	}
+	// 6 kg at 95 cm and 36 months is beyond WHO's plausible range: refused.
+	h.Do("POST", ctPath("/api/v1/staff/persons/%d/growth", child), map[string]any{"weight_kg": 6.0, "length_cm": 95.0},
+		testkit.Token(nurse.Token)).ExpectError(422, "invalid_request")
+}
+
 // TestFirstDays_CheckupsAndNext: the 8-month 儿保 check-up and MMR 1 are
 // next for a 7-month-old, overdue items first; a pregnancy gets its
 // prenatal plan and 孕周.
