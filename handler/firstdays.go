@@ -31,6 +31,7 @@ func (a *API) firstDaysRoutes(public, authed, staff, admin *gin.RouterGroup) {
 	staff.GET("/persons/:id/checkups", a.staffPersonCheckups)
 	staff.GET("/persons/:id/growth", a.staffPersonGrowth)
 	staff.POST("/persons/:id/growth", a.idempotent(), a.staffAddGrowth)
+	staff.POST("/persons/:id/checkups", a.idempotent(), a.recordCheckup)
 }
 
 // DoseDTO is one dose of a vaccination plan.
@@ -167,6 +168,17 @@ type CheckupDTO struct {
 	WindowEnd string `json:"window_end" format:"date" example:"2026-09-14"`
 	// State: past is a prenatal check whose window is over (visits are not recorded here).
 	State string `json:"state" enums:"done,due,overdue,upcoming,past" example:"upcoming"`
+	// Recorded: staff recorded this visit (POST /staff/persons/{id}/checkups);
+	// a visit is also done when staff measured the child in its window.
+	Recorded *CheckupRecordRefDTO `json:"recorded,omitempty"`
+}
+
+// CheckupRecordRefDTO says when and where a visit was recorded.
+type CheckupRecordRefDTO struct {
+	ID        int64  `json:"id" example:"4"`
+	DoneOn    string `json:"done_on" format:"date" example:"2026-08-16"`
+	ClinicID  int64  `json:"clinic_id" example:"3"`
+	BookingID *int64 `json:"booking_id,omitempty" example:"120"`
 }
 
 // GestationDTO is how far a pregnancy is today.
@@ -185,13 +197,17 @@ type CheckupPlanDTO struct {
 	Gestation *GestationDTO `json:"gestation,omitempty"`
 }
 
-func toCheckup(c service.CheckupItem) CheckupDTO {
-	return CheckupDTO{Kind: c.Kind, Code: c.Code, Name: c.Name, DueDate: c.DueDate.Format(time.DateOnly),
+func (a *API) toCheckup(c service.CheckupItem) CheckupDTO {
+	out := CheckupDTO{Kind: c.Kind, Code: c.Code, Name: c.Name, DueDate: c.DueDate.Format(time.DateOnly),
 		WindowEnd: c.WindowEnd.Format(time.DateOnly), State: c.State}
+	if r := c.Record; r != nil {
+		out.Recorded = &CheckupRecordRefDTO{ID: r.ID, DoneOn: a.timeIn(r.DoneAt).Format(time.DateOnly), ClinicID: r.ClinicID, BookingID: r.BookingID}
+	}
+	return out
 }
 
-func toCheckupPlan(p service.CheckupPlan) CheckupPlanDTO {
-	out := CheckupPlanDTO{Person: personRef(p.Person), Child: listOf(p.Child, toCheckup), Prenatal: listOf(p.Prenatal, toCheckup)}
+func (a *API) toCheckupPlan(p service.CheckupPlan) CheckupPlanDTO {
+	out := CheckupPlanDTO{Person: personRef(p.Person), Child: listOf(p.Child, a.toCheckup), Prenatal: listOf(p.Prenatal, a.toCheckup)}
 	if g := p.Gestation; g != nil {
 		out.Gestation = &GestationDTO{Weeks: g.Weeks, Days: g.Days, Text: g.Text}
 	}
@@ -211,7 +227,7 @@ func toCheckupPlan(p service.CheckupPlan) CheckupPlanDTO {
 // @Failure      404 {object} ErrorResponse
 // @Router       /api/v1/persons/{id}/checkups [get]
 func (a *API) personCheckups(c *gin.Context) {
-	onID(c, http.StatusOK, a.svc.FirstDays.Checkups, toCheckupPlan)
+	onID(c, http.StatusOK, a.svc.FirstDays.Checkups, a.toCheckupPlan)
 }
 
 // staffPersonCheckups godoc
@@ -227,7 +243,76 @@ func (a *API) personCheckups(c *gin.Context) {
 // @Failure      404 {object} ErrorResponse
 // @Router       /api/v1/staff/persons/{id}/checkups [get]
 func (a *API) staffPersonCheckups(c *gin.Context) {
-	onID(c, http.StatusOK, a.svc.FirstDays.Checkups, toCheckupPlan)
+	onID(c, http.StatusOK, a.svc.FirstDays.Checkups, a.toCheckupPlan)
+}
+
+// CheckupRecordRequest records a 儿保 check-up: which visit of the child's
+// plan, the booking it was done at (checked in; 0 or absent at the counter),
+// when (default now), what staff measured and notes.
+type CheckupRecordRequest struct {
+	// Code of the plan's visit: newborn_visit, one_month, m3, m6, m8, m12,
+	// m18, m24, m30, m36, y4, y5, y6.
+	Code      string     `json:"code" binding:"required,max=32" example:"m8"`
+	BookingID int64      `json:"booking_id" binding:"min=0" example:"120"`
+	DoneAt    *time.Time `json:"done_at" format:"date-time" example:"2026-08-16T09:30:00+08:00"`
+	WeightKg  *float64   `json:"weight_kg" example:"8.6"`
+	LengthCm  *float64   `json:"length_cm" example:"70.6"`
+	HeadCm    *float64   `json:"head_cm" example:"44.5"`
+	Notes     string     `json:"notes" binding:"max=1000" example:"发育正常，建议添加辅食"`
+}
+
+// CheckupRecordDTO is a recorded check-up: the plan's visit (now done), the
+// record and the growth point measured (absent when nothing was measured).
+type CheckupRecordDTO struct {
+	ID          int64           `json:"id" example:"4"`
+	PersonID    int64           `json:"person_id" example:"7"`
+	DoneAt      time.Time       `json:"done_at" format:"date-time"`
+	ClinicID    int64           `json:"clinic_id" example:"3"`
+	BookingID   *int64          `json:"booking_id,omitempty" example:"120"`
+	Notes       string          `json:"notes" example:"发育正常，建议添加辅食"`
+	Visit       CheckupDTO      `json:"visit"`
+	Measurement *GrowthPointDTO `json:"measurement,omitempty"`
+}
+
+// recordCheckup godoc
+// @Summary      Record a 儿保 check-up (staff)
+// @Description  At the check-in of a growth-assessment booking (booking_id: this child's booking at the caller's clinic, checked in) or at the counter. The measurements become a growth point measured by staff; the child's plan shows the visit done. 409 checkup_already_recorded (details.done_on, clinic_id) when the visit, or the booking, was recorded before; 422 checkup_too_early (details.earliest) more than 14 days before the visit is due; 409 booking_not_checked_in.
+// @ID           recordCheckup
+// @Tags         first-1000-days
+// @Accept       json
+// @Produce      json
+// @Security     Bearer
+// @Param        id path int true "person id"
+// @Param        Idempotency-Key header string false "retry key"
+// @Param        body body CheckupRecordRequest true "the check-up"
+// @Success      201 {object} CheckupRecordDTO
+// @Failure      401 {object} ErrorResponse
+// @Failure      403 {object} ErrorResponse
+// @Failure      404 {object} ErrorResponse
+// @Failure      409 {object} ErrorResponse "checkup_already_recorded, booking_not_checked_in"
+// @Failure      422 {object} ErrorResponse "checkup_too_early, birth_date_required, invalid_request"
+// @Router       /api/v1/staff/persons/{id}/checkups [post]
+func (a *API) recordCheckup(c *gin.Context) {
+	var req CheckupRecordRequest
+	id, ok := pathID(c, "id")
+	if !ok || !bindJSON(c, &req) {
+		return
+	}
+	in := service.NewCheckupRecord{Code: req.Code, BookingID: req.BookingID, Notes: req.Notes,
+		Measure: service.NewMeasurement{WeightKg: req.WeightKg, LengthCm: req.LengthCm, HeadCm: req.HeadCm}}
+	if req.DoneAt != nil {
+		in.DoneAt = *req.DoneAt
+	}
+	v, err := a.svc.FirstDays.RecordCheckup(c.Request.Context(), principal(c), id, in)
+	reply(c, http.StatusCreated, err, func() any {
+		out := CheckupRecordDTO{ID: v.Record.ID, PersonID: v.Record.PersonID, DoneAt: a.timeIn(v.Record.DoneAt), ClinicID: v.Record.ClinicID,
+			BookingID: v.Record.BookingID, Notes: v.Notes, Visit: a.toCheckup(v.Visit)}
+		if v.Measurement != nil {
+			pt := a.toGrowthPoint(*v.Measurement)
+			out.Measurement = &pt
+		}
+		return out
+	})
 }
 
 // GrowthScoresDTO holds one value per indicator (absent when not measured

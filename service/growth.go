@@ -164,11 +164,14 @@ type NewMeasurement struct {
 	WeightKg, LengthCm, HeadCm *float64
 }
 
-// AddGrowth adds a measurement of person id. A family's own entry (resident
-// route) is marked self-reported; staff entries are measured at the clinic.
-func (s *FirstDaysService) AddGrowth(ctx context.Context, p Principal, id int64, in NewMeasurement) (GrowthPoint, error) {
+// any reports whether a value was measured.
+func (in NewMeasurement) any() bool { return in.WeightKg != nil || in.LengthCm != nil || in.HeadCm != nil }
+
+// measurementFields checks a measurement's values (and that it is not in the
+// future); required: at least one value.
+func (s *FirstDaysService) measurementFields(in NewMeasurement, required bool) map[string]string {
 	fields := map[string]string{}
-	if in.WeightKg == nil && in.LengthCm == nil && in.HeadCm == nil {
+	if required && !in.any() {
 		fields["weight_kg"] = "体重、身长、头围至少填一项"
 	}
 	check := func(name string, v *float64, lo, hi float64) {
@@ -179,13 +182,19 @@ func (s *FirstDaysService) AddGrowth(ctx context.Context, p Principal, id int64,
 	check("weight_kg", in.WeightKg, 0.3, 80)
 	check("length_cm", in.LengthCm, 20, 200)
 	check("head_cm", in.HeadCm, 15, 70)
-	now := s.clock.Now()
-	if in.MeasuredAt.IsZero() {
-		in.MeasuredAt = now
-	} else if in.MeasuredAt.After(now.Add(5 * time.Minute)) {
+	if in.MeasuredAt.After(s.clock.Now().Add(5 * time.Minute)) {
 		fields["measured_at"] = "测量时间不能晚于现在"
 	}
-	if len(fields) > 0 {
+	return fields
+}
+
+// AddGrowth adds a measurement of person id. A family's own entry (resident
+// route) is marked self-reported; staff entries are measured at the clinic.
+func (s *FirstDaysService) AddGrowth(ctx context.Context, p Principal, id int64, in NewMeasurement) (GrowthPoint, error) {
+	if in.MeasuredAt.IsZero() {
+		in.MeasuredAt = s.clock.Now()
+	}
+	if fields := s.measurementFields(in, true); len(fields) > 0 {
 		return GrowthPoint{}, Invalid(fields)
 	}
 	var out GrowthPoint
