@@ -165,7 +165,9 @@ type NewMeasurement struct {
 }
 
 // any reports whether a value was measured.
-func (in NewMeasurement) any() bool { return in.WeightKg != nil || in.LengthCm != nil || in.HeadCm != nil }
+func (in NewMeasurement) any() bool {
+	return in.WeightKg != nil || in.LengthCm != nil || in.HeadCm != nil
+}
 
 // measurementFields checks a measurement's values (and that it is not in the
 // future); required: at least one value.
