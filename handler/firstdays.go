@@ -350,7 +350,7 @@ type GrowthFlagDTO struct {
 // GrowthDTO is a person's growth record.
 type GrowthDTO struct {
 	Person   PersonRefDTO     `json:"person"`
-	Sex      string           `json:"sex" example:"male"`
+	Sex      string           `json:"sex" example:"male" enums:"male,female"`
 	Standard string           `json:"standard" example:"WHO-2006"`
 	Points   []GrowthPointDTO `json:"points"`
 	Flags    []GrowthFlagDTO  `json:"flags"`
@@ -496,12 +496,12 @@ type CurvePointDTO struct {
 // GrowthStandardsDTO are the reference curves of one indicator and sex.
 type GrowthStandardsDTO struct {
 	Standard  string `json:"standard" example:"WHO-2006"`
-	Indicator string `json:"indicator" example:"weight_for_age"`
-	Sex       string `json:"sex" example:"male"`
+	Indicator string `json:"indicator" example:"weight_for_age" enums:"weight_for_age,length_for_age,head_for_age,weight_for_length,weight_for_height"`
+	Sex       string `json:"sex" example:"male" enums:"male,female"`
 	// XAxis: "month" (points carry month) or "cm" (points carry cm).
 	XAxis string `json:"x_axis" enums:"month,cm" example:"month"`
 	// Unit of the curve values.
-	Unit   string          `json:"unit" example:"kg"`
+	Unit   string          `json:"unit" example:"kg" enums:"kg,cm"`
 	Months []CurvePointDTO `json:"months"`
 }
 
