@@ -21,7 +21,6 @@ type covWorld struct {
 	admin, staff3, staff4, a, b, c, d  testkit.User
 	a1, a2, a3, a4, b1, b2, c1, d1     int64
 	ha, hb, hc, hd                     int64
-	linkedA1IntoHB, linkedB1IntoHC     bool
 	contractA1, contractB1, contractC1 int64
 }
 
