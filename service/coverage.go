@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"math"
 	"slices"
 	"strings"
@@ -89,7 +90,8 @@ func (s *HouseholdService) SetVillage(ctx context.Context, p Principal, id int64
 	}
 	var out HouseholdView
 	err := transact(ctx, s.db, func(tx *gorm.DB) error {
-		if err := s.householdForPlace(tx, p, id); err != nil {
+		a, others, err := s.placeReach(tx, p, id)
+		if err != nil {
 			return err
 		}
 		if village != "" {
@@ -112,52 +114,57 @@ func (s *HouseholdService) SetVillage(ctx context.Context, p Principal, id int64
 			TargetID: id, ClinicID: p.ClinicID, Detail: map[string]any{"was": h.Village, "now": village}}); err != nil {
 			return err
 		}
-		var err error
-		if p.Scope == ScopeSelf {
-			out, err = s.view(tx, p.UserID, id)
-		} else {
-			out, err = s.staffHousehold(tx, id)
+		if out, err = s.view(tx, id, a); err != nil {
+			return err
 		}
-		return err
+		// Staff who reach the household through some of its persons see
+		// those persons only.
+		out.Persons = slices.DeleteFunc(out.Persons, func(v PersonView) bool { return others[v.Person.ID] })
+		return nil
 	})
 	return out, err
 }
 
-// householdForPlace checks that p may place household id: a guardian of it
-// (resident routes), staff of the clinic that made it or of the work of one
-// of its persons, an admin. Anything else is ErrNotFound.
-func (s *HouseholdService) householdForPlace(tx *gorm.DB, p Principal, id int64) error {
-	switch p.Scope {
-	case ScopeSelf:
-		_, err := s.guardian(tx, p.UserID, id)
-		return err
-	case ScopeNetwork:
+// placeReach is the caller's hold on household id for placing it: reach (a
+// guardian's account; a household the caller's clinics hold), or for staff
+// a household one of whose persons is within their clinic's work (admins:
+// any household). others are then the persons of it the caller does not
+// reach, left out of the answer. Anything else is ErrNotFound.
+func (s *HouseholdService) placeReach(tx *gorm.DB, p Principal, id int64) (model.HouseholdAccount, map[int64]bool, error) {
+	a, err := s.reach(tx, p, id, true)
+	if p.Scope == ScopeSelf || !errors.Is(err, ErrNotFound) {
+		return a, nil, err
+	}
+	a = model.HouseholdAccount{HouseholdID: id, Role: model.HouseholdGuardian}
+	var persons []int64
+	if err := tx.Model(&model.HouseholdPerson{}).Where("household_id = ?", id).Order("person_id").
+		Pluck("person_id", &persons).Error; err != nil {
+		return a, nil, err
+	}
+	if p.Scope == ScopeNetwork {
 		var n int64
 		if err := tx.Model(&model.Household{}).Where("id = ?", id).Count(&n).Error; err != nil || n == 0 {
 			if err == nil {
 				err = ErrNotFound
 			}
-			return err
+			return a, nil, err
 		}
-		return nil
+		return a, nil, nil
 	}
-	if _, err := s.clinicHousehold(tx, p, id); err == nil {
-		return nil
-	} else if err != ErrNotFound {
-		return err
-	}
-	var persons []int64
-	if err := tx.Model(&model.HouseholdPerson{}).Where("household_id = ?", id).Order("person_id").
-		Pluck("person_id", &persons).Error; err != nil {
-		return err
-	}
+	others := map[int64]bool{}
 	for _, person := range persons {
 		ok, err := withinClinicWork(tx, p, person)
-		if err != nil || ok {
-			return err
+		if err != nil {
+			return a, nil, err
+		}
+		if !ok {
+			others[person] = true
 		}
 	}
-	return ErrNotFound
+	if len(others) == len(persons) {
+		return a, nil, ErrNotFound
+	}
+	return a, others, nil
 }
 
 // catchmentOf is the villages and communities p may place households in:
