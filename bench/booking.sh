@@ -50,15 +50,18 @@ DB_MAX_OPEN_CONNS=$CONNS ENABLE_JOBS=false LOG_LEVEL=warn \
 wait_http "http://127.0.0.1:$PORT/readyz"
 
 BASE=http://127.0.0.1:$PORT
-LG=("$OUT/loadgen" -c "$CONNS" -d "$DURATION" -base "$BASE" -dsn "$DSN")
+RUN=0
+# lg ARGS…: one measurement; each takes sessions at its own minute of the hour.
+lg() { RUN=$((RUN + 1)); "$OUT/loadgen" -c "$CONNS" -d "$DURATION" -base "$BASE" -dsn "$DSN" -minute $((RUN % 60)) "$@"; }
 uptime | tee "$OUT/booking-load.txt"
 : >"$OUT/booking.jsonl"
 for r in $(seq "$ROUNDS"); do
-  raw_spread() { "${LG[@]}" -label "r$r raw_spread$1" -mode raw-spread; }
-  app_spread() { "${LG[@]}" -label "r$r app_spread" -mode book-spread; }
-  raw_hot() { "${LG[@]}" -label "r$r raw_hot" -mode raw-hot; }
-  app_hot() { "${LG[@]}" -label "r$r app_hot" -mode book-hot; }
-  app_key() { "${LG[@]}" -label "r$r app_key" -mode book-spread -key; }
+  RUN=$(( (r - 1) * 6 ))
+  raw_spread() { lg -label "r$r raw_spread$1" -mode raw-spread; }
+  app_spread() { lg -label "r$r app_spread" -mode book-spread; }
+  raw_hot() { lg -label "r$r raw_hot" -mode raw-hot; }
+  app_hot() { lg -label "r$r app_hot" -mode book-hot; }
+  app_key() { lg -label "r$r app_key" -mode book-spread -key; }
   {
     if (( r % 2 )); then
       raw_spread ""; app_spread; raw_hot; app_hot; app_key; raw_spread 2

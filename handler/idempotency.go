@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 
+	"familycare/service"
+
 	"github.com/gin-gonic/gin"
 )
 
@@ -24,30 +26,17 @@ func (a *API) idempotent() gin.HandlerFunc {
 			c.Next()
 			return
 		}
-		raw, err := io.ReadAll(c.Request.Body)
-		if err != nil {
-			if errBodyTooLarge(err) {
-				abortWith(c, http.StatusRequestEntityTooLarge, "body_too_large", "the request body is larger than 1 MiB", nil)
-				return
-			}
-			abortWith(c, http.StatusBadRequest, "bad_json", "the request body could not be read", nil)
+		hash, ok := requestHash(c)
+		if !ok {
 			return
 		}
-		c.Request.Body = io.NopCloser(bytes.NewReader(raw))
-		sum := sha256.New()
-		sum.Write([]byte(c.Request.Method + " " + c.Request.URL.Path + "\n"))
-		sum.Write(raw)
-		hash := hex.EncodeToString(sum.Sum(nil))
-
 		replay, err := a.svc.Idempotency.Begin(c.Request.Context(), p.UserID, key, hash)
 		if err != nil {
 			fail(c, err)
 			return
 		}
 		if replay != nil {
-			c.Header("Idempotent-Replayed", "true")
-			c.Data(replay.Status, "application/json; charset=utf-8", replay.Body)
-			c.Abort()
+			writeReplay(c, *replay)
 			return
 		}
 		rec := &recordingWriter{ResponseWriter: c.Writer}
@@ -64,6 +53,63 @@ func (a *API) idempotent() gin.HandlerFunc {
 			loggerOf(c).Warn("idempotency record not saved", "err", err.Error())
 		}
 	}
+}
+
+// idempotentInTx is idempotent for a create whose service records the key
+// in the create's own transaction (service.IdemClaim, the booking): nothing
+// is written before the handler runs; the claim is settled once it
+// answered. Same answers, replays and refusals as idempotent.
+func (a *API) idempotentInTx() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		key := c.GetHeader("Idempotency-Key")
+		p := principal(c)
+		if key == "" || p.UserID == 0 {
+			c.Next()
+			return
+		}
+		hash, ok := requestHash(c)
+		if !ok {
+			return
+		}
+		claim, err := a.svc.Idempotency.Claim(p.UserID, key, hash)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.Request = c.Request.WithContext(service.WithClaim(c.Request.Context(), claim))
+		rec := &recordingWriter{ResponseWriter: c.Writer}
+		c.Writer = rec
+		c.Next()
+		if err := claim.Settle(context.WithoutCancel(c.Request.Context()), rec.Status(), rec.body.Bytes()); err != nil {
+			loggerOf(c).Warn("idempotency record not saved", "err", err.Error())
+		}
+	}
+}
+
+// requestHash reads the body (kept for the handler) and returns the
+// request's fingerprint: method, path and body; false when it answered.
+func requestHash(c *gin.Context) (string, bool) {
+	raw, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		if errBodyTooLarge(err) {
+			abortWith(c, http.StatusRequestEntityTooLarge, "body_too_large", "the request body is larger than 1 MiB", nil)
+			return "", false
+		}
+		abortWith(c, http.StatusBadRequest, "bad_json", "the request body could not be read", nil)
+		return "", false
+	}
+	c.Request.Body = io.NopCloser(bytes.NewReader(raw))
+	sum := sha256.New()
+	sum.Write([]byte(c.Request.Method + " " + c.Request.URL.Path + "\n"))
+	sum.Write(raw)
+	return hex.EncodeToString(sum.Sum(nil)), true
+}
+
+// writeReplay sends a stored answer as it was first sent.
+func writeReplay(c *gin.Context, r service.Replay) {
+	c.Header("Idempotent-Replayed", "true")
+	c.Data(r.Status, "application/json; charset=utf-8", r.Body)
+	c.Abort()
 }
 
 // recordingWriter keeps a copy of the body written.

@@ -45,6 +45,7 @@ func main() {
 	label := flag.String("label", "", "label printed with the result")
 	dsn := flag.String("dsn", "", "go-sql-driver DSN of familycare's database, for the raw modes")
 	withKey := flag.Bool("key", false, "send a fresh Idempotency-Key with every booking")
+	minute := flag.Int("minute", 0, "minute of the hour the sessions start at (runs on one database each take another: session times are unique)")
 	flag.Parse()
 
 	var work func(worker, i int) (int, error)
@@ -53,7 +54,7 @@ func main() {
 		work = func(_, _ int) (int, error) { return do("GET", *url, "", nil) }
 	case "book-spread", "book-hot", "raw-spread", "raw-hot":
 		hot := *mode == "book-hot" || *mode == "raw-hot"
-		pl, err := setupBooking(*base, *conns, hot, *sessions)
+		pl, err := setupBooking(*base, *conns, hot, *sessions, *minute%60)
 		if err == nil && strings.HasPrefix(*mode, "raw-") {
 			work, err = rawWork(*dsn, *conns, pl)
 		} else if err == nil {
@@ -168,7 +169,7 @@ func httpWork(base string, pl *plan, key bool) func(w, i int) (int, error) {
 
 // setupBooking signs in a staff member of clinic 3 and one parent per
 // worker, and publishes the sessions and family members.
-func setupBooking(base string, workers int, hot bool, nSessions int) (*plan, error) {
+func setupBooking(base string, workers int, hot bool, nSessions, minute int) (*plan, error) {
 	run := time.Now().UnixNano()
 	var staff login
 	if err := doJSON("POST", base+"/api/v1/auth/dev/login", "", map[string]any{"openid": fmt.Sprintf("bench-staff-%d", run), "role": "staff", "clinic_id": 3}, &staff); err != nil {
@@ -185,8 +186,8 @@ func setupBooking(base string, workers int, hot bool, nSessions int) (*plan, err
 	for slot := 0; len(ids) < need; slot++ {
 		from := day0.AddDate(0, 0, 93*(slot/12))
 		to := from.AddDate(0, 0, 90)
-		start := fmt.Sprintf("%02d:%02d", 8+(slot%12), 0)
-		end := fmt.Sprintf("%02d:%02d", 8+(slot%12), 50)
+		at := time.Date(2000, 1, 1, 8+slot%12, minute, 0, 0, time.UTC)
+		start, end := at.Format("15:04"), at.Add(50*time.Minute).Format("15:04")
 		var out struct {
 			Sessions []struct {
 				ID int64 `json:"id"`
