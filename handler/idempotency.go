@@ -77,13 +77,66 @@ func (a *API) idempotentInTx() gin.HandlerFunc {
 			return
 		}
 		c.Request = c.Request.WithContext(service.WithClaim(c.Request.Context(), claim))
-		rec := &recordingWriter{ResponseWriter: c.Writer}
-		c.Writer = rec
+		buf := &bufferedWriter{ResponseWriter: c.Writer}
+		c.Writer = buf
 		c.Next()
-		if err := claim.Settle(context.WithoutCancel(c.Request.Context()), rec.Status(), rec.body.Bytes()); err != nil {
+		c.Writer = buf.ResponseWriter
+		// Decided and stored even if the client went away meanwhile.
+		ctx := context.WithoutCancel(c.Request.Context())
+		replay, err := claim.Prepare(ctx, buf.Status())
+		switch {
+		case err != nil:
+			fail(c, err)
+			return
+		case replay != nil:
+			writeReplay(c, *replay)
+			return
+		}
+		buf.flush()
+		if err := claim.Settle(ctx, buf.Status(), buf.body.Bytes()); err != nil {
 			loggerOf(c).Warn("idempotency record not saved", "err", err.Error())
 		}
 	}
+}
+
+// bufferedWriter holds a handler's answer until idempotentInTx knows
+// whether to send it or an earlier one.
+type bufferedWriter struct {
+	gin.ResponseWriter
+	status int
+	body   bytes.Buffer
+}
+
+func (w *bufferedWriter) WriteHeader(code int) {
+	if code > 0 {
+		w.status = code
+	}
+}
+
+func (w *bufferedWriter) WriteHeaderNow() {}
+
+func (w *bufferedWriter) Write(b []byte) (int, error) { return w.body.Write(b) }
+
+func (w *bufferedWriter) WriteString(s string) (int, error) { return w.body.WriteString(s) }
+
+func (w *bufferedWriter) Status() int {
+	if w.status == 0 {
+		return http.StatusOK
+	}
+	return w.status
+}
+
+func (w *bufferedWriter) Size() int { return w.body.Len() }
+
+func (w *bufferedWriter) Written() bool { return w.status != 0 || w.body.Len() > 0 }
+
+// flush sends the held answer.
+func (w *bufferedWriter) flush() {
+	w.ResponseWriter.WriteHeader(w.Status())
+	if w.body.Len() > 0 {
+		_, _ = w.ResponseWriter.Write(w.body.Bytes())
+	}
+	w.ResponseWriter.WriteHeaderNow()
 }
 
 // requestHash reads the body (kept for the handler) and returns the

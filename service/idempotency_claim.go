@@ -13,8 +13,8 @@ import (
 // record, where Begin + Finish take two more. A create that cannot (its
 // short path does not apply) claims the key the usual way (Begin) before it
 // does anything, so every other outcome is answered, stored and replayed as
-// with the idempotent middleware. The handler settles the claim after it
-// answered (Settle).
+// with the idempotent middleware. The handler's middleware ends the claim
+// after the handler answered (Prepare, Settle).
 type IdemClaim struct {
 	svc       *IdempotencyService
 	userID    int64
@@ -106,24 +106,28 @@ func (c *IdemClaim) begin(ctx context.Context) error {
 	return nil
 }
 
-// Settle ends the claim once the request is answered with status and body:
-// a key claimed by Begin is finished (or abandoned after a 5xx or 429, so a
-// retry runs again); a request that ended before its create (bad input)
-// stores its answer like any other.
-func (c *IdemClaim) Settle(ctx context.Context, status int, body []byte) error {
-	retry := status >= 500 || status == 429
-	switch c.state {
-	case claimStored, claimAnswered:
-		return nil
-	case claimOpen:
-		if retry {
-			return nil
-		}
-		if replay, err := c.svc.Begin(ctx, c.userID, c.key, c.hash); err != nil || replay != nil {
-			return err // the client has its answer already
-		}
+// Prepare is called once the handler answered with status, before the
+// answer is sent. A request that ended before its create (bad input) claims
+// the key now, as the idempotent middleware would have before it ran: an
+// earlier answer comes back to be sent instead, a refusal as its error.
+func (c *IdemClaim) Prepare(ctx context.Context, status int) (*Replay, error) {
+	if c.state != claimOpen || status >= 500 || status == 429 {
+		return nil, nil
 	}
-	if retry {
+	replay, err := c.svc.Begin(ctx, c.userID, c.key, c.hash)
+	if err == nil && replay == nil {
+		c.state = claimOwned
+	}
+	return replay, err
+}
+
+// Settle stores the answer of a key claimed the usual way (Finish), or
+// forgets it after a 5xx or 429 so a retry runs again (Abandon).
+func (c *IdemClaim) Settle(ctx context.Context, status int, body []byte) error {
+	if c.state != claimOwned {
+		return nil
+	}
+	if status >= 500 || status == 429 {
 		return c.svc.Abandon(ctx, c.userID, c.key)
 	}
 	return c.svc.Finish(ctx, c.userID, c.key, status, body)
