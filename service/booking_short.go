@@ -124,6 +124,13 @@ func (s *BookingService) short(tx *gorm.DB, p Principal, in NewBooking, refs *re
 	if _, ok := refs.services[t.ServiceID]; !ok {
 		return none, errSlowPath
 	}
+	// Full as read: the full path decides (waitlist, session_full) without
+	// a booking written and rolled back first. The seat UPDATE below still
+	// decides on the latest row.
+	public := t.Booked-t.ReservedBooked < t.Capacity-t.Reserved || !t.StartsAt.After(now.Add(s.cfg.ReferralSeatsOpen))
+	if t.Booked >= t.Capacity || !public {
+		return none, errSlowPath
+	}
 	if err := checkEligible(tx, s.loc, t.Service, m.Person, t.StartsAt); err != nil {
 		var se *Error
 		if errors.As(err, &se) { // refused: the full path answers it
