@@ -83,19 +83,21 @@ func (s *BookingService) short(tx *gorm.DB, p Principal, in NewBooking, refs *re
 	now := s.clock.Now()
 	var none BookingView
 	// The member, the link that lets the caller act for it, and a running
-	// suspension of any record of the same person, in one locking read:
-	// the member and link rows are locked as in actedPerson; the subquery in
-	// the select list is a plain read (MariaDB and MySQL lock the rows of the
-	// FROM/JOIN tables only).
+	// suspension of any record of the same person, in one locking read that
+	// locks the member's row only (MariaDB and MySQL lock the FROM table's
+	// rows, not a subquery's), the first lock of every booking and removal
+	// (actedPerson), so the short and the full path take locks in one order;
+	// the subqueries read after that lock is granted, so they see a racing
+	// removal committed.
 	var m bookingPerson
 	lineage := `SELECT l.id FROM persons AS l WHERE l.name = persons.name AND l.birth_date = persons.birth_date AND
 		(l.user_id = persons.user_id OR l.id IN (SELECT x.person_id FROM household_persons AS x WHERE x.household_id IN
 			(SELECT y.household_id FROM household_persons AS y WHERE y.person_id = persons.id)))`
 	res := forUpdate(tx).Model(&model.Person{}).
 		Select("persons.*, EXISTS (SELECT 1 FROM booking_suspensions AS bs WHERE bs.ends_at > ? AND (bs.member_id = persons.id OR bs.member_id IN ("+lineage+"))) AS suspended", now).
-		Joins("JOIN household_persons AS hp ON hp.person_id = persons.id AND hp.deleted_at IS NULL").
-		Joins("JOIN household_accounts AS ha ON ha.household_id = hp.household_id AND (ha.role = ? OR ha.person_id = hp.person_id)", model.HouseholdGuardian).
-		Where("persons.id = ? AND ha.user_id = ?", in.MemberID, p.UserID).Limit(1).Scan(&m)
+		Where("persons.id = ? AND EXISTS (SELECT 1 FROM household_persons AS hp JOIN household_accounts AS ha ON ha.household_id = hp.household_id"+
+			" WHERE hp.person_id = persons.id AND hp.deleted_at IS NULL AND (ha.role = ? OR ha.person_id = hp.person_id) AND ha.user_id = ?)",
+			in.MemberID, model.HouseholdGuardian, p.UserID).Limit(1).Scan(&m)
 	if res.Error != nil {
 		return none, res.Error
 	}
