@@ -40,6 +40,7 @@ var AuditActions = []string{
 	AuditInviteCreate, AuditInviteRevoke, AuditInviteRedeem,
 	AuditUserSuspend, AuditUserUnsuspend, AuditUserMove, AuditUserPosition, AuditUserUnstaff,
 	AuditExpertCreate, AuditExpertUpdate,
+	AuditPersonCoverageFlags, AuditHouseholdVillage,
 }
 
 // auditEntry is one audited change.
