@@ -33,7 +33,7 @@ const (
 // auditEntry is one audited change.
 type auditEntry struct {
 	Action     string
-	TargetType string // clinic, user, invitation, expert
+	TargetType string // clinic, user, invitation, expert, outreach_team
 	TargetID   int64
 	ClinicID   int64 // the clinic the change concerns (managers read it)
 	Detail     map[string]any
