@@ -30,6 +30,9 @@ const (
 	AuditUserUnstaff   = "user.remove_staff"
 	AuditExpertCreate  = "expert.create"
 	AuditExpertUpdate  = "expert.update"
+	// 流动专家 outreach teams (service/outreach.go).
+	AuditOutreachCreate = "outreach_team.create"
+	AuditOutreachUpdate = "outreach_team.update"
 )
 
 // AuditActions is every audit action: the closed set of AuditLogDTO.action
@@ -39,7 +42,7 @@ var AuditActions = []string{
 	AuditClinicCreate, AuditClinicUpdate, AuditClinicClose, AuditClinicReopen,
 	AuditInviteCreate, AuditInviteRevoke, AuditInviteRedeem,
 	AuditUserSuspend, AuditUserUnsuspend, AuditUserMove, AuditUserPosition, AuditUserUnstaff,
-	AuditExpertCreate, AuditExpertUpdate,
+	AuditExpertCreate, AuditExpertUpdate, AuditOutreachCreate, AuditOutreachUpdate,
 }
 
 // auditEntry is one audited change.

@@ -21,12 +21,6 @@ const (
 	maxOutreachList    = 100
 )
 
-// Audit actions of outreach teams.
-const (
-	AuditOutreachCreate = "outreach_team.create"
-	AuditOutreachUpdate = "outreach_team.update"
-)
-
 // OutreachInput is an outreach team an admin adds or changes; nil fields
 // stay as they are (a create needs name, home clinic and experts).
 // ExpertIDs replaces the members; Visits are added to the tour.
