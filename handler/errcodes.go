@@ -39,6 +39,7 @@ var ErrorCodes = []ErrorCode{
 	{"upload_not_usable", http.StatusUnprocessableEntity, "图片不可用，请重新上传", "the upload cannot be used; upload again"},
 	{"person_not_verified", http.StatusUnprocessableEntity, "签约家庭医生和送药上门需要实名：请携带证件到门诊核验身份", "this needs a person whose identity document staff have checked"},
 	{"invalid_id_number", http.StatusUnprocessableEntity, "证件号码有误，请核对（校验位、出生日期、性别需一致）", "the identity number is not valid"},
+	{"village_not_in_catchment", http.StatusUnprocessableEntity, "所选村/社区不在可选机构的服务范围内，请从机构的服务村/社区中选择", "the village is not in the catchment of a clinic you may choose from"},
 	{"refill_too_soon", http.StatusUnprocessableEntity, "距上次取药时间太短，请填写提前取药的原因，或在 {earliest_date} 之后再申请", "an item is asked for before its refill interval is over: give a reason, or order from the earliest date"},
 	{"dose_too_early", http.StatusUnprocessableEntity, "未到该剂次的最早接种日期", "too early for this dose"},
 	{"checkup_too_early", http.StatusUnprocessableEntity, "还没到这次儿保检查的时间", "too early for this check-up"},

@@ -68,7 +68,9 @@ type PersonDTO struct {
 	Gestation         *GestationDTO `json:"gestation,omitempty"`
 	ChronicConditions []string      `json:"chronic_conditions"`
 	// Flags: newborn (under 28 days), pregnant, elderly (60+), very_old
-	// (80+), chronic, unverified.
+	// (80+, 高龄), chronic, unverified; disabled (失能) and special_hardship
+	// (特困) as staff recorded them; key_elderly when 65+ and disabled, 80+
+	// or in special hardship (the family-doctor coverage target).
 	Flags []string `json:"flags"`
 }
 
@@ -102,6 +104,15 @@ func toPerson(v service.PersonView) PersonDTO {
 	if !p.Verified {
 		d.Flags = append(d.Flags, "unverified")
 	}
+	if p.Disabled {
+		d.Flags = append(d.Flags, "disabled")
+	}
+	if p.SpecialHardship {
+		d.Flags = append(d.Flags, "special_hardship")
+	}
+	if v.Age != nil && v.Age.Years >= service.ElderlyAge && (p.Disabled || p.SpecialHardship || v.Age.Years >= service.VeryOldAge) {
+		d.Flags = append(d.Flags, "key_elderly")
+	}
 	return d
 }
 
@@ -129,6 +140,9 @@ type HouseholdMemberDTO struct {
 type HouseholdDTO struct {
 	ID   int64  `json:"id" example:"3"`
 	Name string `json:"name" example:"豆豆一家"`
+	// Village: the village or community of a clinic's catchment the
+	// household lives in ("" until set: PUT /households/{id}/village).
+	Village string `json:"village" example:"柳树村"`
 	// Role is the caller's role (empty for staff).
 	Role    string               `json:"role,omitempty" enums:"guardian,self_only"`
 	Members []HouseholdMemberDTO `json:"members"`
@@ -136,7 +150,7 @@ type HouseholdDTO struct {
 }
 
 func toHousehold(v service.HouseholdView) HouseholdDTO {
-	d := HouseholdDTO{ID: v.Household.ID, Name: v.Household.Name, Role: v.Role, Members: []HouseholdMemberDTO{},
+	d := HouseholdDTO{ID: v.Household.ID, Name: v.Household.Name, Village: v.Household.Village, Role: v.Role, Members: []HouseholdMemberDTO{},
 		Persons: listOf(v.Persons, toPerson)}
 	for _, m := range v.Accounts {
 		d.Members = append(d.Members, HouseholdMemberDTO{Account: AccountRefDTO{ID: m.UserID, Nickname: m.Nickname}, Role: m.Role, PersonID: m.PersonID})

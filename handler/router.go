@@ -117,6 +117,7 @@ func New(opts Options, svc Services) *gin.Engine {
 	a.authRoutes(v1, authed, admin)
 	a.familyRoutes(authed)
 	a.householdRoutes(authed, staff)
+	a.coverageRoutes(authed, staff)
 	a.catalogRoutes(public)
 	a.bookingRoutes(authed, staff)
 	a.serviceRuleRoutes(staff)

@@ -249,6 +249,13 @@ var secRoutes = map[string]secRoute{
 	"POST /api/v1/staff/family-contracts/:id/reject":    {class: secClinic, fixture: "contractPending", body: secBody(map[string]any{"reason": "资料不全"})},
 	"POST /api/v1/staff/family-contracts/:id/terminate": {class: secClinic, fixture: "contract3", body: secBody(map[string]any{"reason": "居民要求"})},
 	"GET /api/v1/staff/stats/family-doctor":             {class: secClinicList, crossQuery: "?clinic_id=3", crossStatus: http.StatusForbidden},
+	// Coverage figures (issue 15): flags on persons, households' places,
+	// the figures and their spreadsheet.
+	"PUT /api/v1/households/:id/village":           {class: secOwned, fixture: "household", body: secBody(map[string]any{"village": ""})},
+	"PUT /api/v1/staff/households/:id/village":     {class: secClinic, fixture: "staffHousehold", body: secBody(map[string]any{"village": ""})},
+	"PUT /api/v1/staff/persons/:id/coverage-flags": {class: secClinic, fixture: "elder", body: secBody(map[string]any{"disabled": true, "special_hardship": false})},
+	"GET /api/v1/staff/stats/coverage":             {class: secClinicList, crossQuery: "?clinic_id=3", crossStatus: http.StatusForbidden},
+	"GET /api/v1/staff/stats/coverage.xlsx":        {class: secClinicList, crossQuery: "?clinic_id=3", crossStatus: http.StatusForbidden},
 
 	// Medicine delivery.
 	"POST /api/v1/medicine-orders":                          {class: secSelf, foreign: true, body: func(w *secWorld) map[string]any { return mdBody(w.ids["elder"]) }},

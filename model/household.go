@@ -72,6 +72,12 @@ type Person struct {
 	// age at birth in whole weeks (preterm under 37; 低出生体重 under 2500 g).
 	BirthWeightG *int
 	BirthWeeks   *int
+	// Disabled (失能) and SpecialHardship (特困, 特困供养人员) are recorded
+	// by staff (audited; a resident cannot set them): with 高龄 (80+, from
+	// the birth date) they make an elderly person a key person of the
+	// family-doctor coverage target (README "Coverage figures").
+	Disabled        bool `gorm:"not null;default:false"`
+	SpecialHardship bool `gorm:"not null;default:false"`
 }
 
 // TableName is persons (migration 00080 renamed members).
@@ -90,7 +96,11 @@ type Household struct {
 	CreatedBy int64  `gorm:"not null;index"`
 	// ClinicID is set when staff made the household for a resident without
 	// WeChat (it is handed to an account later by an invitation).
-	ClinicID  *int64 `gorm:"index"`
+	ClinicID *int64 `gorm:"index"`
+	// Village is the village or community (村/社区) the household lives in,
+	// one of the names of a clinic's catchment ('' while unknown): the
+	// coverage figures count a clinic's catchment through it.
+	Village   string `gorm:"size:64;not null;default:'';index"`
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }

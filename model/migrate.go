@@ -1,6 +1,7 @@
 package model
 
 import (
+	"context"
 	"fmt"
 
 	"gorm.io/gorm"
@@ -40,6 +41,9 @@ func Migrate(db *gorm.DB) error {
 		}
 	}
 	backfill := !m.HasTable(&Household{})
+	// Coverage flags (issue 15): once, when the village column appears on
+	// an existing households table.
+	coverage := !backfill && !m.HasColumn(&Household{}, "village")
 	opts := db
 	if db.Dialector.Name() == "mysql" {
 		opts = db.Set("gorm:table_options", "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */")
@@ -57,6 +61,11 @@ func Migrate(db *gorm.DB) error {
 			if err := db.Exec(q).Error; err != nil {
 				return fmt.Errorf("migrate: households: %w", err)
 			}
+		}
+	}
+	if coverage {
+		if err := CoverageBackfill(context.Background(), db.ConnPool); err != nil {
+			return fmt.Errorf("migrate: %w", err)
 		}
 	}
 	return nil

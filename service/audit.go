@@ -43,6 +43,7 @@ var AuditActions = []string{
 	AuditInviteCreate, AuditInviteRevoke, AuditInviteRedeem,
 	AuditUserSuspend, AuditUserUnsuspend, AuditUserMove, AuditUserPosition, AuditUserUnstaff,
 	AuditExpertCreate, AuditExpertUpdate, AuditOutreachCreate, AuditOutreachUpdate,
+	AuditPersonCoverageFlags, AuditHouseholdVillage,
 }
 
 // auditEntry is one audited change.

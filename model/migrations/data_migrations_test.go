@@ -154,3 +154,77 @@ func TestMigrations_Issue14Households(t *testing.T) {
 		t.Fatalf("rerun of the backfill: %d rows, want 9 (%v)", again, err)
 	}
 }
+
+// TestMigrations_Issue15CoverageFlags fills a database as the build before
+// the coverage flags left it (schema 100: 失能 and 特困 written among a
+// person's conditions, households without a village) and migrates it: the
+// conditions become the flags, a household made at a single-village station
+// gets that village, one whose contracts all name one single-village
+// station gets it, and every ambiguous household stays without one. A
+// second run changes nothing.
+func TestMigrations_Issue15CoverageFlags(t *testing.T) {
+	ctx := context.Background()
+	db := scratchDB(t, "cov")
+	if err := migrations.UpTo(ctx, db.sql, 100); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"INSERT INTO clinics (id, name, kind, catchment) VALUES (1, '柳树村卫生驿站', 'station', '[\"柳树村\"]'), " +
+			"(2, '石桥镇卫生院', 'branch', '[\"石桥镇\",\"柳树村\",\"桃园村\"]'), (3, '桃园村卫生驿站', 'station', '[\"桃园村\"]')",
+		"INSERT INTO users (id, open_id, role, created_at) VALUES (1, 'o1', 'resident', NOW(3)), (2, 'o2', 'resident', NOW(3)), " +
+			"(3, 'o3', 'resident', NOW(3)), (4, 'o4', 'resident', NOW(3)), (5, 'o5', 'resident', NOW(3))",
+		"INSERT INTO persons (id, user_id, name, relation, gender, birth_date, chronic_conditions, created_at) VALUES " +
+			"(10, 1, '甲', 'self', 'male', '1940-01-01', '[\"高血压\",\"失能\"]', NOW(3)), (11, 2, '乙', 'self', 'female', '1950-01-01', '[\"特困\"]', NOW(3)), " +
+			"(12, 3, '丙', 'self', 'male', '1950-01-01', '[]', NOW(3)), (13, 4, '丁', 'self', 'male', '1950-01-01', NULL, NOW(3)), " +
+			"(14, 5, '戊', 'self', 'male', '1950-01-01', '[\"失眠\"]', NOW(3))",
+		"INSERT INTO households (id, name, created_by, clinic_id, created_at, updated_at) VALUES (1, '', 1, 1, NOW(3), NOW(3)), " +
+			"(2, '', 2, 2, NOW(3), NOW(3)), (3, '', 3, NULL, NOW(3), NOW(3)), (4, '', 4, NULL, NOW(3), NOW(3)), (5, '', 5, NULL, NOW(3), NOW(3))",
+		"INSERT INTO household_persons (household_id, person_id, relation, created_at) VALUES (1, 10, 'self', NOW(3)), (2, 11, 'self', NOW(3)), " +
+			"(3, 12, 'self', NOW(3)), (4, 13, 'self', NOW(3)), (5, 14, 'self', NOW(3))",
+		// household 2: every contract with station 3 (桃园村); household 3:
+		// stations 1 and 3 (ambiguous); household 4: the branch (several).
+		"INSERT INTO family_contracts (id, user_id, team_id, clinic_id, status, applied_by, applied_by_user_id) VALUES " +
+			"(1, 2, 1, 3, 'active', 'self', 2), (2, 2, 1, 3, 'expired', 'self', 2), (3, 3, 1, 1, 'active', 'self', 3), " +
+			"(4, 3, 1, 3, 'expired', 'self', 3), (5, 4, 1, 2, 'active', 'self', 4)",
+		"INSERT INTO contract_members (contract_id, member_id, active, applied_by) VALUES (1, 11, 1, 'self'), (2, 11, NULL, 'self'), " +
+			"(3, 12, 1, 'self'), (4, 12, NULL, 'self'), (5, 13, 1, 'self')",
+	} {
+		if _, err := db.sql.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := migrations.Up(ctx, db.sql, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	check := func(when string) {
+		t.Helper()
+		got := map[string]string{}
+		for _, q := range []string{
+			"SELECT CONCAT('p', id), CONCAT(disabled, '/', special_hardship) FROM persons",
+			"SELECT CONCAT('h', id), village FROM households",
+		} {
+			rows, err := db.sql.Query(q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rows.Next() {
+				var k, v string
+				if err := rows.Scan(&k, &v); err != nil {
+					t.Fatal(err)
+				}
+				got[k] = v
+			}
+			rows.Close()
+		}
+		want := map[string]string{"p10": "1/0", "p11": "0/1", "p12": "0/0", "p13": "0/0", "p14": "0/0",
+			"h1": "柳树村", "h2": "桃园村", "h3": "", "h4": "", "h5": ""}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("%s: %v, want %v", when, got, want)
+		}
+	}
+	check("after the migration")
+	if err := model.CoverageBackfill(ctx, db.sql); err != nil {
+		t.Fatal(err)
+	}
+	check("after a second run")
+}

@@ -10,8 +10,9 @@ import (
 
 // goMigrationNames name the Go migrations in `migrate status`.
 var goMigrationNames = map[int64]string{
-	2:  "00002_article_fulltext (go)",
-	51: "00051_idempotency_key_hashes (go)",
+	2:   "00002_article_fulltext (go)",
+	51:  "00051_idempotency_key_hashes (go)",
+	102: "00102_coverage_backfill (go)",
 }
 
 // articleFulltext adds the FULLTEXT index of article search where the server

@@ -41,7 +41,7 @@ const (
 )
 
 // goMigrations are the migrations SQL cannot express portably, by version.
-var goMigrations = []*goose.Migration{articleFulltext, idempotencyKeyHashes, householdBackfill}
+var goMigrations = []*goose.Migration{articleFulltext, idempotencyKeyHashes, householdBackfill, coverageBackfill}
 
 // Migration is one migration and whether the database has it.
 type Migration struct {
