@@ -411,7 +411,7 @@ type SessionPatch struct {
 
 // patchSession godoc
 // @Summary      Change a session's capacity, or cancel it
-// @Description  Lowering capacity below the seats held is 409 capacity_below_booked; raising it promotes the waitlist. Cancelling (status=cancelled, reason required) cancels every active booking and notifies each booker.
+// @Description  Lowering capacity below the seats held is 409 capacity_below_booked; raising it promotes the waitlist. A session cut into arrival slots is re-cut with the new capacity (shared out over its slots, the first taking the remainder); a slot that would get fewer seats than it holds refuses the change with 409 slot_below_booked, details.slots naming each (starts_at, ends_at, booked, capacity). Cancelling (status=cancelled, reason required) cancels every active booking and notifies each booker.
 // @Tags         staff
 // @Accept       json
 // @Produce      json
@@ -420,7 +420,7 @@ type SessionPatch struct {
 // @Param        body body SessionPatch true "changes"
 // @Success      200 {object} SessionDTO
 // @Failure      404 {object} ErrorResponse
-// @Failure      409 {object} ErrorResponse "capacity_below_booked, session_cancelled"
+// @Failure      409 {object} ErrorResponse "capacity_below_booked, slot_below_booked, session_cancelled"
 // @Failure      422 {object} ErrorResponse
 // @Router       /api/v1/staff/sessions/{id} [put]
 // @Router       /api/v1/staff/sessions/{id} [patch]

@@ -30,6 +30,18 @@ type bookingWorld struct {
 	parent testkit.User
 	child  int64
 	child2 int64
+	// manager of clinic A (made on first use by managerA).
+	manager *testkit.User
+}
+
+// managerA is clinic A's manager, who adds and edits its services.
+func (w *bookingWorld) managerA() testkit.User {
+	w.h.T.Helper()
+	if w.manager == nil {
+		m := w.h.Manager("manager-a", clinicA)
+		w.manager = &m
+	}
+	return *w.manager
 }
 
 func newBookingWorld(t *testing.T, opts ...testkit.Option) *bookingWorld {

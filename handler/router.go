@@ -133,6 +133,7 @@ func New(opts Options, svc Services) *gin.Engine {
 	a.pushRoutes(v1, public)
 	a.firstDaysRoutes(public, authed, staff, admin)
 	a.teamRoutes(admin)
+	a.outreachRoutes(public, admin)
 	a.consultationRoutes(authed, staff)
 	a.followUpRoutes(authed, staff)
 	a.worklistRoutes(staff)

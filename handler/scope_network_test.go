@@ -2,8 +2,10 @@ package handler_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"familycare/model"
 	"familycare/service"
@@ -49,5 +51,63 @@ func TestScope_StaffClinicsFollowTheNetwork(t *testing.T) {
 	res, err := service.ActFor(context.Background(), h.DB, service.Principal{UserID: 1, Role: model.RoleStaff, ClinicID: 2}, false)
 	if err != nil || res.Scope != service.ScopeSelf || res.Sees(2) {
 		t.Fatalf("a resident route acts for the caller only: %+v %v", res, err)
+	}
+}
+
+// TestScope_StationFamiliesOverHTTP: the rule through the staff routes. A
+// family booked at station 5 (under branch 3) is seen by the station's
+// staff and the branch's — its booking, its person found by name and its
+// records — and by nobody of branch 2; the station's staff see nothing of
+// the branch's own bookings.
+func TestScope_StationFamiliesOverHTTP(t *testing.T) {
+	w := newBookingWorld(t)
+	h := w.h
+	admin := testkit.Token(h.Admin("scope-admin").Token)
+	const station = 5
+	sv := ctID(h.Do("POST", "/api/v1/staff/services", map[string]any{"clinic_id": station, "kind": "parent_child_play", "name": "亲子活动",
+		"duration_minutes": 60}, admin).Expect(201).Map())
+	start := h.Clock.Now().Add(48 * time.Hour).Truncate(time.Hour)
+	sess := ctID(h.Do("POST", "/api/v1/staff/sessions", map[string]any{"service_id": sv, "starts_at": start.Format(time.RFC3339),
+		"ends_at": start.Add(time.Hour).Format(time.RFC3339), "capacity": 5}, admin).Expect(201).Map())
+	atStation := id(w.book(w.parent, sess, w.child, false).Expect(201).Map())
+	atBranch := id(w.book(w.parent, w.session(5, 72*time.Hour), w.child2, false).Expect(201).Map())
+	stationStaff := h.Staff("scope-station", station)
+	seesBooking := func(u testkit.User, b string) bool {
+		return h.Do("GET", "/api/v1/staff/bookings/"+b, nil, testkit.Token(u.Token)).Status == 200
+	}
+	findsChild := func(u testkit.User) bool {
+		var out struct {
+			Items []struct {
+				ID int64 `json:"id"`
+			} `json:"items"`
+		}
+		h.Do("GET", "/api/v1/staff/persons?name=大宝&birth_date="+h.DateAgo(3, 0, 0), nil, testkit.Token(u.Token)).Expect(200).JSON(&out)
+		return len(out.Items) == 1 && out.Items[0].ID == w.child
+	}
+	records := func(u testkit.User) int {
+		return h.Do("GET", fmt.Sprintf("/api/v1/staff/persons/%d/vaccinations", w.child), nil, testkit.Token(u.Token)).Status
+	}
+	for _, tc := range []struct {
+		who                 string
+		u                   testkit.User
+		station, branch, fd bool
+		records             int
+	}{
+		{"station 5", stationStaff, true, false, true, 200},
+		{"branch 3", w.staff, true, true, true, 200},
+		{"branch 2", w.staffB, false, false, false, 404},
+	} {
+		if got := seesBooking(tc.u, atStation); got != tc.station {
+			t.Errorf("%s sees the station's booking: %v", tc.who, got)
+		}
+		if got := seesBooking(tc.u, atBranch); got != tc.branch {
+			t.Errorf("%s sees the branch's booking: %v", tc.who, got)
+		}
+		if got := findsChild(tc.u); got != tc.fd {
+			t.Errorf("%s finds the child: %v", tc.who, got)
+		}
+		if got := records(tc.u); got != tc.records {
+			t.Errorf("%s reads the child's records: %d", tc.who, got)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package handler_test
 
 import (
 	"net/http"
+	"time"
 )
 
 // The security suite is generated from the route table: every /api/v1
@@ -84,7 +85,8 @@ const (
 	whyModeration      = "circles belong to no clinic: every staff member moderates every circle (handler/circle_staff.go)"
 	whyCircle          = "circles are open to every signed-in user; join, leave and posting act on the caller's own membership"
 	whyImageModeration = "images, like circles, belong to no clinic: every staff member decides the images WeChat hands to a human"
-	whyCatalogue       = "the catalogue (clinics, experts, services, sessions, doctor teams) is public"
+	whyManager         = "a clinic's manager (and admins) add and edit its services; other staff get 403 manager_required"
+	whyCatalogue       = "the catalogue (clinics, experts, outreach teams, services, sessions, doctor teams) is public"
 )
 
 var secRoutes = map[string]secRoute{
@@ -180,11 +182,12 @@ var secRoutes = map[string]secRoute{
 	"PATCH /api/v1/staff/sessions/:id": {class: secClinic, fixture: "session", body: secBody(map[string]any{"capacity": 6})},
 	"POST /api/v1/staff/bookings/confirm": {class: secClinicList, body: func(w *secWorld) map[string]any { return map[string]any{"ids": []int64{w.ids["booking"]}} },
 		crossBody: func(w *secWorld) map[string]any { return map[string]any{"ids": []int64{w.ids["booking"]}} }},
-	"POST /api/v1/staff/referrals":   {class: secClinicList, body: secReferralBody, crossBody: secReferralBody},
-	"GET /api/v1/referrals":          {class: secSelf},
-	"GET /api/v1/referrals/:id":      {class: secOwned, fixture: "referral"},
-	"POST /api/v1/staff/services":    {class: secClinicList, body: secBody(secServiceBody(0)), crossBody: secBody(secServiceBody(clinicA))},
-	"PUT /api/v1/staff/services/:id": {class: secClinic, fixture: "service", body: secBody(secServiceBody(0))},
+	"POST /api/v1/staff/referrals": {class: secClinicList, body: secReferralBody, crossBody: secReferralBody},
+	"GET /api/v1/referrals":        {class: secSelf},
+	"GET /api/v1/referrals/:id":    {class: secOwned, fixture: "referral"},
+	"POST /api/v1/staff/services": {class: secClinicList, as: "manager3", why: whyManager, body: secBody(secServiceBody(0)),
+		crossBody: secBody(secServiceBody(clinicA))},
+	"PUT /api/v1/staff/services/:id": {class: secClinic, as: "manager3", why: whyManager, fixture: "service", body: secBody(secServiceBody(0))},
 	"POST /api/v1/staff/schedules": {class: secClinicList, body: func(w *secWorld) map[string]any { return w.scheduleBody(serviceA) },
 		crossBody: func(w *secWorld) map[string]any { return w.scheduleBody(serviceA) }},
 
@@ -320,8 +323,16 @@ var secRoutes = map[string]secRoute{
 	"POST /api/v1/admin/experts": {class: secAdmin, body: secBody(map[string]any{"name": "赵医生", "title": "主任医师", "specialty": "儿科", "bio": "简介",
 		"home_clinic_id": 1, "sitting_clinic_ids": []int64{3}, "studios": []map[string]any{{"clinic_id": 3, "name": "赵医生名医工作室", "weekdays": []int{2}, "start_time": "08:30", "end_time": "11:30"}}})},
 	"PUT /api/v1/admin/experts/:id": {class: secAdmin, fixture: "expert", optional: true, body: secBody(map[string]any{"title": "主任医师", "home_clinic_id": 1})},
-	"GET /api/v1/admin/users":       {class: secAdmin},
-	"PUT /api/v1/admin/users/:id":   {class: secAdmin, fixture: "userB", body: secBody(map[string]any{"suspended": false, "reason": "核实"})},
+	"POST /api/v1/admin/outreach-teams": {class: secAdmin, body: func(w *secWorld) map[string]any {
+		start := w.h.Clock.Now().Add(120 * time.Hour).Truncate(time.Hour)
+		return map[string]any{"name": "流动专家队", "description": "巡诊", "home_clinic_id": 1, "expert_ids": []int64{1},
+			"visits": []map[string]any{{"service_id": serviceA, "starts_at": start.Format(time.RFC3339), "ends_at": start.Add(time.Hour).Format(time.RFC3339), "capacity": 10}}}
+	}},
+	"PUT /api/v1/admin/outreach-teams/:id": {class: secAdmin, fixture: "outreachTeam", optional: true, body: secBody(map[string]any{"name": "流动专家二队"})},
+	"GET /api/v1/outreach-teams/:id":       {class: secPublic, fixture: "outreachTeam", why: whyCatalogue},
+	"GET /api/v1/outreach-visits":          {class: secPublic, why: whyCatalogue},
+	"GET /api/v1/admin/users":              {class: secAdmin},
+	"PUT /api/v1/admin/users/:id":          {class: secAdmin, fixture: "userB", body: secBody(map[string]any{"suspended": false, "reason": "核实"})},
 }
 
 // secServiceBody is a valid service (at clinic, when not 0).

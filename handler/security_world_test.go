@@ -22,8 +22,10 @@ type secWorld struct {
 	h                     *testkit.Harness
 	owner, other          testkit.User
 	staff3, staff2, admin testkit.User
-	ids                   map[string]int64
-	tables                []string
+	// manager3 is clinic 3's manager (services are theirs to add and edit).
+	manager3 testkit.User
+	ids      map[string]int64
+	tables   []string
 	// childIDNumber is the resident ID number of the "member" fixture.
 	childIDNumber string
 }
@@ -35,6 +37,9 @@ func newSecWorld(t *testing.T) *secWorld {
 	w := &secWorld{h: h, owner: bw.parent, staff3: bw.staff, staff2: bw.staffB, ids: map[string]int64{}}
 	w.other = h.Login("sec-other")
 	w.admin = h.Admin("sec-admin")
+	w.manager3 = h.Manager("sec-manager3", clinicA)
+	w.ids["outreachTeam"] = ctID(h.Do("POST", "/api/v1/admin/outreach-teams", map[string]any{"name": "流动专家队", "home_clinic_id": 1,
+		"expert_ids": []int64{1}}, testkit.Token(w.admin.Token)).Expect(201).Map())
 	w.tables = secTables(t, h.DB)
 	A := testkit.Token(w.owner.Token)
 	S3 := testkit.Token(w.staff3.Token)
@@ -186,6 +191,8 @@ func (w *secWorld) user(who string) testkit.Req {
 		return testkit.Token(w.staff3.Token)
 	case "staff2":
 		return testkit.Token(w.staff2.Token)
+	case "manager3":
+		return testkit.Token(w.manager3.Token)
 	case "admin":
 		return testkit.Token(w.admin.Token)
 	}

@@ -100,8 +100,8 @@ func (r ServiceRequest) input() (service.ServiceInput, error) {
 }
 
 // createService godoc
-// @Summary      Add a service at my clinic (admins: at any clinic, clinic_id required)
-// @Description  kind is a built-in kind (pediatric_massage, expert_clinic, parenting_class, vaccination, growth_assessment, prenatal_checkup, vision_check, psych_counselling, postpartum_recovery, parent_child_play, health_talk, bone_foot_screening) or one an admin added. Booking a person who does not fit the eligibility is 422 not_eligible with the reason in Chinese. confirmation=auto confirms at booking; otherwise a booking still pending confirm_by_minutes before the start (0: the configured default) is cancelled or confirmed (unconfirmed_action). slot_minutes slices each session into arrival slots; reserved_for_referrals seats of each new session are kept for referrals.
+// @Summary      Add a service at my clinic (clinic managers; admins at any clinic, clinic_id required)
+// @Description  Only staff whose position is manager (and admins) add services: other staff get 403 manager_required. kind is a built-in kind (pediatric_massage, expert_clinic, parenting_class, vaccination, growth_assessment, prenatal_checkup, vision_check, psych_counselling, postpartum_recovery, parent_child_play, health_talk, bone_foot_screening) or one an admin added. Booking a person who does not fit the eligibility is 422 not_eligible with the reason in Chinese. confirmation=auto confirms at booking; otherwise a booking still pending confirm_by_minutes before the start (0: the configured default) is cancelled or confirmed (unconfirmed_action). slot_minutes slices each session into arrival slots; reserved_for_referrals seats of each new session are kept for referrals.
 // @Tags         staff
 // @Accept       json
 // @Produce      json
@@ -109,6 +109,7 @@ func (r ServiceRequest) input() (service.ServiceInput, error) {
 // @Param        Idempotency-Key header string         false "retry key"
 // @Param        body            body   ServiceRequest true  "the service"
 // @Success      201 {object} ServiceDTO
+// @Failure      403 {object} ErrorResponse "manager_required"
 // @Failure      422 {object} ErrorResponse
 // @Router       /api/v1/staff/services [post]
 func (a *API) createService(c *gin.Context) {
@@ -126,8 +127,8 @@ func (a *API) createService(c *gin.Context) {
 }
 
 // updateService godoc
-// @Summary      Replace a service of my clinic (its clinic stays)
-// @Description  The rules apply to bookings made from now on; seats of published sessions stay as they are.
+// @Summary      Replace a service of my clinic (clinic managers and admins; its clinic stays)
+// @Description  Other staff get 403 manager_required. The rules apply to bookings made from now on; seats of published sessions stay as they are.
 // @Tags         staff
 // @Accept       json
 // @Produce      json
@@ -135,6 +136,7 @@ func (a *API) createService(c *gin.Context) {
 // @Param        id   path int            true "service id"
 // @Param        body body ServiceRequest true "the service"
 // @Success      200 {object} ServiceDTO
+// @Failure      403 {object} ErrorResponse "manager_required"
 // @Failure      404 {object} ErrorResponse
 // @Failure      422 {object} ErrorResponse
 // @Router       /api/v1/staff/services/{id} [put]

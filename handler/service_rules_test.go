@@ -9,7 +9,7 @@ import (
 	"familycare/testkit"
 )
 
-// newService creates a service at clinic A as its staff and returns its id.
+// newService creates a service at clinic A as its manager and returns its id.
 func (w *bookingWorld) newService(body map[string]any) int64 {
 	w.h.T.Helper()
 	base := map[string]any{"kind": "pediatric_massage", "name": "小儿推拿", "duration_minutes": 30}
@@ -19,7 +19,7 @@ func (w *bookingWorld) newService(body map[string]any) int64 {
 	var out struct {
 		ID int64 `json:"id"`
 	}
-	w.h.Do("POST", "/api/v1/staff/services", base, testkit.Token(w.staff.Token)).Expect(201).JSON(&out)
+	w.h.Do("POST", "/api/v1/staff/services", base, testkit.Token(w.managerA().Token)).Expect(201).JSON(&out)
 	return out.ID
 }
 
@@ -38,10 +38,16 @@ func (w *bookingWorld) sessionOf(sv int64, capacity int, in, length time.Duratio
 func TestServices_CreateEditScope(t *testing.T) {
 	w := newBookingWorld(t)
 	h := w.h
-	staff, staffB := testkit.Token(w.staff.Token), testkit.Token(w.staffB.Token)
+	staff, staffB := testkit.Token(w.managerA().Token), testkit.Token(h.Manager("manager-b", clinicB).Token)
+	nurse, nurseB := testkit.Token(w.staff.Token), testkit.Token(w.staffB.Token)
 	body := map[string]any{"kind": "vision_check", "name": "儿童视力筛查", "duration_minutes": 20, "slot_minutes": 20,
 		"price_text": "免费", "eligibility": map[string]any{"min_age_months": 0, "max_age_months": 36}, "confirmation": "auto"}
-	r := h.Do("POST", "/api/v1/staff/services", body, staff).Expect(201).Map()
+	// Staff who are not the clinic's manager neither add nor edit services.
+	r := h.Do("POST", "/api/v1/staff/services", body, nurse).ExpectError(403, "manager_required").Map()
+	if msg := r["error"].(map[string]any)["message"]; msg != "只有本机构负责人或管理员可以新增、修改服务项目" {
+		t.Fatalf("refusal: %v", msg)
+	}
+	r = h.Do("POST", "/api/v1/staff/services", body, staff).Expect(201).Map()
 	if r["clinic_id"] != float64(clinicA) || r["confirmation"] != "auto" || r["slot_minutes"] != float64(20) {
 		t.Fatalf("created: %v", r)
 	}
@@ -50,8 +56,10 @@ func TestServices_CreateEditScope(t *testing.T) {
 		t.Fatalf("eligibility: %v", elig)
 	}
 	sid := id(r)
-	// Another clinic's staff: not found; another clinic's id on create: 422.
+	h.Do("PUT", "/api/v1/staff/services/"+sid, body, nurse).ExpectError(403, "manager_required")
+	// Another clinic's staff, manager or not: not found; another clinic's id on create: 422.
 	h.Do("PUT", "/api/v1/staff/services/"+sid, body, staffB).ExpectError(404, "not_found")
+	h.Do("PUT", "/api/v1/staff/services/"+sid, body, nurseB).ExpectError(404, "not_found")
 	h.Do("POST", "/api/v1/staff/services", map[string]any{"clinic_id": clinicB, "kind": "health_talk", "name": "讲座", "duration_minutes": 60}, staff).
 		ExpectError(422, "invalid_request")
 	// An admin anywhere, naming the clinic.

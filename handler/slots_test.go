@@ -180,3 +180,136 @@ func TestQueue_NumbersConcurrentBulkConfirm(t *testing.T) {
 		}
 	}
 }
+
+// slotCounts checks every slot of session s against the rows: booked is
+// the bookings holding a seat in it, never above its capacity, and the
+// capacities add up to the session's.
+func slotCounts(t *testing.T, h *testkit.Harness, s int64) []model.SessionSlot {
+	t.Helper()
+	var sess model.Session
+	var slots []model.SessionSlot
+	h.DB.First(&sess, s)
+	h.DB.Where("session_id = ?", s).Order("starts_at").Find(&slots)
+	total := 0
+	for _, sl := range slots {
+		var rows int64
+		h.DB.Model(&model.Booking{}).Where("slot_id = ? AND status IN ?", sl.ID, []string{"pending", "confirmed", "checked_in"}).Count(&rows)
+		if int64(sl.Booked) != rows || sl.Booked > sl.Capacity {
+			t.Fatalf("slot %s: booked %d, capacity %d, rows %d", sl.StartsAt, sl.Booked, sl.Capacity, rows)
+		}
+		total += sl.Capacity
+	}
+	if total != sess.Capacity {
+		t.Fatalf("slots add up to %d, session capacity %d", total, sess.Capacity)
+	}
+	return slots
+}
+
+// TestSlots_CapacityChangeReslices: changing a sliced session's capacity
+// re-cuts its slots by the creation rule; a cut that would leave a slot
+// below the seats it holds is 409 slot_below_booked naming the slot, and
+// nothing changes.
+func TestSlots_CapacityChangeReslices(t *testing.T) {
+	w := newBookingWorld(t)
+	h := w.h
+	staff := testkit.Token(w.staff.Token)
+	sv := w.newService(map[string]any{"name": "分时段体检", "slot_minutes": 20})
+	s := w.sessionOf(sv, 6, 48*time.Hour, time.Hour)
+	path := fmt.Sprintf("/api/v1/staff/sessions/%d", s)
+	caps := func() string {
+		var out []int
+		for _, sl := range slotCounts(t, h, s) {
+			out = append(out, sl.Capacity)
+		}
+		return fmt.Sprint(out)
+	}
+	if got := caps(); got != "[2 2 2]" {
+		t.Fatalf("slots %s", got)
+	}
+	h.Do("PUT", path, map[string]any{"capacity": 10}, staff).Expect(200)
+	if got := caps(); got != "[4 3 3]" {
+		t.Fatalf("after raising to 10: %s", got)
+	}
+	slots := slotsOf(h, s)
+	for i := range 3 {
+		u := h.Login(fmt.Sprintf("reslice-%d", i))
+		kid := h.Member(u, map[string]any{"name": "孩子", "relation": "child", "birth_date": h.DateAgo(1, 0, 0)})
+		h.Do("POST", "/api/v1/bookings", map[string]any{"session_id": s, "member_id": kid, "slot_starts_at": slots[2].StartsAt},
+			testkit.Token(u.Token)).Expect(201)
+	}
+	// 4 would cut the slots 2/1/1: the last holds 3.
+	r := h.Do("PUT", path, map[string]any{"capacity": 4}, staff).ExpectError(409, "slot_below_booked").Map()
+	short := r["error"].(map[string]any)["details"].(map[string]any)["slots"].([]any)
+	if len(short) != 1 || short[0].(map[string]any)["starts_at"] != slots[2].StartsAt ||
+		short[0].(map[string]any)["booked"] != float64(3) || short[0].(map[string]any)["capacity"] != float64(1) {
+		t.Fatalf("refusal details: %v", short)
+	}
+	if got := caps(); got != "[4 3 3]" {
+		t.Fatalf("after the refusal: %s", got)
+	}
+	// Below the session's seats held: the session's own refusal.
+	h.Do("PUT", path, map[string]any{"capacity": 2}, staff).ExpectError(409, "capacity_below_booked")
+	// 9 cuts 3/3/3: the full slot keeps its 3.
+	h.Do("PUT", path, map[string]any{"capacity": 9}, staff).Expect(200)
+	if got := caps(); got != "[3 3 3]" {
+		t.Fatalf("after lowering to 9: %s", got)
+	}
+	u := h.Login("reslice-late")
+	kid := h.Member(u, map[string]any{"name": "孩子", "relation": "child", "birth_date": h.DateAgo(1, 0, 0)})
+	h.Do("POST", "/api/v1/bookings", map[string]any{"session_id": s, "member_id": kid, "slot_starts_at": slots[2].StartsAt},
+		testkit.Token(u.Token)).ExpectError(409, "slot_full")
+	assertCounters(t, h, s)
+}
+
+// TestSlots_CapacityChangeRacesBookings: 30 families race for a slot of 2
+// through two replicas while staff cut the session from 6 to 3 seats (one
+// a slot). Either the cut comes first (1 family wins, the cut succeeds) or
+// the bookings do (2 win, the cut is refused): never an overbooked slot.
+func TestSlots_CapacityChangeRacesBookings(t *testing.T) {
+	w := newBookingWorld(t)
+	h := w.h
+	sv := w.newService(map[string]any{"name": "分时段筛查", "slot_minutes": 20})
+	s := w.sessionOf(sv, 6, 72*time.Hour, time.Hour)
+	first := slotsOf(h, s)[0]
+	const clients = 30
+	users := make([]testkit.User, clients)
+	kids := make([]int64, clients)
+	for i := range users {
+		users[i] = h.Login(fmt.Sprintf("cap-race-%d", i))
+		kids[i] = h.Member(users[i], map[string]any{"name": "孩子", "relation": "child", "birth_date": h.DateAgo(1, 0, 0)})
+	}
+	replica := h.Replica().Engine
+	codes := make([]string, clients+1)
+	parallel(clients+1, func(i int) {
+		engine := h.App.Engine
+		if i%2 == 1 {
+			engine = replica
+		}
+		if i == clients {
+			r := testkit.Do(t, engine, "PUT", fmt.Sprintf("/api/v1/staff/sessions/%d", s), map[string]any{"capacity": 3}, testkit.Token(w.staff.Token))
+			codes[i] = fmt.Sprint(r.Status, r.ErrorCode())
+			return
+		}
+		r := testkit.Do(t, engine, "POST", "/api/v1/bookings", map[string]any{"session_id": s, "member_id": kids[i],
+			"slot_starts_at": first.StartsAt}, testkit.Token(users[i].Token))
+		codes[i] = fmt.Sprint(r.Status, r.ErrorCode())
+	})
+	count := map[string]int{}
+	for _, c := range codes[:clients] {
+		count[c]++
+	}
+	slots := slotCounts(t, h, s)
+	switch codes[clients] {
+	case "200":
+		if count["201"] != 1 || count["409slot_full"] != clients-1 || slots[0].Capacity != 1 {
+			t.Fatalf("cut first: outcomes %v, slots %+v", count, slots)
+		}
+	case "409slot_below_booked":
+		if count["201"] != 2 || count["409slot_full"] != clients-2 || slots[0].Capacity != 2 {
+			t.Fatalf("bookings first: outcomes %v, slots %+v", count, slots)
+		}
+	default:
+		t.Fatalf("capacity change: %s", codes[clients])
+	}
+	assertCounters(t, h, s)
+}

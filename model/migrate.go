@@ -14,7 +14,7 @@ func All() []any {
 	for _, area := range [][]any{
 		userModels(), householdModels(), catalogModels(), bookingModels(), notificationModels(),
 		circleModels(), guidanceModels(), contractModels(), medicineModels(),
-		uploadModels(), firstDaysModels(), referralModels(), practiceModels(), adminModels(),
+		uploadModels(), firstDaysModels(), referralModels(), practiceModels(), adminModels(), outreachModels(),
 	} {
 		all = append(all, area...)
 	}

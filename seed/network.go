@@ -208,15 +208,52 @@ func studiosAndSchedules(tx *gorm.DB, mainID int64, ids map[string]int64) error 
 			return err
 		}
 	}
-	// 流动专家: free bone-age and foot screening touring the branches, one a
-	// weekday.
+	// 流动专家: a team of the two main-hospital experts touring the branches
+	// with free bone-age and foot screening, one branch a weekday (its
+	// sessions become the team's visits, see linkTour).
+	team := model.OutreachTeam{Name: tourTeam, HomeClinicID: mainID, Description: "县人民医院儿科专家下沉分院：骨龄测量、足底筛查、儿童保健咨询"}
+	if err := tx.Create(&team).Error; err != nil {
+		return err
+	}
+	for _, x := range experts[1:] {
+		if err := tx.Create(&model.OutreachMember{TeamID: team.ID, ExpertID: x.e.ID}).Error; err != nil {
+			return err
+		}
+	}
 	for i, name := range []string{"河口镇卫生院", "龙潭乡卫生院", "梅溪镇卫生院", "高桥镇卫生院"} {
-		if err := schedule(tx, clinicID(name), 0, model.ServiceGrowthAssessment, "流动专家：骨龄与足底筛查", "县人民医院流动专家团队免费骨龄测量、足底筛查",
+		if err := schedule(tx, clinicID(name), experts[1+i%2].e.ID, model.ServiceGrowthAssessment, tourService, "县人民医院流动专家团队免费骨龄测量、足底筛查",
 			180, 30, strconv.Itoa(i+1), "09:00", "12:00"); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// The demo's outreach tour: its team and the name of its services.
+const (
+	tourTeam    = "县人民医院儿科流动专家队"
+	tourService = "流动专家：骨龄与足底筛查"
+)
+
+// linkTour records every session of the tour's services that is not yet a
+// visit as a visit of the tour's team (after each TopUp).
+func linkTour(db *gorm.DB) error {
+	var team model.OutreachTeam
+	if err := db.Where("name = ?", tourTeam).Limit(1).Find(&team).Error; err != nil || team.ID == 0 {
+		return err
+	}
+	var sessions []model.Session
+	err := db.Select("id", "clinic_id").Where("service_id IN (?) AND id NOT IN (?)",
+		db.Session(&gorm.Session{NewDB: true}).Model(&model.Service{}).Select("id").Where("name = ?", tourService),
+		db.Session(&gorm.Session{NewDB: true}).Model(&model.OutreachVisit{}).Select("session_id")).Find(&sessions).Error
+	if err != nil || len(sessions) == 0 {
+		return err
+	}
+	visits := make([]model.OutreachVisit, len(sessions))
+	for i, s := range sessions {
+		visits[i] = model.OutreachVisit{TeamID: team.ID, ClinicID: s.ClinicID, SessionID: s.ID}
+	}
+	return db.CreateInBatches(visits, 200).Error
 }
 
 // schedule adds a service and its weekly schedule (sessions come from
@@ -298,7 +335,7 @@ func TopUp(ctx context.Context, db *gorm.DB, now time.Time, loc *time.Location) 
 	if err := db.CreateInBatches(rows, 200).Error; err != nil {
 		return 0, err
 	}
-	return len(rows), nil
+	return len(rows), linkTour(db)
 }
 
 // clock is minutes after midnight of "HH:MM".

@@ -49,21 +49,33 @@ func NewAdminService(deps Deps, auth *AuthService, catalog *CatalogService, book
 }
 
 // requireManager lets admins through, and staff whose position is manager
-// (read from the account, not the token: a demoted manager stops at once).
+// (see isManager); anyone else gets 403 forbidden.
 func (s *AdminService) requireManager(db *gorm.DB, p Principal) error {
+	ok, err := isManager(db, p)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrForbidden.Msg("this needs an admin or the clinic's manager")
+	}
+	return nil
+}
+
+// isManager reports an admin, or staff whose position is manager of the
+// clinic of their token (read from the account, not the token: a demoted
+// manager stops at once).
+func isManager(db *gorm.DB, p Principal) (bool, error) {
 	if p.IsAdmin() {
-		return nil
+		return true, nil
 	}
-	if p.Role == model.RoleStaff {
-		var u model.User
-		if err := db.Select("id", "role", "position", "clinic_id").First(&u, p.UserID).Error; err != nil {
-			return notFound(err)
-		}
-		if u.Role == model.RoleStaff && u.Position == model.PositionManager && u.ClinicID != nil && *u.ClinicID == p.ClinicID {
-			return nil
-		}
+	if p.Role != model.RoleStaff {
+		return false, nil
 	}
-	return ErrForbidden.Msg("this needs an admin or the clinic's manager")
+	var u model.User
+	if err := db.Select("id", "role", "position", "clinic_id").First(&u, p.UserID).Error; err != nil {
+		return false, notFound(err)
+	}
+	return u.Role == model.RoleStaff && u.Position == model.PositionManager && u.ClinicID != nil && *u.ClinicID == p.ClinicID, nil
 }
 
 // ClinicInput is a clinic an admin creates or changes; nil fields stay as

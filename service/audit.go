@@ -30,6 +30,9 @@ const (
 	AuditUserUnstaff   = "user.remove_staff"
 	AuditExpertCreate  = "expert.create"
 	AuditExpertUpdate  = "expert.update"
+	// 流动专家 outreach teams (service/outreach.go).
+	AuditOutreachCreate = "outreach_team.create"
+	AuditOutreachUpdate = "outreach_team.update"
 )
 
 // AuditActions is every audit action: the closed set of AuditLogDTO.action
@@ -39,14 +42,14 @@ var AuditActions = []string{
 	AuditClinicCreate, AuditClinicUpdate, AuditClinicClose, AuditClinicReopen,
 	AuditInviteCreate, AuditInviteRevoke, AuditInviteRedeem,
 	AuditUserSuspend, AuditUserUnsuspend, AuditUserMove, AuditUserPosition, AuditUserUnstaff,
-	AuditExpertCreate, AuditExpertUpdate,
+	AuditExpertCreate, AuditExpertUpdate, AuditOutreachCreate, AuditOutreachUpdate,
 	AuditPersonCoverageFlags, AuditHouseholdVillage,
 }
 
 // auditEntry is one audited change.
 type auditEntry struct {
 	Action     string
-	TargetType string // clinic, user, invitation, expert
+	TargetType string // clinic, user, invitation, expert, outreach_team
 	TargetID   int64
 	ClinicID   int64 // the clinic the change concerns (managers read it)
 	Detail     map[string]any

@@ -927,8 +927,9 @@ type SessionChange struct {
 	Reason   string
 }
 
-// UpdateSession changes a session's capacity (never below the seats held;
-// raising it promotes the waitlist) or cancels it (every active booking is
+// UpdateSession changes a session's capacity (never below the seats held,
+// nor, in a sliced session, below the seats any slot holds once the slots
+// are re-cut; raising it promotes the waitlist) or cancels it (every active booking is
 // cancelled with the reason and its booker notified).
 func (s *BookingService) UpdateSession(ctx context.Context, p Principal, id int64, ch SessionChange) (SessionView, error) {
 	if ch.Capacity != nil && (*ch.Capacity < 1 || *ch.Capacity > maxCapacity) {
@@ -959,6 +960,9 @@ func (s *BookingService) UpdateSession(ctx context.Context, p Principal, id int6
 						return err
 					}
 					return ErrCapacityBelowBooked.With(map[string]any{"booked": cur.Booked})
+				}
+				if err := reshareSlots(tx, s.loc, id, *ch.Capacity); err != nil {
+					return err
 				}
 				if err := s.promote(tx, id); err != nil {
 					return err

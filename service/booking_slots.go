@@ -33,14 +33,63 @@ func createSlots(tx *gorm.DB, sess model.Session, slotMinutes int) error {
 		}
 		slots = append(slots, model.SessionSlot{SessionID: sess.ID, StartsAt: t, EndsAt: end})
 	}
-	n := len(slots)
-	for i := range slots {
-		slots[i].Capacity = sess.Capacity / n
-		if i < sess.Capacity%n {
-			slots[i].Capacity++
-		}
+	for i, c := range shareOut(sess.Capacity, len(slots)) {
+		slots[i].Capacity = c
 	}
 	return tx.Create(&slots).Error
+}
+
+// shareOut shares capacity out over n slots, the first slots taking the
+// remainder: the one rule by which slots are cut and re-cut.
+func shareOut(capacity, n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = capacity / n
+		if i < capacity%n {
+			out[i]++
+		}
+	}
+	return out
+}
+
+// ErrSlotBelowBooked: a new capacity would give an arrival slot fewer
+// seats than it holds.
+var ErrSlotBelowBooked = newErr(KindConflict, "slot_below_booked", "the new capacity would leave an arrival slot with fewer seats than it holds")
+
+// reshareSlots re-cuts a sliced session's slots for a new capacity by
+// shareOut. A slot that would get fewer seats than it holds refuses the
+// change (409 slot_below_booked naming each such slot), so no slot is ever
+// overbooked. The caller holds the session's row lock, which every booking
+// takes before its slot's, so the slots read here stay as they are until
+// the transaction ends.
+func reshareSlots(tx *gorm.DB, loc *time.Location, sessionID int64, capacity int) error {
+	var slots []model.SessionSlot
+	if err := forUpdate(tx).Where("session_id = ?", sessionID).Order("starts_at").Find(&slots).Error; err != nil {
+		return err
+	}
+	if len(slots) == 0 {
+		return nil
+	}
+	shares := shareOut(capacity, len(slots))
+	var short []map[string]any
+	for i, sl := range slots {
+		if shares[i] < sl.Booked {
+			short = append(short, map[string]any{"starts_at": sl.StartsAt.In(loc).Format(time.RFC3339),
+				"ends_at": sl.EndsAt.In(loc).Format(time.RFC3339), "booked": sl.Booked, "capacity": shares[i]})
+		}
+	}
+	if len(short) > 0 {
+		return ErrSlotBelowBooked.With(map[string]any{"slots": short})
+	}
+	for i, sl := range slots {
+		if shares[i] == sl.Capacity {
+			continue
+		}
+		if err := tx.Model(&model.SessionSlot{}).Where("id = ?", sl.ID).Update("capacity", shares[i]).Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Slots lists a session's arrival slots (none when it is not sliced).

@@ -423,8 +423,33 @@ func (s *CatalogService) CreateSession(ctx context.Context, p Principal, in NewS
 	if err := s.checkExpert(db, in.ExpertID); err != nil {
 		return SessionView{}, err
 	}
-	fields := map[string]string{}
 	now := s.clock.Now()
+	if fields := sessionFields(in, now); len(fields) > 0 {
+		return SessionView{}, Invalid(fields)
+	}
+	var row model.Session
+	err = transact(ctx, db, func(tx *gorm.DB) error {
+		var e error
+		row, e = publishSession(tx, sv, in, actorOf(p), now)
+		return e
+	})
+	if err != nil {
+		if isDuplicate(err) {
+			return SessionView{}, ErrSessionExists
+		}
+		return SessionView{}, err
+	}
+	v, err := s.views(ctx, []model.Session{row})
+	if err != nil {
+		return SessionView{}, err
+	}
+	return v[0], nil
+}
+
+// sessionFields checks a new session's times and seats (the invalid
+// fields, none when it is fine).
+func sessionFields(in NewSession, now time.Time) map[string]string {
+	fields := map[string]string{}
 	if !in.StartsAt.After(now) {
 		fields["starts_at"] = "must be in the future"
 	} else if in.StartsAt.After(now.Add(SessionHorizon)) {
@@ -438,32 +463,23 @@ func (s *CatalogService) CreateSession(ctx context.Context, p Principal, in NewS
 	if in.Capacity < 1 || in.Capacity > maxCapacity {
 		fields["capacity"] = fmt.Sprintf("must be between 1 and %d", maxCapacity)
 	}
-	if len(fields) > 0 {
-		return SessionView{}, Invalid(fields)
-	}
+	return fields
+}
+
+// publishSession creates a checked session of service sv in tx, cut into
+// arrival slots when the service says so (a duplicate start is the
+// caller's ErrSessionExists).
+func publishSession(tx *gorm.DB, sv model.Service, in NewSession, by Actor, now time.Time) (model.Session, error) {
 	row := model.Session{ServiceID: sv.ID, ExpertID: in.ExpertID, ClinicID: sv.ClinicID, Kind: sv.Kind,
 		StartsAt: in.StartsAt.UTC().Truncate(time.Second), EndsAt: in.EndsAt.UTC().Truncate(time.Second),
 		Capacity: in.Capacity, Status: model.SessionOpen, Reserved: min(sv.ReservedSeats, in.Capacity)}
-	err = transact(ctx, db, func(tx *gorm.DB) error {
-		if err := tx.Create(&row).Error; err != nil {
-			return err
-		}
-		if err := createSlots(tx, row, sv.SlotMinutes); err != nil {
-			return err
-		}
-		return sessionMachine.Start(tx, now, Step{ID: row.ID, To: row.Status, By: actorOf(p)})
-	})
-	if err != nil {
-		if isDuplicate(err) {
-			return SessionView{}, ErrSessionExists
-		}
-		return SessionView{}, err
+	if err := tx.Create(&row).Error; err != nil {
+		return row, err
 	}
-	v, err := s.views(ctx, []model.Session{row})
-	if err != nil {
-		return SessionView{}, err
+	if err := createSlots(tx, row, sv.SlotMinutes); err != nil {
+		return row, err
 	}
-	return v[0], nil
+	return row, sessionMachine.Start(tx, now, Step{ID: row.ID, To: row.Status, By: by})
 }
 
 // NewSchedule is a recurring rule: on these weekdays (1 = Monday … 7 =

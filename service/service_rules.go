@@ -29,6 +29,20 @@ type ServiceInput struct {
 	ReservedSeats     int
 }
 
+// ErrManagerRequired: only a clinic's manager (or an admin) creates and
+// edits its services.
+var ErrManagerRequired = newErr(KindForbidden, "manager_required", "only the clinic's manager or an admin adds or edits its services")
+
+// requireServiceManager refuses (403 manager_required) staff who are not
+// their clinic's manager.
+func requireServiceManager(db *gorm.DB, p Principal) error {
+	ok, err := isManager(db, p)
+	if err == nil && !ok {
+		err = ErrManagerRequired
+	}
+	return err
+}
+
 // Limits of a service.
 const (
 	maxServiceMinutes = 12 * 60
@@ -119,9 +133,12 @@ func (s *CatalogService) validateService(ctx context.Context, in ServiceInput) (
 		"reserved_seats": in.ReservedSeats}, nil
 }
 
-// CreateService adds a service at a clinic: staff at a clinic they see
-// (their own by default), admins at any clinic.
+// CreateService adds a service at a clinic: a clinic manager at a clinic
+// they see (their own by default), admins at any clinic.
 func (s *CatalogService) CreateService(ctx context.Context, p Principal, in ServiceInput) (model.Service, error) {
+	if err := requireServiceManager(s.db.WithContext(ctx), p); err != nil {
+		return model.Service{}, err
+	}
 	if in.ClinicID == 0 && p.Scope == ScopeClinic {
 		in.ClinicID = p.ClinicID
 	}
@@ -156,12 +173,16 @@ func (s *CatalogService) CreateService(ctx context.Context, p Principal, in Serv
 	return row, err
 }
 
-// UpdateService replaces a service's fields (its clinic stays). Sessions
-// already published keep their seats; the rules apply to new bookings.
+// UpdateService replaces a service's fields (its clinic stays): a clinic
+// manager or an admin. Sessions already published keep their seats; the
+// rules apply to new bookings.
 func (s *CatalogService) UpdateService(ctx context.Context, p Principal, id int64, in ServiceInput) (model.Service, error) {
 	var row model.Service
 	if err := p.Apply(s.db.WithContext(ctx).Where("id = ?", id), Cols{Clinic: "clinic_id"}).First(&row).Error; err != nil {
 		return row, notFound(err)
+	}
+	if err := requireServiceManager(s.db.WithContext(ctx), p); err != nil {
+		return row, err
 	}
 	cols, err := s.validateService(ctx, in)
 	if err != nil {

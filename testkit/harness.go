@@ -439,6 +439,16 @@ func (h *Harness) Staff(openid string, clinic int64) User {
 	return h.login(openid, "staff", clinic)
 }
 
+// Manager signs in a staff member of clinic whose position is manager.
+func (h *Harness) Manager(openid string, clinic int64) User {
+	h.T.Helper()
+	u := h.login(openid, "staff", clinic)
+	if err := h.DB.Model(&model.User{}).Where("id = ?", u.ID).Update("position", model.PositionManager).Error; err != nil {
+		h.T.Fatal(err)
+	}
+	return u
+}
+
 // Admin signs in an admin.
 func (h *Harness) Admin(openid string) User { h.T.Helper(); return h.login(openid, "admin", 0) }
 
