@@ -1,7 +1,6 @@
 package handler
 
 import (
-	"context"
 	"net/http"
 	"time"
 
@@ -253,16 +252,12 @@ func (a *API) toInvitation(inv service.Invitation) HouseholdInvitationDTO {
 // @Failure      422 {object} ErrorResponse
 // @Router       /api/v1/households/{id}/invitations [post]
 func (a *API) inviteToHousehold(c *gin.Context) {
-	a.invite(c, a.svc.Households.Invite)
-}
-
-func (a *API) invite(c *gin.Context, act func(ctx context.Context, p service.Principal, id int64, role string, personID *int64) (service.Invitation, error)) {
 	var req HouseholdInvitationRequest
 	id, okID := pathID(c, "id")
 	if !okID || !bindJSON(c, &req) {
 		return
 	}
-	inv, err := act(c.Request.Context(), principal(c), id, req.Role, req.PersonID)
+	inv, err := a.svc.Households.Invite(c.Request.Context(), principal(c), id, req.Role, req.PersonID)
 	reply(c, http.StatusCreated, err, func() any { return a.toInvitation(inv) })
 }
 
@@ -396,7 +391,7 @@ func (a *API) addHouseholdPerson(c *gin.Context) {
 	if !okID || !bindJSON(c, &req) {
 		return
 	}
-	v, err := a.svc.Households.AddPerson(c.Request.Context(), principal(c), id, req.input())
+	v, err := a.svc.Households.AddPerson(c.Request.Context(), principal(c), id, service.AddPersonInput{PersonInput: req.input()})
 	reply(c, http.StatusCreated, err, func() any { return toPerson(v) })
 }
 
@@ -627,14 +622,7 @@ func (a *API) staffFindPersons(c *gin.Context) {
 // @Failure      403 {object} ErrorResponse
 // @Failure      422 {object} ErrorResponse
 // @Router       /api/v1/staff/households [post]
-func (a *API) staffCreateHousehold(c *gin.Context) {
-	var req HouseholdRequest
-	if !bindJSON(c, &req) {
-		return
-	}
-	h, err := a.svc.Households.StaffCreateHousehold(c.Request.Context(), principal(c), req.Name)
-	reply(c, http.StatusCreated, err, func() any { return toHousehold(h) })
-}
+func (a *API) staffCreateHousehold(c *gin.Context) { a.createHousehold(c) }
 
 // staffGetHousehold godoc
 // @Summary      A household the caller's clinic made (staff)
@@ -645,9 +633,7 @@ func (a *API) staffCreateHousehold(c *gin.Context) {
 // @Success      200 {object} HouseholdDTO
 // @Failure      404 {object} ErrorResponse
 // @Router       /api/v1/staff/households/{id} [get]
-func (a *API) staffGetHousehold(c *gin.Context) {
-	onID(c, http.StatusOK, a.svc.Households.StaffHousehold, toHousehold)
-}
+func (a *API) staffGetHousehold(c *gin.Context) { a.getHousehold(c) }
 
 // StaffPersonRequest adds a person at the counter: a new one, or with
 // person_id and the document in hand a person known elsewhere.
@@ -676,8 +662,8 @@ func (a *API) staffAddPerson(c *gin.Context) {
 	if !okID || !bindJSON(c, &req) {
 		return
 	}
-	v, err := a.svc.Households.StaffAddPerson(c.Request.Context(), principal(c), id,
-		service.StaffPersonInput{PersonInput: req.input(), PersonID: req.PersonID})
+	v, err := a.svc.Households.AddPerson(c.Request.Context(), principal(c), id,
+		service.AddPersonInput{PersonInput: req.input(), PersonID: req.PersonID})
 	reply(c, http.StatusCreated, err, func() any { return toPerson(v) })
 }
 
@@ -694,9 +680,7 @@ func (a *API) staffAddPerson(c *gin.Context) {
 // @Failure      409 {object} ErrorResponse
 // @Failure      422 {object} ErrorResponse
 // @Router       /api/v1/staff/households/{id}/invitations [post]
-func (a *API) staffInvite(c *gin.Context) {
-	a.invite(c, a.svc.Households.StaffInvite)
-}
+func (a *API) staffInvite(c *gin.Context) { a.inviteToHousehold(c) }
 
 // VerifyRequest is the document staff checked.
 type VerifyRequest struct {

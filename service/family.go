@@ -145,7 +145,7 @@ func (s *FamilyService) AddMember(ctx context.Context, userID int64, in MemberIn
 		if err != nil {
 			return err
 		}
-		out, err = s.households.addPerson(tx, userID, hid, in)
+		out, err = s.households.addPerson(tx, userID, hid, in, false)
 		return err
 	})
 	return out.Person, err

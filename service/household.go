@@ -112,6 +112,37 @@ func (s *HouseholdService) guardian(db *gorm.DB, userID, id int64) (model.Househ
 	return a, err
 }
 
+// reach is the caller's hold on household id in its scope (404 outside
+// it). On resident routes it is the caller's account there; with guardian
+// set, a guardian's (403 not_guardian for a self-only account). On staff
+// routes it is a household one of the caller's clinics holds (admins: any
+// clinic's), seen as its guardian sees it: every person.
+func (s *HouseholdService) reach(db *gorm.DB, p Principal, id int64, guardian bool) (model.HouseholdAccount, error) {
+	if p.Scope == ScopeSelf {
+		if guardian {
+			return s.guardian(db, p.UserID, id)
+		}
+		return s.account(db, p.UserID, id)
+	}
+	var h model.Household
+	if err := db.Select("id", "clinic_id").First(&h, id).Error; err != nil {
+		return model.HouseholdAccount{}, notFound(err)
+	}
+	if h.ClinicID == nil || !p.Sees(*h.ClinicID) {
+		return model.HouseholdAccount{}, ErrNotFound
+	}
+	return model.HouseholdAccount{HouseholdID: id, Role: model.HouseholdGuardian}, nil
+}
+
+// show is household id as the caller sees it in its scope.
+func (s *HouseholdService) show(db *gorm.DB, p Principal, id int64) (HouseholdView, error) {
+	a, err := s.reach(db, p, id, false)
+	if err != nil {
+		return HouseholdView{}, err
+	}
+	return s.view(db, id, a)
+}
+
 // defaultHousehold is the first household where the account is a guardian,
 // made when it has none (the /me/members routes and a first sign-in).
 func (s *HouseholdService) defaultHousehold(tx *gorm.DB, userID int64) (int64, error) {
@@ -123,16 +154,28 @@ func (s *HouseholdService) defaultHousehold(tx *gorm.DB, userID int64) (int64, e
 	if len(ids) == 1 {
 		return ids[0], nil
 	}
-	h, err := s.create(tx, userID, "")
+	h, err := s.create(tx, Principal{UserID: userID, Scope: ScopeSelf}, "")
 	return h.ID, err
 }
 
-func (s *HouseholdService) create(tx *gorm.DB, userID int64, name string) (model.Household, error) {
-	h := model.Household{Name: name, CreatedBy: userID}
+// create makes a household owned as the caller's scope says: on resident
+// routes the caller is its guardian; on staff routes the caller's clinic
+// holds it (for a resident without WeChat) until an invitation hands it to
+// an account.
+func (s *HouseholdService) create(tx *gorm.DB, p Principal, name string) (model.Household, error) {
+	h := model.Household{Name: name, CreatedBy: p.UserID}
+	if p.Scope != ScopeSelf {
+		if p.ClinicID == 0 {
+			return h, ErrForbidden.Msg("a staff account of a clinic makes households")
+		}
+		clinic := p.ClinicID
+		h.ClinicID = &clinic
+		return h, tx.Create(&h).Error
+	}
 	if err := tx.Create(&h).Error; err != nil {
 		return h, err
 	}
-	return h, tx.Create(&model.HouseholdAccount{HouseholdID: h.ID, UserID: userID, Role: model.HouseholdGuardian}).Error
+	return h, tx.Create(&model.HouseholdAccount{HouseholdID: h.ID, UserID: p.UserID, Role: model.HouseholdGuardian}).Error
 }
 
 // HouseholdView is a household with its accounts and persons.
@@ -163,14 +206,13 @@ func householdName(in string) (string, error) {
 // Households lists the caller's households.
 func (s *HouseholdService) Households(ctx context.Context, p Principal) ([]HouseholdView, error) {
 	db := s.db.WithContext(ctx)
-	var ids []int64
-	if err := db.Model(&model.HouseholdAccount{}).Where("user_id = ?", p.UserID).Order("household_id").
-		Pluck("household_id", &ids).Error; err != nil {
+	var accts []model.HouseholdAccount
+	if err := db.Where("user_id = ?", p.UserID).Order("household_id").Find(&accts).Error; err != nil {
 		return nil, err
 	}
-	out := make([]HouseholdView, 0, len(ids))
-	for _, id := range ids {
-		v, err := s.view(db, p.UserID, id)
+	out := make([]HouseholdView, 0, len(accts))
+	for _, a := range accts {
+		v, err := s.view(db, a.HouseholdID, a)
 		if err != nil {
 			return nil, err
 		}
@@ -179,7 +221,8 @@ func (s *HouseholdService) Households(ctx context.Context, p Principal) ([]House
 	return out, nil
 }
 
-// Create makes a household with the caller as its guardian.
+// Create makes a household: the caller's (as its guardian), or on staff
+// routes one the caller's clinic holds (see create).
 func (s *HouseholdService) Create(ctx context.Context, p Principal, name string) (HouseholdView, error) {
 	n, err := householdName(name)
 	if err != nil {
@@ -187,21 +230,17 @@ func (s *HouseholdService) Create(ctx context.Context, p Principal, name string)
 	}
 	var h model.Household
 	if err := transact(ctx, s.db, func(tx *gorm.DB) error {
-		h, err = s.create(tx, p.UserID, n)
+		h, err = s.create(tx, p, n)
 		return err
 	}); err != nil {
 		return HouseholdView{}, err
 	}
-	return s.view(s.db.WithContext(ctx), p.UserID, h.ID)
+	return s.show(s.db.WithContext(ctx), p, h.ID)
 }
 
-// Household returns one of the caller's households.
+// Household returns a household in the caller's reach.
 func (s *HouseholdService) Household(ctx context.Context, p Principal, id int64) (HouseholdView, error) {
-	db := s.db.WithContext(ctx)
-	if _, err := s.account(db, p.UserID, id); err != nil {
-		return HouseholdView{}, err
-	}
-	return s.view(db, p.UserID, id)
+	return s.show(s.db.WithContext(ctx), p, id)
 }
 
 // Rename changes a household's name (guardians).
@@ -211,16 +250,19 @@ func (s *HouseholdService) Rename(ctx context.Context, p Principal, id int64, na
 		return HouseholdView{}, err
 	}
 	db := s.db.WithContext(ctx)
-	if _, err := s.guardian(db, p.UserID, id); err != nil {
+	a, err := s.reach(db, p, id, true)
+	if err != nil {
 		return HouseholdView{}, err
 	}
 	if err := db.Model(&model.Household{}).Where("id = ?", id).Update("name", n).Error; err != nil {
 		return HouseholdView{}, err
 	}
-	return s.view(db, p.UserID, id)
+	return s.view(db, id, a)
 }
 
-func (s *HouseholdService) view(db *gorm.DB, userID, id int64) (HouseholdView, error) {
+// view is household id as account a sees it (a is not a stored row for
+// staff: then no role of the caller is given).
+func (s *HouseholdService) view(db *gorm.DB, id int64, a model.HouseholdAccount) (HouseholdView, error) {
 	var v HouseholdView
 	if err := db.First(&v.Household, id).Error; err != nil {
 		return v, notFound(err)
@@ -238,15 +280,13 @@ func (s *HouseholdService) view(db *gorm.DB, userID, id int64) (HouseholdView, e
 		return v, err
 	}
 	names := indexBy(users, func(u model.User) int64 { return u.ID })
-	var mine model.HouseholdAccount
-	for _, a := range accts {
-		v.Accounts = append(v.Accounts, HouseholdMember{UserID: a.UserID, Nickname: names[a.UserID].Nickname, Role: a.Role, PersonID: a.PersonID})
-		if a.UserID == userID {
-			mine = a
-		}
+	for _, m := range accts {
+		v.Accounts = append(v.Accounts, HouseholdMember{UserID: m.UserID, Nickname: names[m.UserID].Nickname, Role: m.Role, PersonID: m.PersonID})
 	}
-	v.Role = mine.Role
-	ps, err := s.persons(db, id, mine)
+	if a.ID != 0 {
+		v.Role = a.Role
+	}
+	ps, err := s.persons(db, id, a)
 	v.Persons = ps
 	return v, err
 }

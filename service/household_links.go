@@ -34,7 +34,9 @@ func invitationHash(code string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// Invite makes a one-time code to join household id (guardians). With
+// Invite makes a one-time code to join household id: its guardians, or on
+// staff routes the clinic that holds it (handing a household made at the
+// counter to the resident's child, or to the resident once on WeChat). With
 // personID the joining account becomes that person of the household (the
 // father on his own phone); role self_only then lets it see only itself.
 func (s *HouseholdService) Invite(ctx context.Context, p Principal, id int64, role string, personID *int64) (Invitation, error) {
@@ -50,7 +52,7 @@ func (s *HouseholdService) Invite(ctx context.Context, p Principal, id int64, ro
 	}
 	inv := Invitation{Code: code, ExpiresAt: s.clock.Now().Add(HouseholdInvitationTTL)}
 	err = transact(ctx, s.db, func(tx *gorm.DB) error {
-		if _, err := s.guardian(tx, p.UserID, id); err != nil {
+		if _, err := s.reach(tx, p, id, true); err != nil {
 			return err
 		}
 		return s.invite(tx, p.UserID, id, role, personID, code, inv.ExpiresAt)
@@ -81,7 +83,7 @@ func (s *HouseholdService) invite(tx *gorm.DB, by, id int64, role string, person
 // RevokeInvitation withdraws an unused code (guardians).
 func (s *HouseholdService) RevokeInvitation(ctx context.Context, p Principal, id int64, code string) error {
 	db := s.db.WithContext(ctx)
-	if _, err := s.guardian(db, p.UserID, id); err != nil {
+	if _, err := s.reach(db, p, id, true); err != nil {
 		return err
 	}
 	res := db.Model(&model.HouseholdInvitation{}).Where("household_id = ? AND code_hash = ? AND used_at IS NULL AND revoked_at IS NULL",
@@ -138,7 +140,7 @@ func (s *HouseholdService) Join(ctx context.Context, p Principal, code string) (
 	if err != nil {
 		return HouseholdView{}, err
 	}
-	return s.view(s.db.WithContext(ctx), p.UserID, hid)
+	return s.show(s.db.WithContext(ctx), p, hid)
 }
 
 // RequestLink asks to add a person known to another household to one of

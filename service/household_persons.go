@@ -62,10 +62,10 @@ func newPersonView(p model.Person, householdID int64, relation string, today tim
 	return v
 }
 
-// PersonsOf lists the persons of one of the caller's households.
+// PersonsOf lists the persons of a household in the caller's reach.
 func (s *HouseholdService) PersonsOf(ctx context.Context, p Principal, id int64) ([]PersonView, error) {
 	db := s.db.WithContext(ctx)
-	a, err := s.account(db, p.UserID, id)
+	a, err := s.reach(db, p, id, false)
 	if err != nil {
 		return nil, err
 	}
@@ -81,27 +81,51 @@ type PersonInput struct {
 	BirthWeightG, BirthWeeks *int
 }
 
-// AddPerson adds a person to one of the caller's households (guardians). A
-// person whose identity number is already known is never made twice: the
-// answer is 409 person_exists naming the person to ask a link for.
-func (s *HouseholdService) AddPerson(ctx context.Context, p Principal, householdID int64, in PersonInput) (PersonView, error) {
+// AddPersonInput is a person to add to a household: a new one, or on staff
+// routes (PersonID with the document in hand) a person known elsewhere,
+// linked and verified at the counter.
+type AddPersonInput struct {
+	PersonInput
+	PersonID *int64
+}
+
+// AddPerson adds a person to a household in the caller's reach: one of its
+// guardians', or on staff routes one its clinic holds, where a person added
+// from the document in hand is verified. A person whose identity number is
+// already known is never made twice: the answer is 409 person_exists naming
+// the person to ask a link for (staff link it with person_id and the
+// document instead).
+func (s *HouseholdService) AddPerson(ctx context.Context, p Principal, householdID int64, in AddPersonInput) (PersonView, error) {
+	counter := p.Scope != ScopeSelf
+	if in.PersonID != nil && !counter {
+		return PersonView{}, InvalidField("person_id", "a person of another household joins by a link request")
+	}
 	var out PersonView
 	err := transact(ctx, s.db, func(tx *gorm.DB) error {
-		if _, err := s.guardian(tx, p.UserID, householdID); err != nil {
+		if _, err := s.reach(tx, p, householdID, true); err != nil {
 			return err
 		}
 		var err error
-		out, err = s.addPerson(tx, p.UserID, householdID, in)
+		if in.PersonID != nil {
+			out, err = s.linkAtCounter(tx, p, householdID, *in.PersonID, in.PersonInput)
+		} else {
+			out, err = s.addPerson(tx, p.UserID, householdID, in.PersonInput, counter)
+		}
 		return err
 	})
 	return out, err
 }
 
-func (s *HouseholdService) addPerson(tx *gorm.DB, userID, householdID int64, in PersonInput) (PersonView, error) {
+// addPerson makes a person of householdID. At the counter (staff with the
+// document in hand) a person with an identity number is verified and the
+// consent is recorded as given there; otherwise the adding account gives
+// it, as guardian or for itself.
+func (s *HouseholdService) addPerson(tx *gorm.DB, userID, householdID int64, in PersonInput, counter bool) (PersonView, error) {
 	person := model.Person{UserID: userID, Gender: "unknown", ChronicConditions: []string{}}
 	if err := s.apply(&person, in); err != nil {
 		return PersonView{}, err
 	}
+	person.Verified = counter && person.IDHash != nil
 	if missing := requiredPersonFields(person); missing != nil {
 		return PersonView{}, missing
 	}
@@ -131,8 +155,11 @@ func (s *HouseholdService) addPerson(tx *gorm.DB, userID, householdID int64, in 
 	if err := tx.Create(&model.HouseholdPerson{HouseholdID: householdID, PersonID: person.ID, Relation: person.Relation, AddedBy: userID}).Error; err != nil {
 		return PersonView{}, err
 	}
-	method := model.ConsentByGuardian
-	if person.Relation == model.RelationSelf {
+	method, givenBy := model.ConsentByGuardian, userID
+	switch {
+	case counter:
+		method, givenBy = model.ConsentByCounter, 0
+	case person.Relation == model.RelationSelf:
 		method = model.ConsentBySelf
 		// The account that adds itself is that person.
 		if err := tx.Model(&model.HouseholdAccount{}).Where("household_id = ? AND user_id = ? AND person_id IS NULL", householdID, userID).
@@ -140,7 +167,7 @@ func (s *HouseholdService) addPerson(tx *gorm.DB, userID, householdID int64, in 
 			return PersonView{}, err
 		}
 	}
-	if err := recordConsent(tx, person.ID, model.ConsentPersonalData, method, userID, userID); err != nil {
+	if err := recordConsent(tx, person.ID, model.ConsentPersonalData, method, givenBy, userID); err != nil {
 		return PersonView{}, err
 	}
 	return s.personView(person, householdID, person.Relation), nil

@@ -117,104 +117,25 @@ func MaskPhone(p string) string {
 	return string(r[:3]) + "****" + string(r[len(r)-4:])
 }
 
-// StaffCreateHousehold makes a household for a resident without WeChat,
-// held by the caller's clinic until an invitation hands it to an account.
-func (s *HouseholdService) StaffCreateHousehold(ctx context.Context, p Principal, name string) (HouseholdView, error) {
-	n, err := householdName(name)
+// linkAtCounter links person id, known elsewhere, to householdID from the
+// document staff hold, and verifies it.
+func (s *HouseholdService) linkAtCounter(tx *gorm.DB, p Principal, householdID, id int64, in PersonInput) (PersonView, error) {
+	person, err := s.documentMatches(tx, id, in)
 	if err != nil {
-		return HouseholdView{}, err
+		return PersonView{}, err
 	}
-	if p.ClinicID == 0 {
-		return HouseholdView{}, ErrForbidden.Msg("a staff account of a clinic makes households")
+	rel := model.RelationOther
+	if in.Relation != nil && validRelation(*in.Relation) {
+		rel = *in.Relation
 	}
-	clinic := p.ClinicID
-	h := model.Household{Name: n, CreatedBy: p.UserID, ClinicID: &clinic}
-	if err := s.db.WithContext(ctx).Create(&h).Error; err != nil {
-		return HouseholdView{}, err
+	if err := s.link(tx, householdID, person.ID, rel, p.UserID); err != nil {
+		return PersonView{}, err
 	}
-	return s.staffHousehold(s.db.WithContext(ctx), h.ID)
-}
-
-// clinicHousehold is a household the caller's clinics made (404 otherwise).
-func (s *HouseholdService) clinicHousehold(db *gorm.DB, p Principal, id int64) (model.Household, error) {
-	var h model.Household
-	if err := db.First(&h, id).Error; err != nil {
-		return h, notFound(err)
+	if err := tx.Model(&model.Person{}).Where("id = ?", person.ID).Update("verified", true).Error; err != nil {
+		return PersonView{}, err
 	}
-	if h.ClinicID == nil || !p.Sees(*h.ClinicID) {
-		return h, ErrNotFound
-	}
-	return h, nil
-}
-
-// StaffHousehold returns a household the caller's clinics made.
-func (s *HouseholdService) StaffHousehold(ctx context.Context, p Principal, id int64) (HouseholdView, error) {
-	db := s.db.WithContext(ctx)
-	if _, err := s.clinicHousehold(db, p, id); err != nil {
-		return HouseholdView{}, err
-	}
-	return s.staffHousehold(db, id)
-}
-
-func (s *HouseholdService) staffHousehold(db *gorm.DB, id int64) (HouseholdView, error) {
-	v, err := s.view(db, 0, id)
-	if err != nil {
-		return v, err
-	}
-	// Staff see every person of a household their clinic made.
-	v.Persons, err = s.persons(db, id, model.HouseholdAccount{Role: model.HouseholdGuardian})
-	return v, err
-}
-
-// StaffPersonInput is a person staff add at the counter: a new one, or
-// (PersonID with the document in hand) a person known elsewhere, linked
-// and verified.
-type StaffPersonInput struct {
-	PersonInput
-	PersonID *int64
-}
-
-// StaffAddPerson adds a person to a household the caller's clinic made. A
-// person added by staff from the document in hand is verified.
-func (s *HouseholdService) StaffAddPerson(ctx context.Context, p Principal, householdID int64, in StaffPersonInput) (PersonView, error) {
-	var out PersonView
-	err := transact(ctx, s.db, func(tx *gorm.DB) error {
-		if _, err := s.clinicHousehold(tx, p, householdID); err != nil {
-			return err
-		}
-		if in.PersonID == nil {
-			v, err := s.addPerson(tx, p.UserID, householdID, in.PersonInput)
-			if err != nil {
-				return err
-			}
-			if v.Person.IDHash != nil {
-				v.Person.Verified = true
-				if err := tx.Model(&model.Person{}).Where("id = ?", v.Person.ID).Update("verified", true).Error; err != nil {
-					return err
-				}
-			}
-			out = v
-			return recordConsent(tx, v.Person.ID, model.ConsentPersonalData, model.ConsentByCounter, 0, p.UserID)
-		}
-		person, err := s.documentMatches(tx, *in.PersonID, in.PersonInput)
-		if err != nil {
-			return err
-		}
-		rel := model.RelationOther
-		if in.Relation != nil && validRelation(*in.Relation) {
-			rel = *in.Relation
-		}
-		if err := s.link(tx, householdID, person.ID, rel, p.UserID); err != nil {
-			return err
-		}
-		if err := tx.Model(&model.Person{}).Where("id = ?", person.ID).Update("verified", true).Error; err != nil {
-			return err
-		}
-		person.Verified = true
-		out = s.personView(person, householdID, rel)
-		return recordConsent(tx, person.ID, model.ConsentPersonalData, model.ConsentByCounter, 0, p.UserID)
-	})
-	return out, err
+	person.Verified = true
+	return s.personView(person, householdID, rel), recordConsent(tx, person.ID, model.ConsentPersonalData, model.ConsentByCounter, 0, p.UserID)
 }
 
 // documentMatches finds person id by the document staff hold: its type and
@@ -228,26 +149,6 @@ func (s *HouseholdService) documentMatches(tx *gorm.DB, id int64, in PersonInput
 	norm, _, _ := normaliseIDNumber(*in.IDType, *in.IDNumber, "", "", s.clock.Now().In(s.loc))
 	err := forUpdate(tx).Where("id = ? AND id_hash = ?", id, s.pii.Hash(idLookup(*in.IDType, norm))).First(&person).Error
 	return person, notFound(err)
-}
-
-// StaffInvite makes a code that hands a household the clinic made to an
-// account (the resident's child, or the resident once on WeChat).
-func (s *HouseholdService) StaffInvite(ctx context.Context, p Principal, id int64, role string, personID *int64) (Invitation, error) {
-	if role != model.HouseholdGuardian && role != model.HouseholdSelfOnly {
-		return Invitation{}, InvalidField("role", "must be guardian or self_only")
-	}
-	code, err := newInvitationCode()
-	if err != nil {
-		return Invitation{}, err
-	}
-	inv := Invitation{Code: code, ExpiresAt: s.clock.Now().Add(HouseholdInvitationTTL)}
-	err = transact(ctx, s.db, func(tx *gorm.DB) error {
-		if _, err := s.clinicHousehold(tx, p, id); err != nil {
-			return err
-		}
-		return s.invite(tx, p.UserID, id, role, personID, code, inv.ExpiresAt)
-	})
-	return inv, err
 }
 
 // Verify marks a person verified after staff checked the document (and
