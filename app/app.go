@@ -107,6 +107,18 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 	mx := metrics.New(sqlDB)
 	wx.OnCall = mx.WeChatCall
 
+	// Posts, comments and consultation messages are checked by WeChat; in
+	// dev without WeChat credentials a local checker answers instead (prod
+	// refuses to start without them, config.Validate).
+	var textChecker service.ContentChecker = wx
+	if cfg.Env == config.EnvDev && (cfg.WeChatAppID == "" || cfg.WeChatSecret == "") {
+		textChecker = service.NewLocalContentChecker(cfg.BlockedWords, log)
+		log.Warn("content check: local checker (dev, no WeChat credentials): BLOCKED_WORDS and the test words are risky, the rest is published at once",
+			"checker", "local", "review_word", service.LocalCheckReviewWord, "risky_word", service.LocalCheckRiskyWord)
+	} else {
+		log.Info("content check: WeChat msgSecCheck", "checker", "wechat")
+	}
+
 	tokens := service.NewTokens(cfg.JWTSecret, cfg.JWTTTL, clock)
 	notifications := service.NewNotificationService(deps, wx)
 	catalog := service.NewCatalogService(deps, notifications)
@@ -124,7 +136,7 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 		Bookings:      bookings,
 		Notifications: notifications,
 		Idempotency:   service.NewIdempotencyService(deps),
-		Circles:       service.NewCircleService(deps, wx, notifications),
+		Circles:       service.NewCircleService(deps, textChecker, notifications),
 		Guidance:      service.NewGuidanceService(deps),
 		Contracts:     service.NewContractService(deps, notifications),
 		Medicine:      service.NewMedicineService(deps, notifications),
@@ -152,7 +164,7 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 		MaxBytes: cfg.UploadMaxBytes, MaxPixels: cfg.UploadMaxPixels, PublicBaseURL: cfg.UploadPublicURL,
 	})
 	svc.Circles.Uploads = svc.Uploads
-	svc.Consultations = service.NewConsultationService(deps, wx, notifications)
+	svc.Consultations = service.NewConsultationService(deps, textChecker, notifications)
 	svc.Consultations.Uploads = svc.Uploads
 	svc.Family.Uploads = svc.Uploads
 	svc.Guidance.Uploads = svc.Uploads

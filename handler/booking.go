@@ -45,7 +45,7 @@ type BookingMemberDTO struct {
 }
 
 // BookingEventDTO is one step of a booking's (or a referral's) history; its
-// statuses are the owner's, so they carry no enum here.
+// statuses are both machines' (enum from handler.SpecEnums).
 type BookingEventDTO struct {
 	From   string    `json:"from,omitempty" example:"pending"`
 	Status string    `json:"status" example:"confirmed"`
@@ -252,7 +252,7 @@ type StaffBookingQuery struct {
 // @Security  Bearer
 // @Param     status     query string false "booking status" Enums(pending,confirmed,checked_in,cancelled,rejected,no_show,waitlisted)
 // @Param     session_id query int    false "session"
-// @Param     date       query string false "business date of the session (YYYY-MM-DD)"
+// @Param     date       query string false "business date of the session (YYYY-MM-DD)" format(date)
 // @Param     clinic_id  query int    false "admin only"
 // @Param     limit      query int    false "page size (1-100, default 20)"
 // @Param     cursor     query string false "next_cursor of the previous page"

@@ -4,7 +4,9 @@ import "time"
 
 // Contracts and medicine orders show the same members and history steps.
 
-// CareEventDTO is one transition in a contract's or an order's history.
+// CareEventDTO is one transition in a contract's, an order's or a
+// consultation's history; its statuses are those machines' (enum from
+// handler.SpecEnums).
 type CareEventDTO struct {
 	Status     string    `json:"status" example:"active"`
 	FromStatus string    `json:"from_status,omitempty" example:"pending"`

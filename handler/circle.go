@@ -43,7 +43,7 @@ type CircleDTO struct {
 	Slug        string `json:"slug" example:"yunma"`
 	Name        string `json:"name" example:"孕妈圈"`
 	Description string `json:"description"`
-	Stage       string `json:"stage" example:"pregnancy"`
+	Stage       string `json:"stage" example:"pregnancy" enums:",preconception,pregnancy,postpartum,infant_0_6m,infant_6_12m,toddler_1_3y,child_3_6y,elderly"`
 	MemberCount int    `json:"member_count"`
 	PostCount   int    `json:"post_count"`
 	// Joined: the caller is a member (false without a token).

@@ -261,7 +261,7 @@ type GrowthFlagDTO struct {
 // GrowthDTO is a person's growth record.
 type GrowthDTO struct {
 	Person   PersonRefDTO     `json:"person"`
-	Sex      string           `json:"sex" example:"male"`
+	Sex      string           `json:"sex" example:"male" enums:"male,female"`
 	Standard string           `json:"standard" example:"WHO-2006"`
 	Points   []GrowthPointDTO `json:"points"`
 	Flags    []GrowthFlagDTO  `json:"flags"`
@@ -401,9 +401,9 @@ type CurvePointDTO struct {
 // GrowthStandardsDTO are the reference curves of one indicator and sex.
 type GrowthStandardsDTO struct {
 	Standard  string          `json:"standard" example:"WHO-2006"`
-	Indicator string          `json:"indicator" example:"weight_for_age"`
-	Sex       string          `json:"sex" example:"male"`
-	Unit      string          `json:"unit" example:"kg"`
+	Indicator string          `json:"indicator" example:"weight_for_age" enums:"weight_for_age,length_for_age,head_for_age"`
+	Sex       string          `json:"sex" example:"male" enums:"male,female"`
+	Unit      string          `json:"unit" example:"kg" enums:"kg,cm"`
 	Months    []CurvePointDTO `json:"months"`
 }
 

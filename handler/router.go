@@ -146,7 +146,7 @@ func created(c *gin.Context, body any) { c.JSON(http.StatusCreated, body) }
 
 // Health is the body of /healthz and /readyz.
 type Health struct {
-	Status string `json:"status" example:"ok"`
+	Status string `json:"status" example:"ok" enums:"ok"`
 }
 
 // healthz godoc

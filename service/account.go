@@ -72,7 +72,7 @@ type ExportUser struct {
 	Nickname  string    `json:"nickname"`
 	RealName  string    `json:"real_name"`
 	Phone     string    `json:"phone"`
-	Role      string    `json:"role"`
+	Role      string    `json:"role" enums:"resident,staff,admin"`
 	CreatedAt time.Time `json:"created_at"`
 }
 
@@ -80,20 +80,20 @@ type ExportUser struct {
 type ExportMember struct {
 	ID                int64    `json:"id"`
 	Name              string   `json:"name"`
-	Relation          string   `json:"relation"`
-	Gender            string   `json:"gender"`
+	Relation          string   `json:"relation" enums:"self,spouse,child,parent,grandchild,grandparent,sibling,other"`
+	Gender            string   `json:"gender" enums:"male,female,unknown"`
 	BirthDate         string   `json:"birth_date,omitempty"`
 	DueDate           string   `json:"due_date,omitempty"`
 	ChronicConditions []string `json:"chronic_conditions"`
-	IDType            string   `json:"id_type,omitempty"`
+	IDType            string   `json:"id_type,omitempty" enums:"resident_id,birth_certificate,hmt_permit,passport"`
 	IDNumberMasked    string   `json:"id_number_masked,omitempty"`
 }
 
 // ExportConsent is a consent recorded for one of the persons.
 type ExportConsent struct {
 	PersonID  int64     `json:"person_id"`
-	Purpose   string    `json:"purpose"`
-	Method    string    `json:"method"`
+	Purpose   string    `json:"purpose" enums:"personal_data,family_contract,medicine_delivery"`
+	Method    string    `json:"method" enums:"self,guardian,counter,phone"`
 	GivenBy   int64     `json:"given_by"`
 	CreatedAt time.Time `json:"created_at"`
 }
@@ -104,7 +104,7 @@ type ExportBooking struct {
 	MemberID  int64     `json:"member_id"`
 	SessionID int64     `json:"session_id"`
 	StartsAt  time.Time `json:"starts_at"`
-	Status    string    `json:"status"`
+	Status    string    `json:"status" enums:"pending,confirmed,checked_in,cancelled,rejected,no_show,waitlisted"`
 	Note      string    `json:"note"`
 	CreatedAt time.Time `json:"created_at"`
 }
@@ -112,7 +112,7 @@ type ExportBooking struct {
 // ExportRecord is a contract in an export.
 type ExportRecord struct {
 	ID         int64     `json:"id"`
-	Status     string    `json:"status"`
+	Status     string    `json:"status" enums:"pending,scheduled,active,rejected,terminated,expired"`
 	ValidFrom  string    `json:"valid_from"`
 	ValidUntil string    `json:"valid_until"`
 	CreatedAt  time.Time `json:"created_at"`
@@ -122,7 +122,7 @@ type ExportRecord struct {
 type ExportOrder struct {
 	ID           int64     `json:"id"`
 	MemberID     int64     `json:"member_id"`
-	Status       string    `json:"status"`
+	Status       string    `json:"status" enums:"requested,approved,dispatched,delivered,rejected,cancelled"`
 	Address      string    `json:"address"`
 	ContactPhone string    `json:"contact_phone"`
 	Note         string    `json:"note"`
@@ -133,7 +133,7 @@ type ExportOrder struct {
 type ExportText struct {
 	ID        int64     `json:"id"`
 	Text      string    `json:"text"`
-	Status    string    `json:"status,omitempty"`
+	Status    string    `json:"status,omitempty" enums:"pending_review,published,hidden,rejected,deleted"`
 	CreatedAt time.Time `json:"created_at"`
 }
 

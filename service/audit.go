@@ -3,6 +3,8 @@ package service
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"slices"
 	"time"
 
 	"familycare/model"
@@ -30,6 +32,16 @@ const (
 	AuditExpertUpdate  = "expert.update"
 )
 
+// AuditActions is every audit action: the closed set of AuditLogDTO.action
+// and of ?action in the spec. An area that audits a new change adds its
+// action here (writeAudit refuses one not listed).
+var AuditActions = []string{
+	AuditClinicCreate, AuditClinicUpdate, AuditClinicClose, AuditClinicReopen,
+	AuditInviteCreate, AuditInviteRevoke, AuditInviteRedeem,
+	AuditUserSuspend, AuditUserUnsuspend, AuditUserMove, AuditUserPosition, AuditUserUnstaff,
+	AuditExpertCreate, AuditExpertUpdate,
+}
+
 // auditEntry is one audited change.
 type auditEntry struct {
 	Action     string
@@ -41,6 +53,9 @@ type auditEntry struct {
 
 // writeAudit records e by p at now, inside the change's transaction.
 func writeAudit(tx *gorm.DB, now time.Time, p Principal, e auditEntry) error {
+	if !slices.Contains(AuditActions, e.Action) {
+		return fmt.Errorf("audit: action %q is not in AuditActions (the spec's enum): add it there", e.Action)
+	}
 	detail := ""
 	if len(e.Detail) > 0 {
 		raw, err := json.Marshal(e.Detail)

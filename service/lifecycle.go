@@ -90,6 +90,27 @@ func Machines() []*Machine {
 	return []*Machine{sessionMachine, bookingMachine, contractMachine, medicineMachine, postMachine, commentMachine, reportMachine, articleMachine, referralMachine, consultMachine, followUpMachine, linkMachine}
 }
 
+// BookingHistoryStates are the statuses a booking's or a referral's history
+// step can carry (BookingEventDTO); CareHistoryStates those of a contract's,
+// a medicine order's or a consultation's (CareEventDTO).
+func BookingHistoryStates() []string { return statesOf(bookingMachine, referralMachine) }
+
+// CareHistoryStates: see BookingHistoryStates.
+func CareHistoryStates() []string { return statesOf(contractMachine, medicineMachine, consultMachine) }
+
+// statesOf is the union of the machines' states, in order, without repeats.
+func statesOf(ms ...*Machine) []string {
+	var out []string
+	for _, m := range ms {
+		for _, st := range m.States {
+			if !slices.Contains(out, st) {
+				out = append(out, st)
+			}
+		}
+	}
+	return out
+}
+
 // Allowed reports whether side may move a row from `from` to `to`.
 func (m *Machine) Allowed(from, to, side string) bool {
 	for _, mv := range m.Moves {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"familycare/model"
@@ -28,6 +29,28 @@ const (
 	EventBookingReminder  = "booking_reminder"
 	EventBookingNoShow    = "booking_no_show"
 )
+
+// NotificationEvents is every event a notification can carry: the closed
+// set of NotificationDTO.event in the spec. An area that adds an event adds
+// it here (Notify refuses an event or a ref type not listed).
+var NotificationEvents = []string{
+	EventBookingConfirmed, EventBookingRejected, EventBookingPromoted, EventSessionCancelled,
+	EventBookingReminder, EventBookingNoShow, "referral_issued",
+	EventContractApplied, EventContractApproved, EventContractRejected, EventContractTerminated,
+	EventContractExpiring, EventContractExpired, EventContractActivated,
+	EventMedicineRequested, EventMedicineApproved, EventMedicineRejected, EventMedicineCancelled,
+	EventMedicineDispatched, EventMedicineDelivered, EventMedicineHandoverLocked, EventMedicineHandoverReset,
+	EventPostHidden, EventPostRestored, EventPostPublished, EventPostRejected, EventCircleMuted,
+	EventCommentHidden, EventImageRemoved,
+	EventVaccineDueSoon, EventVaccineOverdue, EventConsultReplied,
+}
+
+// NotificationRefTypes is every kind of object a notification refers to
+// (NotificationDTO.ref_type; empty when it refers to none).
+var NotificationRefTypes = []string{
+	"booking", "referral", "family_contract", "medicine_order", "consultation", "member", "person", "user",
+	"post", "comment", "consultation_message", "article", RefUserAvatar,
+}
 
 // Notice is a notification to create.
 type Notice struct {
@@ -66,6 +89,9 @@ func (s *NotificationService) SubscribeScenes() map[string][]string { return s.t
 // exactly when the change it reports does. The push happens later, in the
 // push job, and can never fail the caller.
 func (s *NotificationService) Notify(tx *gorm.DB, n Notice) error {
+	if !slices.Contains(NotificationEvents, n.Event) || (n.RefType != "" && !slices.Contains(NotificationRefTypes, n.RefType)) {
+		return fmt.Errorf("notify: event %q or ref type %q is not in NotificationEvents/NotificationRefTypes (the spec's enums): add it there", n.Event, n.RefType)
+	}
 	row := model.Notification{UserID: n.UserID, Event: n.Event, Title: truncate(n.Title, 128),
 		Body: truncate(n.Body, 512), RefType: n.RefType, RefID: n.RefID, PushStatus: model.PushNone}
 	if _, ok := s.templates[n.Event]; ok {

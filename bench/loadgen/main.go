@@ -2,6 +2,7 @@
 // throughput and latency. Each run is bounded in requests and time.
 //
 //	loadgen -mode get  -url http://127.0.0.1:8080/api/v1/sessions?limit=20
+//	loadgen -mode get  -urls FILE   (lines "URL<TAB>token", taken in turn)
 //	loadgen -mode book-spread -base http://127.0.0.1:8080   (needs dev login)
 //	loadgen -mode book-hot    -base http://127.0.0.1:8080
 package main
@@ -29,6 +30,7 @@ var client = &http.Client{
 func main() {
 	mode := flag.String("mode", "get", "get | book-spread | book-hot")
 	url := flag.String("url", "", "URL for -mode get")
+	urls := flag.String("urls", "", `file of "URL<TAB>bearer token" lines for -mode get, taken in turn`)
 	base := flag.String("base", "http://127.0.0.1:8080", "server base URL for booking modes")
 	conns := flag.Int("c", 64, "concurrent connections")
 	dur := flag.Duration("d", 10*time.Second, "duration")
@@ -41,6 +43,17 @@ func main() {
 	switch *mode {
 	case "get":
 		work = func(_, _ int) (int, error) { return do("GET", *url, "", nil) }
+		if *urls != "" {
+			targets, err := readTargets(*urls)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "urls:", err)
+				os.Exit(1)
+			}
+			work = func(w, i int) (int, error) {
+				t := targets[(w+i*(*conns))%len(targets)]
+				return do("GET", t[0], t[1], nil)
+			}
+		}
 	case "book-spread", "book-hot":
 		w, err := setupBooking(*base, *conns, *mode == "book-hot", *sessions)
 		if err != nil {

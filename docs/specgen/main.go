@@ -25,6 +25,8 @@
 //   - required and nullable on response objects from the Go structs' json
 //     tags (a field without omitempty is always sent; a pointer may be null),
 //     format date-time on *_at fields and format date on *_date fields;
+//   - the closed sets of handler.SpecEnums (kept in the services' lists) as
+//     enums;
 //   - no empty host or schemes.
 //
 // It also rewrites the README's error-code table.
@@ -182,6 +184,40 @@ func finish(spec obj, structs map[string]goStruct) error {
 	}
 	for name, d := range defs {
 		finishDef(name, d.(obj), structs, respDefs[name] && !reqDefs[name])
+	}
+	return specEnums(defs, paths)
+}
+
+// specEnums writes handler.SpecEnums: closed sets kept in the services'
+// lists. A key naming nothing in the spec is an error (a renamed field).
+func specEnums(defs, paths obj) error {
+	for key, values := range handler.SpecEnums() {
+		enum := make([]any, len(values))
+		for i, v := range values {
+			enum[i] = v
+		}
+		var target obj
+		if op, param, ok := strings.Cut(key, " ?"); ok {
+			method, path, _ := strings.Cut(op, " ")
+			o, _ := paths[path].(obj)
+			op, _ := o[strings.ToLower(method)].(obj)
+			for _, p := range list(op["parameters"]) {
+				if p.(obj)["name"] == param && p.(obj)["in"] == "query" {
+					target = p.(obj)
+				}
+			}
+		} else if i := strings.LastIndex(key, "."); i > 0 {
+			d, _ := defs[key[:i]].(obj)
+			props, _ := d["properties"].(obj)
+			target, _ = props[key[i+1:]].(obj)
+			if target != nil && target["type"] == "array" {
+				target, _ = target["items"].(obj)
+			}
+		}
+		if target == nil {
+			return fmt.Errorf("handler.SpecEnums: %q names no property or query parameter in the spec", key)
+		}
+		target["enum"] = enum
 	}
 	return nil
 }
