@@ -418,11 +418,12 @@ type StudioDTO struct {
 // sitting_clinic_ids (with studios) replaces the expert's sittings
 // (ExpertCreateRequest adds one).
 type ExpertRequest struct {
-	Name             *string      `json:"name" binding:"omitempty,max=64" example:"王建华"`
-	Title            *string      `json:"title" binding:"omitempty,max=64" example:"主任医师 · 儿科主任"`
-	Specialty        *string      `json:"specialty" binding:"omitempty,max=128" example:"儿童生长发育"`
-	Bio              *string      `json:"bio" binding:"omitempty,max=2000"`
-	HomeClinicID     *int64       `json:"home_clinic_id" binding:"omitempty,min=1" example:"1"`
+	Name         *string `json:"name" binding:"omitempty,max=64" example:"王建华"`
+	Title        *string `json:"title" binding:"omitempty,max=64" example:"主任医师 · 儿科主任"`
+	Specialty    *string `json:"specialty" binding:"omitempty,max=128" example:"儿童生长发育"`
+	Bio          *string `json:"bio" binding:"omitempty,max=2000"`
+	HomeClinicID *int64  `json:"home_clinic_id" binding:"omitempty,min=1" example:"1"`
+	// SittingClinicIDs is required when studios is sent (422 otherwise).
 	SittingClinicIDs *[]int64     `json:"sitting_clinic_ids" binding:"omitempty,max=20,dive,min=1" example:"3"`
 	Studios          *[]StudioDTO `json:"studios" binding:"omitempty,max=20,dive"`
 }

@@ -31,6 +31,7 @@ func (a *API) firstDaysRoutes(public, authed, staff, admin *gin.RouterGroup) {
 	staff.GET("/persons/:id/checkups", a.staffPersonCheckups)
 	staff.GET("/persons/:id/growth", a.staffPersonGrowth)
 	staff.POST("/persons/:id/growth", a.idempotent(), a.staffAddGrowth)
+	staff.POST("/persons/:id/checkups", a.idempotent(), a.recordCheckup)
 }
 
 // DoseDTO is one dose of a vaccination plan.
@@ -167,6 +168,17 @@ type CheckupDTO struct {
 	WindowEnd string `json:"window_end" format:"date" example:"2026-09-14"`
 	// State: past is a prenatal check whose window is over (visits are not recorded here).
 	State string `json:"state" enums:"done,due,overdue,upcoming,past" example:"upcoming"`
+	// Recorded: staff recorded this visit (POST /staff/persons/{id}/checkups);
+	// a visit is also done when staff measured the child in its window.
+	Recorded *CheckupRecordRefDTO `json:"recorded,omitempty"`
+}
+
+// CheckupRecordRefDTO says when and where a visit was recorded.
+type CheckupRecordRefDTO struct {
+	ID        int64  `json:"id" example:"4"`
+	DoneOn    string `json:"done_on" format:"date" example:"2026-08-16"`
+	ClinicID  int64  `json:"clinic_id" example:"3"`
+	BookingID *int64 `json:"booking_id,omitempty" example:"120"`
 }
 
 // GestationDTO is how far a pregnancy is today.
@@ -185,13 +197,17 @@ type CheckupPlanDTO struct {
 	Gestation *GestationDTO `json:"gestation,omitempty"`
 }
 
-func toCheckup(c service.CheckupItem) CheckupDTO {
-	return CheckupDTO{Kind: c.Kind, Code: c.Code, Name: c.Name, DueDate: c.DueDate.Format(time.DateOnly),
+func (a *API) toCheckup(c service.CheckupItem) CheckupDTO {
+	out := CheckupDTO{Kind: c.Kind, Code: c.Code, Name: c.Name, DueDate: c.DueDate.Format(time.DateOnly),
 		WindowEnd: c.WindowEnd.Format(time.DateOnly), State: c.State}
+	if r := c.Record; r != nil {
+		out.Recorded = &CheckupRecordRefDTO{ID: r.ID, DoneOn: a.timeIn(r.DoneAt).Format(time.DateOnly), ClinicID: r.ClinicID, BookingID: r.BookingID}
+	}
+	return out
 }
 
-func toCheckupPlan(p service.CheckupPlan) CheckupPlanDTO {
-	out := CheckupPlanDTO{Person: personRef(p.Person), Child: listOf(p.Child, toCheckup), Prenatal: listOf(p.Prenatal, toCheckup)}
+func (a *API) toCheckupPlan(p service.CheckupPlan) CheckupPlanDTO {
+	out := CheckupPlanDTO{Person: personRef(p.Person), Child: listOf(p.Child, a.toCheckup), Prenatal: listOf(p.Prenatal, a.toCheckup)}
 	if g := p.Gestation; g != nil {
 		out.Gestation = &GestationDTO{Weeks: g.Weeks, Days: g.Days, Text: g.Text}
 	}
@@ -211,7 +227,7 @@ func toCheckupPlan(p service.CheckupPlan) CheckupPlanDTO {
 // @Failure      404 {object} ErrorResponse
 // @Router       /api/v1/persons/{id}/checkups [get]
 func (a *API) personCheckups(c *gin.Context) {
-	onID(c, http.StatusOK, a.svc.FirstDays.Checkups, toCheckupPlan)
+	onID(c, http.StatusOK, a.svc.FirstDays.Checkups, a.toCheckupPlan)
 }
 
 // staffPersonCheckups godoc
@@ -227,7 +243,76 @@ func (a *API) personCheckups(c *gin.Context) {
 // @Failure      404 {object} ErrorResponse
 // @Router       /api/v1/staff/persons/{id}/checkups [get]
 func (a *API) staffPersonCheckups(c *gin.Context) {
-	onID(c, http.StatusOK, a.svc.FirstDays.Checkups, toCheckupPlan)
+	onID(c, http.StatusOK, a.svc.FirstDays.Checkups, a.toCheckupPlan)
+}
+
+// CheckupRecordRequest records a 儿保 check-up: which visit of the child's
+// plan, the booking it was done at (checked in; 0 or absent at the counter),
+// when (default now), what staff measured and notes.
+type CheckupRecordRequest struct {
+	// Code of the plan's visit: newborn_visit, one_month, m3, m6, m8, m12,
+	// m18, m24, m30, m36, y4, y5, y6.
+	Code      string     `json:"code" binding:"required,max=32" example:"m8"`
+	BookingID int64      `json:"booking_id" binding:"min=0" example:"120"`
+	DoneAt    *time.Time `json:"done_at" format:"date-time" example:"2026-08-16T09:30:00+08:00"`
+	WeightKg  *float64   `json:"weight_kg" example:"8.6"`
+	LengthCm  *float64   `json:"length_cm" example:"70.6"`
+	HeadCm    *float64   `json:"head_cm" example:"44.5"`
+	Notes     string     `json:"notes" binding:"max=1000" example:"发育正常，建议添加辅食"`
+}
+
+// CheckupRecordDTO is a recorded check-up: the plan's visit (now done), the
+// record and the growth point measured (absent when nothing was measured).
+type CheckupRecordDTO struct {
+	ID          int64           `json:"id" example:"4"`
+	PersonID    int64           `json:"person_id" example:"7"`
+	DoneAt      time.Time       `json:"done_at" format:"date-time"`
+	ClinicID    int64           `json:"clinic_id" example:"3"`
+	BookingID   *int64          `json:"booking_id,omitempty" example:"120"`
+	Notes       string          `json:"notes" example:"发育正常，建议添加辅食"`
+	Visit       CheckupDTO      `json:"visit"`
+	Measurement *GrowthPointDTO `json:"measurement,omitempty"`
+}
+
+// recordCheckup godoc
+// @Summary      Record a 儿保 check-up (staff)
+// @Description  At the check-in of a growth-assessment booking (booking_id: this child's booking at the caller's clinic, checked in) or at the counter. The measurements become a growth point measured by staff; the child's plan shows the visit done. 409 checkup_already_recorded (details.done_on, clinic_id) when the visit, or the booking, was recorded before; 422 checkup_too_early (details.earliest) more than 14 days before the visit is due; 409 booking_not_checked_in.
+// @ID           recordCheckup
+// @Tags         first-1000-days
+// @Accept       json
+// @Produce      json
+// @Security     Bearer
+// @Param        id path int true "person id"
+// @Param        Idempotency-Key header string false "retry key"
+// @Param        body body CheckupRecordRequest true "the check-up"
+// @Success      201 {object} CheckupRecordDTO
+// @Failure      401 {object} ErrorResponse
+// @Failure      403 {object} ErrorResponse
+// @Failure      404 {object} ErrorResponse
+// @Failure      409 {object} ErrorResponse "checkup_already_recorded, booking_not_checked_in"
+// @Failure      422 {object} ErrorResponse "checkup_too_early, birth_date_required, invalid_request"
+// @Router       /api/v1/staff/persons/{id}/checkups [post]
+func (a *API) recordCheckup(c *gin.Context) {
+	var req CheckupRecordRequest
+	id, ok := pathID(c, "id")
+	if !ok || !bindJSON(c, &req) {
+		return
+	}
+	in := service.NewCheckupRecord{Code: req.Code, BookingID: req.BookingID, Notes: req.Notes,
+		Measure: service.NewMeasurement{WeightKg: req.WeightKg, LengthCm: req.LengthCm, HeadCm: req.HeadCm}}
+	if req.DoneAt != nil {
+		in.DoneAt = *req.DoneAt
+	}
+	v, err := a.svc.FirstDays.RecordCheckup(c.Request.Context(), principal(c), id, in)
+	reply(c, http.StatusCreated, err, func() any {
+		out := CheckupRecordDTO{ID: v.Record.ID, PersonID: v.Record.PersonID, DoneAt: a.timeIn(v.Record.DoneAt), ClinicID: v.Record.ClinicID,
+			BookingID: v.Record.BookingID, Notes: v.Notes, Visit: a.toCheckup(v.Visit)}
+		if v.Measurement != nil {
+			pt := a.toGrowthPoint(*v.Measurement)
+			out.Measurement = &pt
+		}
+		return out
+	})
 }
 
 // GrowthScoresDTO holds one value per indicator (absent when not measured
@@ -236,6 +321,10 @@ type GrowthScoresDTO struct {
 	WeightForAge *float64 `json:"weight_for_age,omitempty" example:"-0.42"`
 	LengthForAge *float64 `json:"length_for_age,omitempty" example:"0.13"`
 	HeadForAge   *float64 `json:"head_for_age,omitempty" example:"0.5"`
+	// WeightForLength: under 24 months (length lying down); WeightForHeight
+	// from 24 months (height standing). A point has at most one of them.
+	WeightForLength *float64 `json:"weight_for_length,omitempty" example:"-0.8"`
+	WeightForHeight *float64 `json:"weight_for_height,omitempty" example:"-0.3"`
 }
 
 // GrowthPointDTO is one measurement with z-scores and percentiles.
@@ -252,9 +341,9 @@ type GrowthPointDTO struct {
 }
 
 // GrowthFlagDTO is a finding (preterm 早产, low_birth_weight 低出生体重, underweight 低体重,
-// stunting 生长迟缓, faltering 体重增长缓慢).
+// stunting 生长迟缓, wasting 消瘦, faltering 体重增长缓慢).
 type GrowthFlagDTO struct {
-	Code  string `json:"code" enums:"preterm,low_birth_weight,underweight,stunting,faltering" example:"underweight"`
+	Code  string `json:"code" enums:"preterm,low_birth_weight,underweight,stunting,wasting,faltering" example:"underweight"`
 	Label string `json:"label" example:"低体重"`
 }
 
@@ -276,7 +365,8 @@ func scores(m map[string]float64) GrowthScoresDTO {
 		}
 		return nil
 	}
-	return GrowthScoresDTO{WeightForAge: get(service.IndicatorWeightForAge), LengthForAge: get(service.IndicatorLengthForAge), HeadForAge: get(service.IndicatorHeadForAge)}
+	return GrowthScoresDTO{WeightForAge: get(service.IndicatorWeightForAge), LengthForAge: get(service.IndicatorLengthForAge), HeadForAge: get(service.IndicatorHeadForAge),
+		WeightForLength: get(service.IndicatorWeightForLength), WeightForHeight: get(service.IndicatorWeightForHeight)}
 }
 
 func (a *API) toGrowthPoint(p service.GrowthPoint) GrowthPointDTO {
@@ -380,40 +470,48 @@ func (a *API) staffAddGrowth(c *gin.Context) { a.addGrowth(c) }
 
 // GrowthStandardsQuery picks a curve set.
 type GrowthStandardsQuery struct {
-	Indicator string `form:"indicator" binding:"required" enums:"weight_for_age,length_for_age,head_for_age"`
+	Indicator string `form:"indicator" binding:"required" enums:"weight_for_age,length_for_age,head_for_age,weight_for_length,weight_for_height"`
 	Sex       string `form:"sex" binding:"required" enums:"male,female"`
 }
 
-// CurvePointDTO is one month of the reference curves.
+// CurvePointDTO is one point of the reference curves: a completed month
+// (age-based indicators) or a length/height in cm (weight-for-length/height).
 type CurvePointDTO struct {
-	Month  int     `json:"month" example:"8"`
-	SDNeg3 float64 `json:"sd_neg3" example:"6.2"`
-	SDNeg2 float64 `json:"sd_neg2" example:"6.9"`
-	Median float64 `json:"median" example:"8.6"`
-	SD2    float64 `json:"sd2" example:"10.7"`
-	SD3    float64 `json:"sd3" example:"11.9"`
-	P3     float64 `json:"p3" example:"7.0"`
-	P15    float64 `json:"p15" example:"7.7"`
-	P85    float64 `json:"p85" example:"9.6"`
-	P97    float64 `json:"p97" example:"10.5"`
+	Month *int     `json:"month,omitempty" example:"8"`
+	Cm    *float64 `json:"cm,omitempty" example:"72.5"`
+	// Measure (length_for_age only): "length" lying down to 24 months,
+	// "height" standing from 24 months; month 24 is given for both.
+	Measure string  `json:"measure,omitempty" enums:"length,height" example:"length"`
+	SDNeg3  float64 `json:"sd_neg3" example:"6.2"`
+	SDNeg2  float64 `json:"sd_neg2" example:"6.9"`
+	Median  float64 `json:"median" example:"8.6"`
+	SD2     float64 `json:"sd2" example:"10.7"`
+	SD3     float64 `json:"sd3" example:"11.9"`
+	P3      float64 `json:"p3" example:"7.0"`
+	P15     float64 `json:"p15" example:"7.7"`
+	P85     float64 `json:"p85" example:"9.6"`
+	P97     float64 `json:"p97" example:"10.5"`
 }
 
 // GrowthStandardsDTO are the reference curves of one indicator and sex.
 type GrowthStandardsDTO struct {
-	Standard  string          `json:"standard" example:"WHO-2006"`
-	Indicator string          `json:"indicator" example:"weight_for_age" enums:"weight_for_age,length_for_age,head_for_age"`
-	Sex       string          `json:"sex" example:"male" enums:"male,female"`
-	Unit      string          `json:"unit" example:"kg" enums:"kg,cm"`
-	Months    []CurvePointDTO `json:"months"`
+	Standard  string `json:"standard" example:"WHO-2006"`
+	Indicator string `json:"indicator" example:"weight_for_age" enums:"weight_for_age,length_for_age,head_for_age,weight_for_length,weight_for_height"`
+	Sex       string `json:"sex" example:"male" enums:"male,female"`
+	// XAxis: "month" (points carry month) or "cm" (points carry cm).
+	XAxis string `json:"x_axis" enums:"month,cm" example:"month"`
+	// Unit of the curve values.
+	Unit   string          `json:"unit" example:"kg" enums:"kg,cm"`
+	Months []CurvePointDTO `json:"months"`
 }
 
 // growthStandards godoc
 // @Summary      WHO growth reference curves for the chart
-// @Description  −3/−2/0/+2/+3 SD and P3/P15/P85/P97 by completed month: weight-for-age 0–60 months, length-for-age and head-for-age 0–24 months (WHO Child Growth Standards 2006).
+// @Description  −3/−2/0/+2/+3 SD and P3/P15/P85/P97 (WHO Child Growth Standards 2006): weight-for-age and head-for-age by completed month 0–60; length-for-age 0–24 months lying length, then 24–60 standing height (`measure`); weight-for-length 45–110 cm and weight-for-height 65–120 cm every 0.5 cm (`cm`).
 // @ID           getGrowthStandards
 // @Tags         first-1000-days
 // @Produce      json
-// @Param        indicator query string true "indicator" Enums(weight_for_age, length_for_age, head_for_age)
+// @Param        indicator query string true "indicator" Enums(weight_for_age, length_for_age, head_for_age, weight_for_length, weight_for_height)
 // @Param        sex query string true "sex" Enums(male, female)
 // @Success      200 {object} GrowthStandardsDTO
 // @Failure      422 {object} ErrorResponse
@@ -425,14 +523,19 @@ func (a *API) growthStandards(c *gin.Context) {
 	}
 	rows, err := a.svc.FirstDays.GrowthStandard(q.Indicator, q.Sex)
 	reply(c, http.StatusOK, err, func() any {
-		unit := "cm"
-		if q.Indicator == service.IndicatorWeightForAge {
-			unit = "kg"
-		}
-		return GrowthStandardsDTO{Standard: service.GrowthStandardsVersion, Indicator: q.Indicator, Sex: q.Sex, Unit: unit,
+		units := service.GrowthStandardUnits[q.Indicator]
+		return GrowthStandardsDTO{Standard: service.GrowthStandardsVersion, Indicator: q.Indicator, Sex: q.Sex, XAxis: units[0], Unit: units[1],
 			Months: listOf(rows, func(r service.CurvePoint) CurvePointDTO {
-				return CurvePointDTO{Month: r.Month, SDNeg3: r.SDNeg3, SDNeg2: r.SDNeg2, Median: r.Median, SD2: r.SD2, SD3: r.SD3,
+				p := CurvePointDTO{Measure: r.Measure, SDNeg3: r.SDNeg3, SDNeg2: r.SDNeg2, Median: r.Median, SD2: r.SD2, SD3: r.SD3,
 					P3: r.P3, P15: r.P15, P85: r.P85, P97: r.P97}
+				if units[0] == "cm" {
+					x := r.X
+					p.Cm = &x
+				} else {
+					m := int(r.X)
+					p.Month = &m
+				}
+				return p
 			})}
 	})
 }

@@ -2,6 +2,8 @@ package handler_test
 
 import (
 	"fmt"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -208,6 +210,71 @@ func TestFirstDays_Growth(t *testing.T) {
 	h.Do("GET", "/api/v1/growth-standards?indicator=weight_for_age", nil).Expect(422)
 }
 
+// TestFirstDays_GrowthCurvesAndWasting: the API gives the chart curves of
+// the new tables (weight-for-length/height by cm, length-for-age and
+// head-for-age to 60 months), and a weight-for-height below −2 SD flags 消瘦.
+func TestFirstDays_GrowthCurvesAndWasting(t *testing.T) {
+	h := testkit.New(t)
+	fdClinics(h)
+	type curves struct {
+		XAxis  string           `json:"x_axis"`
+		Unit   string           `json:"unit"`
+		Months []map[string]any `json:"months"`
+	}
+	get := func(ind, sex string) curves {
+		var c curves
+		h.Do("GET", "/api/v1/growth-standards?indicator="+ind+"&sex="+sex, nil).Expect(200).JSON(&c)
+		return c
+	}
+	wfl := get("weight_for_length", "male")
+	if wfl.XAxis != "cm" || wfl.Unit != "kg" || len(wfl.Months) != 131 || wfl.Months[0]["cm"] != 45.0 || wfl.Months[0]["month"] != nil ||
+		wfl.Months[0]["median"] != 2.44 || wfl.Months[0]["sd_neg2"] != 2.04 || wfl.Months[0]["sd2"] != 2.95 || wfl.Months[130]["cm"] != 110.0 {
+		t.Fatalf("weight-for-length: %s %s %d points, first %v", wfl.XAxis, wfl.Unit, len(wfl.Months), wfl.Months[0])
+	}
+	wfh := get("weight_for_height", "female")
+	if len(wfh.Months) != 111 || wfh.Months[0]["cm"] != 65.0 || wfh.Months[110]["cm"] != 120.0 || wfh.Months[110]["median"] != 22.82 {
+		t.Fatalf("weight-for-height: %d points, last %v", len(wfh.Months), wfh.Months[len(wfh.Months)-1])
+	}
+	lfa := get("length_for_age", "male")
+	if lfa.XAxis != "month" || len(lfa.Months) != 62 || lfa.Months[24]["measure"] != "length" || lfa.Months[24]["median"] != 87.82 ||
+		lfa.Months[25]["month"] != 24.0 || lfa.Months[25]["measure"] != "height" || lfa.Months[25]["median"] != 87.12 ||
+		lfa.Months[61]["month"] != 60.0 || lfa.Months[61]["median"] != 109.96 {
+		t.Fatalf("length-for-age: %d points, 24 %v / %v, last %v", len(lfa.Months), lfa.Months[24], lfa.Months[25], lfa.Months[len(lfa.Months)-1])
+	}
+	hc := get("head_for_age", "female")
+	if len(hc.Months) != 61 || hc.Months[60]["median"] != 49.92 {
+		t.Fatalf("head-for-age: %d points, last %v", len(hc.Months), hc.Months[len(hc.Months)-1])
+	}
+
+	mom := h.Login("mom")
+	nurse := h.Staff("nurse-7", 7)
+	child := fdChild(h, mom, "大宝", "male", 36, 0)
+	fdReach(h, 7, child, mom.ID)
+	p := h.Do("POST", ctPath("/api/v1/staff/persons/%d/growth", child), map[string]any{"weight_kg": 11.0, "length_cm": 95.0, "head_cm": 49.5},
+		testkit.Token(nurse.Token)).Expect(201).Map()
+	z := p["z"].(map[string]any)
+	if w, ok := z["weight_for_height"].(float64); !ok || w >= -3 || z["weight_for_length"] != nil || z["head_for_age"] == nil || z["length_for_age"] == nil {
+		t.Fatalf("3-year-old's z = %v", z)
+	}
+	var g struct {
+		Flags []struct {
+			Code string `json:"code"`
+		} `json:"flags"`
+		HighRisk bool `json:"high_risk"`
+	}
+	h.Do("GET", ctPath("/api/v1/persons/%d/growth", child), nil, testkit.Token(mom.Token)).Expect(200).JSON(&g)
+	codes := map[string]bool{}
+	for _, f := range g.Flags {
+		codes[f.Code] = true
+	}
+	if !codes["wasting"] || !g.HighRisk {
+		t.Fatalf("flags = %+v", g)
+	}
+	// 6 kg at 95 cm and 36 months is beyond WHO's plausible range: refused.
+	h.Do("POST", ctPath("/api/v1/staff/persons/%d/growth", child), map[string]any{"weight_kg": 6.0, "length_cm": 95.0},
+		testkit.Token(nurse.Token)).ExpectError(422, "invalid_request")
+}
+
 // TestFirstDays_CheckupsAndNext: the 8-month 儿保 check-up and MMR 1 are
 // next for a 7-month-old, overdue items first; a pregnancy gets its
 // prenatal plan and 孕周.
@@ -402,4 +469,127 @@ func TestFirstDays_CustomVaccine(t *testing.T) {
 	rec(2, "2026-11-20T09:00:00+08:00").ExpectError(422, "dose_too_early")
 	rec(3, "2026-11-23T09:00:00+08:00").ExpectError(422, "invalid_request")
 	rec(2, "2026-11-23T09:00:00+08:00").Expect(201)
+}
+
+// TestFirstDays_CheckupRecording: staff check in a child's growth-assessment
+// booking and record the 8-month check-up with the measurements; the plan
+// shows the visit done and the measurement is staff's; the same visit (or
+// the same booking) again is refused with when and where it was recorded;
+// too early, a booking not checked in, another kind of booking, another
+// clinic's staff are refused; the counter records a visit without a booking.
+func TestFirstDays_CheckupRecording(t *testing.T) {
+	h := testkit.New(t)
+	fdClinics(h)
+	mom := h.Login("mom")
+	nurse := h.Staff("nurse-7", 7)
+	other := h.Staff("nurse-8", 8)
+	child := fdChild(h, mom, "小满", "male", 8, 0) // 8 months today: m8 is due
+	svc := &model.Service{Kind: model.ServiceGrowthAssessment, Name: "儿童保健", DurationMinutes: 20, ClinicID: 7}
+	vac := &model.Service{Kind: model.ServiceVaccination, Name: "预防接种", DurationMinutes: 20, ClinicID: 7}
+	h.Create(svc, vac)
+	session := func(s *model.Service) *model.Session {
+		x := &model.Session{ServiceID: s.ID, ClinicID: 7, Kind: s.Kind, StartsAt: testkit.Start.Add(30 * time.Minute),
+			EndsAt: testkit.Start.Add(3 * time.Hour), Capacity: 10, Booked: 1, Status: "open"}
+		h.Create(x)
+		return x
+	}
+	book := func(s *model.Session) int64 {
+		active := true
+		b := &model.Booking{SessionID: s.ID, MemberID: child, UserID: mom.ID, ClinicID: 7, Status: model.BookingConfirmed,
+			Active: &active, StartsAt: s.StartsAt}
+		h.Create(b)
+		return b.ID
+	}
+	gaBooking, vacBooking := book(session(svc)), book(session(vac))
+	staff := testkit.Token(nurse.Token)
+	path := ctPath("/api/v1/staff/persons/%d/checkups", child)
+	body := func(code string, booking int64) map[string]any {
+		return map[string]any{"code": code, "booking_id": booking, "weight_kg": 8.6, "length_cm": 70.6, "head_cm": 44.5, "notes": "发育正常，建议添加辅食"}
+	}
+
+	// Not checked in yet: refused, nothing stored.
+	h.Do("POST", path, body("m8", gaBooking), staff).ExpectError(409, "booking_not_checked_in")
+	h.Do("POST", ctPath("/api/v1/staff/bookings/%d/check-in", gaBooking), nil, staff).Expect(200)
+	// Another clinic's staff: 404 (the child is out of their reach).
+	h.Do("POST", path, body("m8", gaBooking), testkit.Token(other.Token)).ExpectError(404, "not_found")
+	// Too early: the 12-month check-up of an 8-month-old.
+	e := h.Do("POST", path, body("m12", gaBooking), staff).ExpectError(422, "checkup_too_early").Map()
+	if d, _ := e["error"].(map[string]any)["details"].(map[string]any); d == nil || d["earliest"] != "2027-03-09" {
+		t.Fatalf("too early: %v", e)
+	}
+	h.Do("POST", path, body("m9", gaBooking), staff).ExpectError(422, "invalid_request")
+	h.Do("POST", path, map[string]any{"code": "m8", "weight_kg": -1}, staff).ExpectError(422, "invalid_request")
+	h.Do("POST", path, map[string]any{"code": "m8", "done_at": testkit.Start.Add(time.Hour)}, staff).ExpectError(422, "invalid_request")
+	h.Do("POST", path, body("m8", vacBooking), staff).ExpectError(422, "invalid_request")
+	if n := countRows(t, h, &model.CheckupRecord{}, "person_id = ?", child); n != 0 {
+		t.Fatalf("%d records after refusals", n)
+	}
+
+	r := h.Do("POST", path, body("m8", gaBooking), staff).Expect(201).Map()
+	visit, _ := r["visit"].(map[string]any)
+	m, _ := r["measurement"].(map[string]any)
+	if visit["code"] != "m8" || visit["state"] != "done" || r["booking_id"] != float64(gaBooking) || r["clinic_id"] != 7.0 ||
+		r["notes"] != "发育正常，建议添加辅食" || m == nil || m["self_reported"] != false || m["z"].(map[string]any)["weight_for_length"] == nil {
+		t.Fatalf("recorded = %v", r)
+	}
+	// Sealed at rest.
+	var rec model.CheckupRecord
+	h.DB.Where("person_id = ?", child).First(&rec)
+	if strings.Contains(rec.Notes, "发育正常") || rec.MeasurementID == 0 {
+		t.Fatalf("stored notes %q, measurement %d", rec.Notes, rec.MeasurementID)
+	}
+
+	// The same visit again (at the counter), or the same booking for another visit: refused with the reason.
+	dup := h.Do("POST", path, body("m8", 0), staff).ExpectError(409, "checkup_already_recorded").Map()
+	if d, _ := dup["error"].(map[string]any)["details"].(map[string]any); d == nil || d["done_on"] != "2026-11-23" || d["clinic_id"] != 7.0 {
+		t.Fatalf("duplicate: %v", dup)
+	}
+	h.Do("POST", path, body("m6", gaBooking), staff).ExpectError(409, "checkup_already_recorded")
+
+	// The family sees the plan: m8 done and recorded.
+	var plan struct {
+		Child []map[string]any `json:"child"`
+	}
+	h.Do("GET", ctPath("/api/v1/persons/%d/checkups", child), nil, testkit.Token(mom.Token)).Expect(200).JSON(&plan)
+	found := false
+	for _, c := range plan.Child {
+		if c["code"] == "m8" {
+			rd, _ := c["recorded"].(map[string]any)
+			found = c["state"] == "done" && rd != nil && rd["done_on"] == "2026-11-23" && rd["booking_id"] == float64(gaBooking)
+		}
+	}
+	if !found {
+		t.Fatalf("plan = %v", plan.Child)
+	}
+	// A past visit entered at the counter, without measurements or booking.
+	c := h.Do("POST", path, map[string]any{"code": "m6", "done_at": testkit.Start.AddDate(0, -2, 0)}, staff).Expect(201).Map()
+	if c["measurement"] != nil || c["booking_id"] != nil || c["visit"].(map[string]any)["state"] != "done" {
+		t.Fatalf("counter record = %v", c)
+	}
+	if n := countRows(t, h, &model.CheckupRecord{}, "person_id = ?", child); n != 2 {
+		t.Fatalf("%d records, want 2", n)
+	}
+}
+
+// TestFirstDays_CheckupRecordRace: the same visit recorded at once from
+// several counters: exactly one is stored, the others are refused.
+func TestFirstDays_CheckupRecordRace(t *testing.T) {
+	h := testkit.New(t)
+	fdClinics(h)
+	mom := h.Login("mom")
+	nurse := h.Staff("nurse-7", 7)
+	child := fdChild(h, mom, "小满", "male", 8, 0)
+	fdReach(h, 7, child, mom.ID)
+	n := map[int]int{}
+	var mu sync.Mutex
+	parallel(8, func(int) {
+		res := h.Do("POST", ctPath("/api/v1/staff/persons/%d/checkups", child), map[string]any{"code": "m8", "weight_kg": 8.5},
+			testkit.Token(nurse.Token))
+		mu.Lock()
+		n[res.Status]++
+		mu.Unlock()
+	})
+	if rows := countRows(t, h, &model.CheckupRecord{}, "person_id = ?", child); n[201] != 1 || n[409] != 7 || rows != 1 {
+		t.Fatalf("statuses %v, rows %d; want one 201, seven 409, one row", n, rows)
+	}
 }

@@ -139,10 +139,14 @@ func (a *API) toMedicineOrderList(vs []service.MedicineOrderView, next string, f
 // most the list's quantity per refill); without it, name (and spec) is free
 // text that the pharmacist must review.
 type MedicineItemRequest struct {
-	MedicationID int64  `json:"medication_id" binding:"omitempty,min=1" example:"12"`
-	Name         string `json:"name" binding:"max=64" example:"苯磺酸氨氯地平片"`
-	Spec         string `json:"spec" binding:"max=64" example:"5mg*28片"`
-	Quantity     int    `json:"quantity" binding:"required,min=1,max=99" example:"2"`
+	// MedicationID picks an entry of the person's medication list; without
+	// it, name is required (a free-text item the pharmacist reviews).
+	MedicationID int64 `json:"medication_id" binding:"omitempty,min=1" example:"12"`
+	// Name of a free-text item: required (1–64 characters) when
+	// medication_id is not given, else 422 on items[i].name.
+	Name     string `json:"name" binding:"max=64" example:"苯磺酸氨氯地平片"`
+	Spec     string `json:"spec" binding:"max=64" example:"5mg*28片"`
+	Quantity int    `json:"quantity" binding:"required,min=1,max=99" example:"2"`
 }
 
 // MedicineOrderRequest asks for a contracted member's medicines to be
@@ -156,7 +160,9 @@ type MedicineOrderRequest struct {
 	ContactPhone    string                `json:"contact_phone" binding:"required" example:"13800138000"`
 	PreferredWindow string                `json:"preferred_window" binding:"max=64" example:"工作日下午"`
 	Note            string                `json:"note" binding:"max=500"`
-	RefillReason    string                `json:"refill_reason" binding:"max=255" example:"下周出远门，提前备药"`
+	// RefillReason is required when a list drug is asked for before its
+	// last refill + refill interval (else 422 refill_too_soon).
+	RefillReason string `json:"refill_reason" binding:"max=255" example:"下周出远门，提前备药"`
 }
 
 func (r MedicineOrderRequest) input() service.MedicineOrderInput {

@@ -302,6 +302,7 @@ var secRoutes = map[string]secRoute{
 	"GET /api/v1/staff/persons/:id/checkups":      {class: secClinic, fixture: "member"},
 	"GET /api/v1/staff/persons/:id/growth":        {class: secClinic, fixture: "member"},
 	"POST /api/v1/staff/persons/:id/growth":       {class: secClinic, fixture: "member", body: secBody(map[string]any{"weight_kg": 9.5})},
+	"POST /api/v1/staff/persons/:id/checkups":     {class: secClinic, fixture: "member", body: secBody(map[string]any{"code": "m3", "weight_kg": 6.4, "notes": "正常"})},
 
 	// Network administration (admins; clinic managers where the service
 	// says so: plain staff get 403).

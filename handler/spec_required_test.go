@@ -30,6 +30,20 @@ func requestSchema(t *testing.T, spec map[string]any, method, path string) map[s
 	return schema
 }
 
+// openAPISpec is docs/openapi.json, decoded.
+func openAPISpec(t *testing.T) map[string]any {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "docs", "openapi.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spec map[string]any
+	if err := json.Unmarshal(raw, &spec); err != nil {
+		t.Fatal(err)
+	}
+	return spec
+}
+
 func requiredOf(schema map[string]any) map[string]bool {
 	out := map[string]bool{}
 	list, _ := schema["required"].([]any)
@@ -43,14 +57,7 @@ func requiredOf(schema map[string]any) map[string]bool {
 // the server refuses without (422 naming the field), and an update body
 // has nothing required, so generated clients type both exactly.
 func TestSpec_RequiredRequestFields(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("..", "docs", "openapi.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var spec map[string]any
-	if err := json.Unmarshal(raw, &spec); err != nil {
-		t.Fatal(err)
-	}
+	spec := openAPISpec(t)
 	h := testkit.New(t)
 	h.Seed()
 	mum := h.Login("mum")

@@ -74,6 +74,25 @@ type CustomDose struct {
 	IntervalDays int `json:"interval_days"`
 }
 
+// CheckupRecord is a 儿保 check-up of a child's plan done and recorded by
+// staff — at the check-in of a growth-assessment booking or at the counter.
+// A visit of the plan is recorded once per person (the unique key refuses a
+// second), a booking carries at most one check-up (booking_id is NULL for a
+// counter visit). MeasurementID is the growth measurement taken at the visit
+// (0: none). Notes are sealed at rest (pii.Box).
+type CheckupRecord struct {
+	ID            int64     `gorm:"primaryKey"`
+	PersonID      int64     `gorm:"not null;uniqueIndex:ux_checkup_record,priority:1"`
+	Code          string    `gorm:"size:32;not null;uniqueIndex:ux_checkup_record,priority:2"`
+	DoneAt        time.Time `gorm:"not null"`
+	ClinicID      int64     `gorm:"not null;default:0;index"`
+	BookingID     *int64    `gorm:"uniqueIndex"`
+	MeasurementID int64     `gorm:"not null;default:0"`
+	Notes         string    `gorm:"type:text;not null"`
+	RecordedBy    int64     `gorm:"not null"`
+	CreatedAt     time.Time
+}
+
 func firstDaysModels() []any {
-	return []any{&VaccinationDose{}, &GrowthMeasurement{}, &CareReminder{}, &BookingPlannedDose{}, &CustomVaccine{}}
+	return []any{&VaccinationDose{}, &GrowthMeasurement{}, &CareReminder{}, &BookingPlannedDose{}, &CustomVaccine{}, &CheckupRecord{}}
 }

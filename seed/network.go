@@ -254,8 +254,15 @@ func TopUp(ctx context.Context, db *gorm.DB, now time.Time, loc *time.Location) 
 	today := now.In(loc)
 	day0 := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, loc)
 	horizon := day0.AddDate(0, 0, TopUpDays)
+	// Only the schedules' services up to the horizon: on a big database
+	// every future session would be read (500,000 rows, 500 MB).
+	svcIDs := make([]int64, 0, len(scheds))
+	for _, sc := range scheds {
+		svcIDs = append(svcIDs, sc.ServiceID)
+	}
 	var existing []model.Session
-	if err := db.Select("service_id", "expert_id", "starts_at").Where("starts_at > ?", now).Find(&existing).Error; err != nil {
+	if err := db.Select("service_id", "expert_id", "starts_at").
+		Where("service_id IN ? AND starts_at > ? AND starts_at <= ?", svcIDs, model.Trunc(now), horizon.UTC()).Find(&existing).Error; err != nil {
 		return 0, err
 	}
 	have := map[string]bool{}

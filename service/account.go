@@ -471,6 +471,7 @@ func hasClinicRecord(tx *gorm.DB, personID int64) (bool, error) {
 		tx.Model(&model.Booking{}).Where("member_id = ? AND status IN ?", personID, []string{model.BookingCheckedIn}),
 		tx.Model(&model.VaccinationDose{}).Where("person_id = ?", personID),
 		tx.Model(&model.GrowthMeasurement{}).Where("person_id = ? AND self_reported = ?", personID, false),
+		tx.Model(&model.CheckupRecord{}).Where("person_id = ?", personID),
 		tx.Model(&model.ContractMember{}).Joins("JOIN family_contracts AS fc ON fc.id = contract_members.contract_id").
 			Where("contract_members.member_id = ? AND fc.status NOT IN ?", personID, []string{model.ContractPending, model.ContractRejected}),
 		tx.Model(&model.MedicineOrder{}).Where("member_id = ? AND status = ?", personID, model.MedicineDelivered),

@@ -14,12 +14,8 @@ import (
 // The prenatal plan is the service's five checks (孕13周前, 16–20, 21–24,
 // 28–36, 37–40 weeks), the postpartum visit 3–7 days after birth and the
 // 42-day check. Windows are this code's reading of those ranges.
-var childCheckups = []struct {
-	Code       string
-	Name       string
-	Months     int
-	Days, Span int // due at Months + Days, window of Span days (0: a month)
-}{
+// A visit is due at Months + Days, with a window of Span days (0: a month).
+var childCheckups = []childCheckup{
 	{"newborn_visit", "新生儿家庭访视", 0, 3, 5},
 	{"one_month", "满月健康检查", 0, 28, 8},
 	{"m3", "3月龄健康检查", 3, 0, 0}, {"m6", "6月龄健康检查", 6, 0, 0}, {"m8", "8月龄健康检查", 8, 0, 0},
@@ -51,6 +47,9 @@ type CheckupItem struct {
 	DueDate   time.Time
 	WindowEnd time.Time
 	State     string
+	// Record is the check-up staff recorded for this visit (nil: none; the
+	// visit may still be done by a staff measurement in its window).
+	Record *model.CheckupRecord
 }
 
 // CheckupPlan is a person's check-up plans.
@@ -72,24 +71,30 @@ func (s *FirstDaysService) Checkups(ctx context.Context, p Principal, id int64) 
 	if err := db.Where("person_id = ? AND self_reported = ?", m.ID, false).Find(&rows).Error; err != nil {
 		return CheckupPlan{}, err
 	}
-	return s.checkupPlan(m, rows), nil
+	var recs []model.CheckupRecord
+	if err := db.Where("person_id = ?", m.ID).Find(&recs).Error; err != nil {
+		return CheckupPlan{}, err
+	}
+	return s.checkupPlan(m, rows, recs), nil
 }
 
-// checkupPlan: a child check-up is done when staff measured the child
-// between 14 days before it is due and the end of its window.
-func (s *FirstDaysService) checkupPlan(m model.Person, staffMeasured []model.GrowthMeasurement) CheckupPlan {
+// checkupPlan: a child check-up is done when staff recorded it, or when
+// staff measured the child between checkupEarlyDays before it is due and
+// the end of its window.
+func (s *FirstDaysService) checkupPlan(m model.Person, staffMeasured []model.GrowthMeasurement, records []model.CheckupRecord) CheckupPlan {
 	today := s.today()
 	out := CheckupPlan{Person: m, Child: []CheckupItem{}, Prenatal: []CheckupItem{}}
 	if birth, ok := birthOf(m); ok {
 		for _, c := range childCheckups {
-			due := addMonths(birth, c.Months).AddDate(0, 0, c.Days)
-			end := addMonths(due, 1).AddDate(0, 0, -1)
-			if c.Span > 0 {
-				end = due.AddDate(0, 0, c.Span-1)
-			}
+			due, end := c.window(birth)
 			it := CheckupItem{Kind: "child", Code: c.Code, Name: c.Name, DueDate: due, WindowEnd: end}
+			for i := range records {
+				if records[i].Code == c.Code {
+					it.State, it.Record = DoseDone, &records[i]
+				}
+			}
 			for _, r := range staffMeasured {
-				if d := s.dateOf(r.MeasuredAt); !d.Before(due.AddDate(0, 0, -14)) && !d.After(end) {
+				if d := s.dateOf(r.MeasuredAt); !d.Before(due.AddDate(0, 0, -checkupEarlyDays)) && !d.After(end) {
 					it.State = DoseDone
 				}
 			}

@@ -107,6 +107,14 @@ func (s *FirstDaysService) nextFor(db *gorm.DB, ms []model.Person) ([]PersonNext
 	if err := db.Where("person_id IN ? AND self_reported = ?", ids, false).Find(&measured).Error; err != nil {
 		return nil, err
 	}
+	var records []model.CheckupRecord
+	if err := db.Where("person_id IN ?", ids).Find(&records).Error; err != nil {
+		return nil, err
+	}
+	recordsOf := map[int64][]model.CheckupRecord{}
+	for _, r := range records {
+		recordsOf[r.PersonID] = append(recordsOf[r.PersonID], r)
+	}
 	var bookings []model.Booking
 	if err := db.Where("member_id IN ? AND active = ? AND starts_at > ?", ids, true, s.clock.Now()).
 		Order("starts_at").Find(&bookings).Error; err != nil {
@@ -134,7 +142,7 @@ func (s *FirstDaysService) nextFor(db *gorm.DB, ms []model.Person) ([]PersonNext
 			items = append(items, NextItem{Kind: "vaccination", Title: d.Name + " 第" + strconv.Itoa(d.Dose) + "剂",
 				Date: d.DueDate, State: d.State, Vaccine: d.Vaccine, Dose: d.Dose})
 		}
-		plan := s.checkupPlan(m, measuredOf[m.ID])
+		plan := s.checkupPlan(m, measuredOf[m.ID], recordsOf[m.ID])
 		for _, c := range append(plan.Child, plan.Prenatal...) {
 			if c.State == DoseDone || c.State == CheckupPast || (c.State == DoseUpcoming && c.DueDate.After(horizon)) {
 				continue

@@ -170,3 +170,114 @@ func TestGrowth_PublishedValues(t *testing.T) {
 		t.Errorf("percentile(-2) = %v", got)
 	}
 }
+
+// TestGrowth_NewRanges: weight-for-length (45–110 cm), weight-for-height
+// (65–120 cm), height-for-age and head-for-age 24–60 months reproduce WHO's
+// tables. The expected values were computed outside this code from WHO's own
+// rows (WHO Anthro's wflanthro.txt, wfhanthro.txt, lenanthro.txt,
+// hcanthro.txt): the SD columns (M·(1+L·S·z)^(1/L) at z = −2, 0, +2 of a
+// row), and z-scores of children at exact ages in days from the daily rows,
+// which the shipped monthly rows must reproduce through interpolation.
+func TestGrowth_NewRanges(t *testing.T) {
+	tabs, err := loadGrowthTables()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// WHO SD columns: the −2 SD, median and +2 SD weights at a length/height.
+	sdRows := []struct {
+		months      float64 // age that picks the table (under / over 24 months)
+		sex         string
+		cm          float64
+		m2, med, p2 float64
+	}{
+		{6, "male", 45, 2.0431, 2.441, 2.9513},
+		{12, "male", 75, 8.0881, 9.5032, 11.2748},
+		{3, "female", 60, 4.9232, 5.8742, 7.0994},
+		{23, "female", 110, 15.2887, 18.3324, 22.2827},
+		{36, "male", 90, 11.0222, 12.8864, 15.2036},
+		{59, "female", 120, 18.8783, 22.8173, 27.9909},
+		{48, "male", 120, 18.6244, 22.353, 27.1665},
+		{25, "female", 65, 6.0707, 7.2402, 8.7459},
+	}
+	for _, c := range sdRows {
+		for _, v := range []struct{ x, z float64 }{{c.m2, -2}, {c.med, 0}, {c.p2, 2}} {
+			ind, p, ok := tabs.weightForLength(c.sex, c.months, true, c.cm)
+			if !ok {
+				t.Fatalf("%s %.0f months %.1f cm: no row", c.sex, c.months, c.cm)
+			}
+			if got := round2(zScore(p, v.x)); got != v.z {
+				t.Errorf("%s %s %.1f cm weight %.4f: z = %.2f, WHO's SD column says %.0f", ind, c.sex, c.cm, v.x, got, v.z)
+			}
+		}
+	}
+	// The indicator follows the age: under 24 months lying length, from 24
+	// months standing height; without an age, 87 cm decides.
+	for _, c := range []struct {
+		months float64
+		hasAge bool
+		cm     float64
+		want   string
+	}{
+		{23.9, true, 90, IndicatorWeightForLength}, {24.1, true, 80, IndicatorWeightForHeight},
+		{0, false, 86.9, IndicatorWeightForLength}, {0, false, 87, IndicatorWeightForHeight},
+	} {
+		if ind, _, _ := tabs.weightForLength("male", c.months, c.hasAge, c.cm); ind != c.want {
+			t.Errorf("%.1f months (age known %v), %.1f cm: %s, want %s", c.months, c.hasAge, c.cm, ind, c.want)
+		}
+	}
+	if _, _, ok := tabs.weightForLength("male", 12, true, 44.9); ok {
+		t.Error("44.9 cm is outside weight-for-length (45–110)")
+	}
+	if _, _, ok := tabs.weightForLength("male", 30, true, 120.1); ok {
+		t.Error("120.1 cm is outside weight-for-height (65–120)")
+	}
+	// Children at exact ages in days: z from WHO's daily row of that day.
+	byDay := []struct {
+		ind, sex string
+		day      float64
+		x, z     float64
+	}{
+		{IndicatorLengthForAge, "male", 1004, 90.0, -1.14},
+		{IndicatorLengthForAge, "female", 1461, 98.0, -1.10},
+		{IndicatorLengthForAge, "male", 1826, 120.0, 2.17},
+		{IndicatorLengthForAge, "female", 852, 92.5, 0.99},
+		{IndicatorLengthForAge, "male", 1004, 101.1854, 2},
+		{IndicatorHeadForAge, "male", 1004, 48.0, -0.86},
+		{IndicatorHeadForAge, "female", 1461, 50.0, 0.47},
+		{IndicatorHeadForAge, "male", 1826, 52.5, 1.18},
+		{IndicatorHeadForAge, "female", 852, 46.0, -1.21},
+		{IndicatorHeadForAge, "male", 1004, 49.214, 0},
+	}
+	for _, c := range byDay {
+		p, ok := tabs.at(c.ind, c.sex, c.day/daysPerMonth)
+		if !ok {
+			t.Fatalf("%s %s day %.0f: no row", c.ind, c.sex, c.day)
+		}
+		if got := round2(zScore(p, c.x)); got != c.z {
+			t.Errorf("%s %s day %.0f, %.4f: z = %.2f, WHO's daily row gives %.2f", c.ind, c.sex, c.day, c.x, got, c.z)
+		}
+	}
+	// Between rows of weight-for-length/height (interpolated like the ages).
+	for _, c := range []struct {
+		sex        string
+		months, cm float64
+		kg, z      float64
+	}{
+		{"male", 10, 72.35, 8.0, -1.38},
+		{"male", 14, 80, 7.0, -4.85}, // beyond −3 SD: WHO's restricted rule
+		{"female", 40, 101.25, 13.0, -2.06},
+	} {
+		_, p, _ := tabs.weightForLength(c.sex, c.months, true, c.cm)
+		if got := round2(zScore(p, c.kg)); got != c.z {
+			t.Errorf("%s %.2f cm %.1f kg: z = %.2f, want %.2f", c.sex, c.cm, c.kg, got, c.z)
+		}
+	}
+	// Length-for-age switches to standing height at 731 days (WHO Anthro):
+	// month 24 itself is still lying length (87.8 cm median for boys), just
+	// after it the standing height median (87.1).
+	p24, _ := tabs.at(IndicatorLengthForAge, "male", 24)
+	p24h, _ := tabs.at(IndicatorLengthForAge, "male", 731/daysPerMonth)
+	if math.Round(p24.M*10)/10 != 87.8 || math.Round(p24h.M*10)/10 != 87.1 {
+		t.Errorf("month 24 median %.4f (want lying 87.8), day 731 %.4f (want standing 87.1)", p24.M, p24h.M)
+	}
+}

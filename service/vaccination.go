@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"familycare/model"
+	"familycare/pii"
 
 	"gorm.io/gorm"
 )
@@ -26,6 +27,7 @@ type FirstDaysService struct {
 	loc    *time.Location
 	notify *NotificationService
 	growth growthTables
+	pii    *pii.Box
 }
 
 // NewFirstDaysService builds the service; the embedded growth tables are
@@ -35,7 +37,7 @@ func NewFirstDaysService(deps Deps, notify *NotificationService) (*FirstDaysServ
 	if err != nil {
 		return nil, err
 	}
-	return &FirstDaysService{db: deps.DB, clock: deps.Clock, loc: deps.Loc, notify: notify, growth: t}, nil
+	return &FirstDaysService{db: deps.DB, clock: deps.Clock, loc: deps.Loc, notify: notify, growth: t, pii: deps.PII}, nil
 }
 
 // today is the business date now.

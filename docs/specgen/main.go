@@ -149,12 +149,16 @@ func finish(spec obj, structs map[string]goStruct) error {
 	var problems []string
 	for _, p := range keys {
 		item := paths[p].(obj)
+		// Compared before finishOp changes the PUT.
+		put, _ := item["put"].(obj)
+		patch, _ := item["patch"].(obj)
+		isAlias := put != nil && patch != nil && sameOp(put, patch)
 		for _, m := range methods {
 			op, ok := item[m].(obj)
 			if !ok {
 				continue
 			}
-			alias := m == "patch" && item["put"] != nil && sameOp(item["put"].(obj), op)
+			alias := m == "patch" && isAlias
 			if alias {
 				op = cloneObj(op)
 				item[m] = op
