@@ -2,6 +2,7 @@ package handler
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"time"
@@ -13,7 +14,7 @@ import (
 )
 
 func (a *API) bookingRoutes(authed, staff *gin.RouterGroup) {
-	authed.POST("/bookings", a.idempotent(), a.createBooking)
+	authed.POST("/bookings", a.idempotentInTx(), a.createBooking)
 	authed.GET("/bookings", a.listBookings)
 	authed.GET("/bookings/:id", a.getBooking)
 	authed.POST("/bookings/:id/cancel", a.cancelBooking)
@@ -168,9 +169,19 @@ func (a *API) createBooking(c *gin.Context) {
 		}
 		slot = &t
 	}
-	v, err := a.svc.Bookings.Create(c.Request.Context(), principal(c), service.NewBooking{
+	ctx := c.Request.Context()
+	v, err := a.svc.Bookings.Create(ctx, principal(c), service.NewBooking{
 		SessionID: req.SessionID, MemberID: req.MemberID, Note: req.Note, JoinWaitlist: req.JoinWaitlist, PlannedDoses: planned,
-		SlotStartsAt: slot, ReferralID: req.ReferralID})
+		SlotStartsAt: slot, ReferralID: req.ReferralID, Answer: func(v service.BookingView) (int, []byte, error) {
+			body, err := json.Marshal(a.toBooking(v)) // what c.JSON would send
+			return http.StatusCreated, body, err
+		}})
+	if body := service.StoredAnswer(ctx); err == nil && body != nil {
+		// Recorded with the Idempotency-Key in the booking's transaction:
+		// sent byte for byte as it will be replayed.
+		c.Data(http.StatusCreated, "application/json; charset=utf-8", body)
+		return
+	}
 	reply(c, http.StatusCreated, err, func() any { return a.toBooking(v) })
 }
 

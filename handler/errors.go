@@ -61,6 +61,11 @@ func statusOf(k service.Kind) int {
 // database outages become 503 database_unavailable; anything else is a bug:
 // 500 internal, logged with the request id, no internals to the client.
 func fail(c *gin.Context, err error) {
+	var replayed *service.Replayed
+	if errors.As(err, &replayed) { // the first answer to this Idempotency-Key
+		writeReplay(c, replayed.Replay)
+		return
+	}
 	var se *service.Error
 	if !errors.As(err, &se) {
 		switch {

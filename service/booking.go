@@ -163,6 +163,9 @@ type NewBooking struct {
 	SlotStartsAt *time.Time
 	// PlannedDoses: vaccines planned (vaccination sessions only).
 	PlannedDoses []PlannedDose
+	// Answer renders the answer to a booking (its status and body), for an
+	// Idempotency-Key recorded with the booking (IdemClaim).
+	Answer func(BookingView) (int, []byte, error)
 }
 
 func (s *BookingService) outcome(o string) {
@@ -172,8 +175,41 @@ func (s *BookingService) outcome(o string) {
 }
 
 // Create books a seat for one of the caller's members, or a waitlist place
-// when the session is full and the caller asked for one.
+// when the session is full and the caller asked for one. The common case
+// takes the short transaction (createShort); everything else, and anything
+// the short one cannot decide, the full one. An Idempotency-Key claim in
+// ctx (WithClaim) is recorded in the short transaction, or else claimed
+// before the full one.
 func (s *BookingService) Create(ctx context.Context, p Principal, in NewBooking) (BookingView, error) {
+	claim := claimOf(ctx)
+	if claim != nil && in.Answer == nil {
+		return BookingView{}, errors.New("booking: an Idempotency-Key claim needs the answer's renderer")
+	}
+	v, done, err := s.createShort(ctx, p, in, claim)
+	if !done && claim != nil {
+		if err = claim.begin(ctx); err != nil {
+			return BookingView{}, err
+		}
+	}
+	if !done {
+		v, err = s.createFull(ctx, p, in)
+	}
+	if err != nil {
+		var se *Error
+		if errors.As(err, &se) {
+			s.outcome(se.Code)
+		} else {
+			s.outcome("error")
+		}
+		return BookingView{}, err
+	}
+	s.outcome(v.Status)
+	return v, nil
+}
+
+// createFull books in the transaction that decides every case: seats and
+// reserved seats, arrival slots, referrals, the waitlist, and each refusal.
+func (s *BookingService) createFull(ctx context.Context, p Principal, in NewBooking) (BookingView, error) {
 	var (
 		b       model.Booking
 		sess    model.Session
@@ -191,15 +227,8 @@ func (s *BookingService) Create(ctx context.Context, p Principal, in NewBooking)
 		})
 	})
 	if err != nil {
-		var se *Error
-		if errors.As(err, &se) {
-			s.outcome(se.Code)
-		} else {
-			s.outcome("error")
-		}
 		return BookingView{}, err
 	}
-	s.outcome(b.Status)
 	sv, err := s.catalog.views(ctx, []model.Session{sess})
 	if err != nil {
 		return BookingView{}, err

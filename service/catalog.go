@@ -346,28 +346,31 @@ func (s *CatalogService) views(ctx context.Context, rows []model.Session) ([]Ses
 	now := s.clock.Now()
 	out := make([]SessionView, len(rows))
 	for i, row := range rows {
-		sv, ok := r.services[row.ServiceID]
-		if !ok { // created by another process since the cache was filled
+		if _, ok := r.services[row.ServiceID]; !ok { // created by another process since the cache was filled
 			s.invalidate()
 			if r, err = s.references(ctx); err != nil {
 				return nil, err
 			}
-			sv = r.services[row.ServiceID]
 		}
-		v := SessionView{Session: row, Service: sv, Clinic: r.clinics[row.ClinicID], Status: s.status(row, now)}
-		if row.ExpertID != 0 {
-			if e, ok := r.experts[row.ExpertID]; ok {
-				v.Expert = &e
-				home := e.HomeClinicID
-				if home == 0 {
-					home = e.ClinicID
-				}
-				v.ExpertHome = r.clinics[home].Name
-			}
-		}
-		out[i] = v
+		out[i] = s.viewOf(r, row, now)
 	}
 	return out, nil
+}
+
+// viewOf joins one session with its service, clinic and expert from r.
+func (s *CatalogService) viewOf(r *refData, row model.Session, now time.Time) SessionView {
+	v := SessionView{Session: row, Service: r.services[row.ServiceID], Clinic: r.clinics[row.ClinicID], Status: s.status(row, now)}
+	if row.ExpertID != 0 {
+		if e, ok := r.experts[row.ExpertID]; ok {
+			v.Expert = &e
+			home := e.HomeClinicID
+			if home == 0 {
+				home = e.ClinicID
+			}
+			v.ExpertHome = r.clinics[home].Name
+		}
+	}
+	return v
 }
 
 // status derives what a parent sees: cancelled, past (started), full or open.

@@ -55,11 +55,8 @@ type Replay struct {
 // the key and must call Finish (or Abandon). A concurrent duplicate waits
 // for the first to finish.
 func (s *IdempotencyService) Begin(ctx context.Context, userID int64, key, hash string) (*Replay, error) {
-	if key == "" || len(key) > 128 {
-		return nil, ErrIdempotencyKeyTooLong
-	}
-	if !printableKey(key) {
-		return nil, ErrIdempotencyKeyBad
+	if err := checkKey(key); err != nil {
+		return nil, err
 	}
 	key = storedKey(key)
 	db := s.db.WithContext(ctx)
@@ -172,6 +169,18 @@ func (s *IdempotencyService) SealLegacy(ctx context.Context) (int, error) {
 func storedKey(key string) string {
 	sum := sha256.Sum256([]byte(key))
 	return hex.EncodeToString(sum[:])
+}
+
+// checkKey refuses a key that is empty, longer than 128 bytes or not
+// printable text.
+func checkKey(key string) error {
+	if key == "" || len(key) > 128 {
+		return ErrIdempotencyKeyTooLong
+	}
+	if !printableKey(key) {
+		return ErrIdempotencyKeyBad
+	}
+	return nil
 }
 
 // printableKey refuses keys that are not UTF-8 or hold control characters.

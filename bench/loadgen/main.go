@@ -5,6 +5,13 @@
 //	loadgen -mode get  -urls FILE   (lines "URL<TAB>token", taken in turn)
 //	loadgen -mode book-spread -base http://127.0.0.1:8080   (needs dev login)
 //	loadgen -mode book-hot    -base http://127.0.0.1:8080
+//	loadgen -mode raw-spread  -base http://127.0.0.1:8080 -dsn user:pw@tcp(127.0.0.1:3306)/db
+//	loadgen -mode raw-hot     -base … -dsn …   (the raw-SQL ceiling, raw.go)
+//	loadgen -mode book-spread -key …            (every booking with an Idempotency-Key)
+//
+// The raw modes make their sessions and members through the API exactly as
+// the booking modes do, then book with the five statements a correct booking
+// needs, sent from Go straight to the database (raw.go).
 package main
 
 import (
@@ -17,6 +24,7 @@ import (
 	"net/http"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,7 +36,7 @@ var client = &http.Client{
 }
 
 func main() {
-	mode := flag.String("mode", "get", "get | book-spread | book-hot")
+	mode := flag.String("mode", "get", "get | book-spread | book-hot | raw-spread | raw-hot")
 	url := flag.String("url", "", "URL for -mode get")
 	urls := flag.String("urls", "", `file of "URL<TAB>bearer token" lines for -mode get, taken in turn`)
 	base := flag.String("base", "http://127.0.0.1:8080", "server base URL for booking modes")
@@ -37,6 +45,9 @@ func main() {
 	maxReq := flag.Int("n", 2_000_000, "stop after this many requests")
 	sessions := flag.Int("sessions", 1000, "sessions for book-spread")
 	label := flag.String("label", "", "label printed with the result")
+	dsn := flag.String("dsn", "", "go-sql-driver DSN of familycare's database, for the raw modes")
+	withKey := flag.Bool("key", false, "send a fresh Idempotency-Key with every booking")
+	minute := flag.Int("minute", 0, "minute of the hour the sessions start at (runs on one database each take another: session times are unique)")
 	flag.Parse()
 
 	var work func(worker, i int) (int, error)
@@ -54,13 +65,18 @@ func main() {
 				return do("GET", t[0], t[1], nil)
 			}
 		}
-	case "book-spread", "book-hot":
-		w, err := setupBooking(*base, *conns, *mode == "book-hot", *sessions)
+	case "book-spread", "book-hot", "raw-spread", "raw-hot":
+		hot := *mode == "book-hot" || *mode == "raw-hot"
+		pl, err := setupBooking(*base, *conns, hot, *sessions, *minute%60)
+		if err == nil && strings.HasPrefix(*mode, "raw-") {
+			work, err = rawWork(*dsn, *conns, pl)
+		} else if err == nil {
+			work = httpWork(*base, pl, *withKey)
+		}
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "setup:", err)
 			os.Exit(1)
 		}
-		work = w
 	default:
 		fmt.Fprintln(os.Stderr, "unknown mode", *mode)
 		os.Exit(2)
@@ -69,7 +85,7 @@ func main() {
 	res.print(*label)
 }
 
-func do(method, url, token string, body any) (int, error) {
+func do(method, url, token string, body any, header ...string) (int, error) {
 	var rd io.Reader
 	if body != nil {
 		raw, _ := json.Marshal(body)
@@ -81,6 +97,9 @@ func do(method, url, token string, body any) (int, error) {
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
 	}
 	resp, err := client.Do(req)
 	if err != nil {
@@ -117,10 +136,53 @@ type login struct {
 	Token string `json:"token"`
 }
 
+// plan is the data of a booking run: the sessions, and per worker its
+// parent's token and family members.
+type plan struct {
+	hot        bool
+	ids        []int64
+	tokens     []string
+	members    [][]int64
+	membersPer int
+	workers    int
+}
+
+// pick is the session and member of worker w's i-th booking (ok false when
+// the worker has booked all its pairs).
+func (p *plan) pick(w, i int) (session, member int64, ok bool) {
+	if p.hot {
+		if i >= len(p.members[w]) {
+			return 0, 0, false // this worker's members are all booked
+		}
+		return p.ids[0], p.members[w][i], true
+	}
+	if i >= len(p.ids)*p.membersPer {
+		return 0, 0, false
+	}
+	// Spread: worker w starts at its own offset in the session list.
+	return p.ids[(i+w*len(p.ids)/p.workers)%len(p.ids)], p.members[w][i/len(p.ids)], true
+}
+
+// httpWork books through the API: POST /api/v1/bookings, with a fresh
+// Idempotency-Key each time when key is set.
+func httpWork(base string, pl *plan, key bool) func(w, i int) (int, error) {
+	run := time.Now().UnixNano()
+	return func(w, i int) (int, error) {
+		session, member, ok := pl.pick(w, i)
+		if !ok {
+			return -1, nil
+		}
+		var h []string
+		if key {
+			h = []string{"Idempotency-Key", fmt.Sprintf("bench-%d-%d-%d", run, w, i)}
+		}
+		return do("POST", base+"/api/v1/bookings", pl.tokens[w], map[string]any{"session_id": session, "member_id": member}, h...)
+	}
+}
+
 // setupBooking signs in a staff member of clinic 3 and one parent per
-// worker, publishes the sessions and family members, and returns the
-// booking request of each worker's i-th call.
-func setupBooking(base string, workers int, hot bool, nSessions int) (func(worker, i int) (int, error), error) {
+// worker, and publishes the sessions and family members.
+func setupBooking(base string, workers int, hot bool, nSessions, minute int) (*plan, error) {
 	run := time.Now().UnixNano()
 	var staff login
 	if err := doJSON("POST", base+"/api/v1/auth/dev/login", "", map[string]any{"openid": fmt.Sprintf("bench-staff-%d", run), "role": "staff", "clinic_id": 3}, &staff); err != nil {
@@ -137,8 +199,8 @@ func setupBooking(base string, workers int, hot bool, nSessions int) (func(worke
 	for slot := 0; len(ids) < need; slot++ {
 		from := day0.AddDate(0, 0, 93*(slot/12))
 		to := from.AddDate(0, 0, 90)
-		start := fmt.Sprintf("%02d:%02d", 8+(slot%12), 0)
-		end := fmt.Sprintf("%02d:%02d", 8+(slot%12), 50)
+		at := time.Date(2000, 1, 1, 8+slot%12, minute, 0, 0, time.UTC)
+		start, end := at.Format("15:04"), at.Add(50*time.Minute).Format("15:04")
 		var out struct {
 			Sessions []struct {
 				ID int64 `json:"id"`
@@ -195,24 +257,7 @@ func setupBooking(base string, workers int, hot bool, nSessions int) (func(worke
 	if err, _ := setupErr.Load().(error); err != nil {
 		return nil, err
 	}
-	return func(w, i int) (int, error) {
-		var session, member int64
-		if hot {
-			if i >= len(members[w]) {
-				return -1, nil // this worker's members are all booked
-			}
-			session, member = ids[0], members[w][i]
-		} else {
-			pair := i
-			if pair >= len(ids)*membersPer {
-				return -1, nil
-			}
-			// Spread: worker w starts at its own offset in the session list.
-			session = ids[(pair+w*len(ids)/workers)%len(ids)]
-			member = members[w][pair/len(ids)]
-		}
-		return do("POST", base+"/api/v1/bookings", tokens[w], map[string]any{"session_id": session, "member_id": member})
-	}, nil
+	return &plan{hot: hot, ids: ids, tokens: tokens, members: members, membersPer: membersPer, workers: workers}, nil
 }
 
 type result struct {
