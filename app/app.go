@@ -234,6 +234,10 @@ func New(cfg config.Config, db *gorm.DB, log *slog.Logger, o Options) (*App, err
 			_, err := svc.Consultations.CloseQuiet(ctx)
 			return err
 		}},
+		{Name: "referral_expiry", Run: func(ctx context.Context) error {
+			_, err := svc.Referrals.ExpireDue(ctx)
+			return err
+		}},
 		{Name: "follow_up_plans", Run: func(ctx context.Context) error {
 			_, err := svc.FollowUps.GeneratePlans(ctx)
 			return err

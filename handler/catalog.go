@@ -515,6 +515,10 @@ type SlotDTO struct {
 	Capacity  int       `json:"capacity" example:"2"`
 	Booked    int       `json:"booked" example:"1"`
 	Available int       `json:"available" example:"1"`
+	// Reserved of the slot's seats are kept for referrals until they open
+	// to everyone; ReservedBooked of them are taken.
+	Reserved       int `json:"reserved_seats" example:"0"`
+	ReservedBooked int `json:"reserved_booked" example:"0"`
 }
 
 // SlotList is a session's slots, by start (empty when not sliced).
@@ -541,7 +545,7 @@ func (a *API) listSlots(c *gin.Context) {
 		out := SlotList{Items: make([]SlotDTO, 0, len(rows))}
 		for _, r := range rows {
 			out.Items = append(out.Items, SlotDTO{StartsAt: a.timeIn(r.StartsAt), EndsAt: a.timeIn(r.EndsAt), Capacity: r.Capacity,
-				Booked: r.Booked, Available: max(r.Capacity-r.Booked, 0)})
+				Booked: r.Booked, Available: max(r.Capacity-r.Booked, 0), Reserved: r.Reserved, ReservedBooked: r.ReservedBooked})
 		}
 		return out
 	})

@@ -122,3 +122,257 @@ func TestReferral_ReservedSeatsRace(t *testing.T) {
 	w.book(loser.u, s, loser.kid, false).Expect(201)
 	assertCounters(t, h, s)
 }
+
+// TestReferral_SlotReservedSeatsRace: in a sliced sitting the reserved seats
+// live in the slots. 8 referred families and 30 others race through two
+// replicas for the first slot (4 seats, 2 reserved): exactly 2 reserved
+// seats (all referrals) and 2 public seats are taken, in the slot and in
+// the session's sums. A freed reserved seat of the slot stays closed to the
+// public (409 slot_full) until REFERRAL_SEATS_OPEN before the start.
+func TestReferral_SlotReservedSeatsRace(t *testing.T) {
+	w := newBookingWorld(t)
+	h := w.h
+	staff := testkit.Token(w.staff.Token)
+	sv := w.newService(map[string]any{"name": "专家分时段（转诊）", "kind": "expert_clinic", "slot_minutes": 20, "reserved_for_referrals": 6})
+	s := w.sessionOf(sv, 12, 72*time.Hour, time.Hour)
+	warm := w.session(100, 200*time.Hour)
+	slots := slotsOf(h, s)
+	var sess model.Session
+	h.DB.First(&sess, s)
+	if len(slots) != 3 || sess.Reserved != 6 {
+		t.Fatalf("slots %+v, session reserved %d", slots, sess.Reserved)
+	}
+	var rows []model.SessionSlot
+	h.DB.Where("session_id = ?", s).Order("starts_at").Find(&rows)
+	for _, r := range rows {
+		if r.Capacity != 4 || r.Reserved != 2 {
+			t.Fatalf("slot %+v: want 4 seats, 2 reserved", r)
+		}
+	}
+	first := slots[0].StartsAt
+	const referred, public = 8, 30
+	type client struct {
+		u        testkit.User
+		kid      int64
+		referral int64
+	}
+	clients := make([]client, referred+public)
+	for i := range clients {
+		u := h.Login(fmt.Sprintf("slot-ref-%d", i))
+		c := client{u: u, kid: h.Member(u, map[string]any{"name": "孩子", "relation": "child", "birth_date": h.DateAgo(2, 0, 0)})}
+		if i < referred {
+			w.book(u, warm, c.kid, false).Expect(201)
+			c.referral = ctID(h.Do("POST", "/api/v1/staff/referrals", map[string]any{"person_id": c.kid, "service_id": sv,
+				"reason": "发育评估", "urgency": "routine"}, staff).Expect(201).Map())
+		}
+		clients[i] = c
+	}
+	replica := h.Replica().Engine
+	codes := make([]string, len(clients))
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range clients {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			<-start
+			engine := h.App.Engine
+			if i%2 == 1 {
+				engine = replica
+			}
+			c := clients[i]
+			body := map[string]any{"session_id": s, "member_id": c.kid, "slot_starts_at": first}
+			if c.referral != 0 {
+				body["referral_id"] = c.referral
+			}
+			r := testkit.Do(t, engine, "POST", "/api/v1/bookings", body, testkit.Token(c.u.Token))
+			codes[i] = fmt.Sprint(r.Status, r.ErrorCode())
+		}(i)
+	}
+	close(start)
+	wg.Wait()
+	won := map[bool]int{}
+	for i, c := range codes {
+		switch c {
+		case "201":
+			won[i < referred]++
+		case "409slot_full":
+		default:
+			t.Fatalf("client %d: %s", i, c)
+		}
+	}
+	var slot model.SessionSlot
+	h.DB.First(&slot, rows[0].ID)
+	h.DB.First(&sess, s)
+	var reservedRows, publicRows, reservedNonReferral int64
+	h.DB.Model(&model.Booking{}).Where("slot_id = ? AND status = ? AND reserved_seat = ?", slot.ID, "pending", true).Count(&reservedRows)
+	h.DB.Model(&model.Booking{}).Where("slot_id = ? AND status = ? AND reserved_seat = ?", slot.ID, "pending", false).Count(&publicRows)
+	h.DB.Model(&model.Booking{}).Where("session_id = ? AND reserved_seat = ? AND referral_id = 0", s, true).Count(&reservedNonReferral)
+	if won[true]+won[false] != 4 || slot.Booked != 4 || slot.ReservedBooked != 2 || reservedRows != 2 || publicRows != 2 ||
+		reservedNonReferral != 0 || sess.Booked != 4 || sess.ReservedBooked != 2 || won[false] > 2 {
+		t.Fatalf("won %v; slot booked %d reserved_booked %d; session booked %d reserved_booked %d; rows reserved %d public %d (non-referral %d)",
+			won, slot.Booked, slot.ReservedBooked, sess.Booked, sess.ReservedBooked, reservedRows, publicRows, reservedNonReferral)
+	}
+	assertCounters(t, h, s)
+	if got := slotsOf(h, s)[0]; got.ReservedSeats != 2 || got.ReservedBooked != 2 {
+		t.Fatalf("slot answer %+v", got)
+	}
+
+	// The public still finds the other slots' public seats, but not their
+	// reserved ones: 2 of each later slot go, the third is slot_full.
+	var losers []client
+	for i, c := range clients {
+		if i >= referred && codes[i] != "201" {
+			losers = append(losers, c)
+		}
+	}
+	second := slots[1].StartsAt
+	bookSlot := func(c client, at string) *testkit.Response {
+		return h.Do("POST", "/api/v1/bookings", map[string]any{"session_id": s, "member_id": c.kid, "slot_starts_at": at}, testkit.Token(c.u.Token))
+	}
+	bookSlot(losers[0], second).Expect(201)
+	bookSlot(losers[1], second).Expect(201)
+	bookSlot(losers[2], second).ExpectError(409, "slot_full")
+
+	// A referral family cancels its reserved seat: the referral is usable
+	// again, the seat stays closed to the public until it opens.
+	var rb model.Booking
+	h.DB.Where("slot_id = ? AND reserved_seat = ?", slot.ID, true).First(&rb)
+	for _, c := range clients {
+		if c.kid == rb.MemberID {
+			h.Do("POST", fmt.Sprintf("/api/v1/bookings/%d/cancel", rb.ID), nil, testkit.Token(c.u.Token)).Expect(200)
+		}
+	}
+	h.DB.First(&slot, rows[0].ID)
+	if slot.Booked != 3 || slot.ReservedBooked != 1 {
+		t.Fatalf("after cancel: slot booked %d reserved_booked %d", slot.Booked, slot.ReservedBooked)
+	}
+	bookSlot(losers[3], first).ExpectError(409, "slot_full")
+	h.Clock.Advance(49 * time.Hour) // within REFERRAL_SEATS_OPEN (24 h) of the start
+	bookSlot(losers[3], first).Expect(201)
+	bookSlot(losers[2], second).Expect(201)
+	assertCounters(t, h, s)
+}
+
+// TestReferral_CancelExpireStaffList: a referral to another clinic's service
+// reaches that clinic's staff (notified; incoming list with priority
+// admission and the person's name); only the issuing clinic or the family
+// cancels it (the other side is told; twice is 409; a booked one is 409);
+// the expiry job run by two replicas at once expires each unused referral
+// once and tells the family.
+func TestReferral_CancelExpireStaffList(t *testing.T) {
+	w := newBookingWorld(t)
+	h := w.h
+	staffA, staffB := testkit.Token(w.staff.Token), testkit.Token(w.staffB.Token)
+	parent := testkit.Token(w.parent.Token)
+	var svB struct {
+		ID int64 `json:"id"`
+	}
+	h.Do("POST", "/api/v1/staff/services", map[string]any{"kind": "expert_clinic", "name": "儿科专家门诊", "duration_minutes": 30,
+		"reserved_for_referrals": 2}, staffB).Expect(201).JSON(&svB)
+	warm := w.session(100, 200*time.Hour)
+	w.book(w.parent, warm, w.child, false).Expect(201)
+	w.book(w.parent, warm, w.child2, false).Expect(201)
+	issue := func(person int64) int64 {
+		return ctID(h.Do("POST", "/api/v1/staff/referrals", map[string]any{"person_id": person, "service_id": svB.ID,
+			"reason": "反复喘息，建议专科评估", "urgency": "urgent"}, staffA).Expect(201).Map())
+	}
+	expiring, declined, withdrawn, booked := issue(w.child), issue(w.child2), issue(w.child), issue(w.child2)
+
+	// The receiving clinic: notified, and its incoming list.
+	var received int64
+	h.DB.Model(&model.Notification{}).Where("user_id = ? AND event = ?", w.staffB.ID, "referral_received").Count(&received)
+	if received != 4 {
+		t.Fatalf("receiving clinic staff got %d notices, want 4", received)
+	}
+	var page struct {
+		Items []struct {
+			ID                int64  `json:"id"`
+			PersonName        string `json:"person_name"`
+			PriorityAdmission bool   `json:"priority_admission"`
+			Urgency           string `json:"urgency"`
+		} `json:"items"`
+		NextCursor string `json:"next_cursor"`
+	}
+	h.Do("GET", "/api/v1/staff/referrals?direction=incoming&limit=3", nil, staffB).Expect(200).JSON(&page)
+	if len(page.Items) != 3 || page.NextCursor == "" || page.Items[0].ID != booked || page.Items[0].PersonName != "二宝" ||
+		!page.Items[0].PriorityAdmission || page.Items[0].Urgency != "urgent" {
+		t.Fatalf("incoming page: %+v", page)
+	}
+	h.Do("GET", "/api/v1/staff/referrals?direction=incoming&cursor="+page.NextCursor, nil, staffB).Expect(200).JSON(&page)
+	if len(page.Items) != 1 || page.Items[0].ID != expiring {
+		t.Fatalf("second page: %+v", page)
+	}
+	h.Do("GET", "/api/v1/staff/referrals?direction=outgoing", nil, staffB).Expect(200).JSON(&page)
+	if len(page.Items) != 0 {
+		t.Fatalf("clinic B issued none: %+v", page)
+	}
+	h.Do("GET", "/api/v1/staff/referrals?direction=outgoing&status=issued", nil, staffA).Expect(200).JSON(&page)
+	if len(page.Items) != 4 {
+		t.Fatalf("clinic A outgoing: %+v", page)
+	}
+	h.Do("GET", "/api/v1/staff/referrals?direction=sideways", nil, staffA).ExpectError(422, "invalid_request")
+	h.Do("GET", fmt.Sprintf("/api/v1/staff/referrals/%d", expiring), nil, staffB).Expect(200)
+
+	// Booked with it: cancelling the referral is refused.
+	sB := bookingSessionAt(h, staffB, svB.ID, 5, 96*time.Hour)
+	h.Do("POST", "/api/v1/bookings", map[string]any{"session_id": sB, "member_id": w.child2, "referral_id": booked}, parent).Expect(201)
+	h.Do("POST", fmt.Sprintf("/api/v1/staff/referrals/%d/cancel", booked), nil, staffA).ExpectError(409, "invalid_transition")
+
+	// The family declines one: the issuing doctor is told; twice is 409.
+	r := h.Do("POST", fmt.Sprintf("/api/v1/referrals/%d/cancel", declined), map[string]any{"reason": "已在别处就诊"}, parent).Expect(200).Map()
+	if r["status"] != "cancelled" || len(r["history"].([]any)) != 2 {
+		t.Fatalf("declined: %v", r)
+	}
+	h.Do("POST", fmt.Sprintf("/api/v1/referrals/%d/cancel", declined), nil, parent).ExpectError(409, "invalid_transition")
+	var toDoctor int64
+	h.DB.Model(&model.Notification{}).Where("user_id = ? AND event = ? AND ref_id = ?", w.staff.ID, "referral_cancelled", declined).Count(&toDoctor)
+	if toDoctor != 1 {
+		t.Fatalf("issuing doctor notices: %d", toDoctor)
+	}
+	// Only the issuing clinic cancels on the staff side; the family is told.
+	h.Do("POST", fmt.Sprintf("/api/v1/staff/referrals/%d/cancel", withdrawn), nil, staffB).ExpectError(404, "not_found")
+	h.Do("POST", fmt.Sprintf("/api/v1/staff/referrals/%d/cancel", withdrawn), map[string]any{"reason": "病情好转"}, staffA).Expect(200)
+	var toFamily model.Notification
+	h.DB.Where("user_id = ? AND event = ? AND ref_id = ?", w.parent.ID, "referral_cancelled", withdrawn).First(&toFamily)
+	if toFamily.Body == "" {
+		t.Fatal("family not told of the cancelled referral")
+	}
+	// A cancelled referral cannot book.
+	h.Do("POST", "/api/v1/bookings", map[string]any{"session_id": sB, "member_id": w.child, "referral_id": withdrawn}, parent).
+		ExpectError(409, "referral_not_usable")
+
+	// Expiry: two replicas run the job at once past the validity.
+	h.Clock.Advance(31 * 24 * time.Hour)
+	replica := h.Replica()
+	counts := runJobs(t, h.App.Services.Referrals.ExpireDue, replica.Services.Referrals.ExpireDue)
+	if counts[0]+counts[1] != 1 {
+		t.Fatalf("expired %v, want 1 in all", counts)
+	}
+	got := h.Do("GET", fmt.Sprintf("/api/v1/referrals/%d", expiring), nil, parent).Expect(200).Map()
+	if got["status"] != "expired" || len(got["history"].([]any)) != 2 {
+		t.Fatalf("expired referral: %v", got)
+	}
+	var expiredNotices int64
+	h.DB.Model(&model.Notification{}).Where("user_id = ? AND event = ?", w.parent.ID, "referral_expired").Count(&expiredNotices)
+	if expiredNotices != 1 {
+		t.Fatalf("%d expiry notices", expiredNotices)
+	}
+	if again := runJobs(t, h.App.Services.Referrals.ExpireDue); again[0] != 0 {
+		t.Fatalf("second run expired %d", again[0])
+	}
+	var b model.Referral
+	h.DB.First(&b, booked)
+	if b.Status != "booked" {
+		t.Fatalf("a booked referral is not expired: %s", b.Status)
+	}
+}
+
+// bookingSessionAt publishes a session of service sv (of the staff
+// member's clinic) starting `in` from now.
+func bookingSessionAt(h *testkit.Harness, staff testkit.Req, sv int64, capacity int, in time.Duration) int64 {
+	h.T.Helper()
+	start := h.Clock.Now().Add(in).Truncate(time.Hour)
+	return ctID(h.Do("POST", "/api/v1/staff/sessions", map[string]any{"service_id": sv, "starts_at": start.Format(time.RFC3339),
+		"ends_at": start.Add(time.Hour).Format(time.RFC3339), "capacity": capacity}, staff).Expect(201).Map())
+}

@@ -78,8 +78,11 @@ func newSecWorld(t *testing.T) *secWorld {
 	w.ids["booking"] = ctID(h.Do("POST", "/api/v1/bookings", map[string]any{"session_id": w.ids["session"], "member_id": bw.child,
 		"note": "备注" + secMarker}, A).Expect(201).Map())
 
-	w.ids["referral"] = ctID(h.Do("POST", "/api/v1/staff/referrals", map[string]any{"person_id": bw.child, "service_id": serviceA,
-		"reason": "转诊" + secMarker, "urgency": "urgent"}, S3).Expect(201).Map())
+	referral := func() int64 {
+		return ctID(h.Do("POST", "/api/v1/staff/referrals", map[string]any{"person_id": bw.child, "service_id": serviceA,
+			"reason": "转诊" + secMarker, "urgency": "urgent"}, S3).Expect(201).Map())
+	}
+	w.ids["referral"], w.ids["referralFree"], w.ids["referralStaffFree"] = referral(), referral(), referral()
 
 	// Contracts with team 1 (clinic 3): three active, one pending.
 	w.ids["contract"] = ctContract(h, w.owner, w.staff3, ctTeam3, w.ids["elder"])

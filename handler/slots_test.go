@@ -16,6 +16,9 @@ type slotItem struct {
 	Capacity  int    `json:"capacity"`
 	Booked    int    `json:"booked"`
 	Available int    `json:"available"`
+	// ReservedSeats of the slot are kept for referrals; ReservedBooked taken.
+	ReservedSeats  int `json:"reserved_seats"`
+	ReservedBooked int `json:"reserved_booked"`
 }
 
 func slotsOf(h *testkit.Harness, session int64) []slotItem {

@@ -60,6 +60,10 @@ type SessionSlot struct {
 	EndsAt    time.Time `gorm:"not null"`
 	Capacity  int       `gorm:"not null"`
 	Booked    int       `gorm:"not null;default:0"`
+	// Reserved of the slot's seats are kept for referrals (the session's
+	// Reserved is their sum); ReservedBooked of them are taken.
+	Reserved       int `gorm:"not null;default:0"`
+	ReservedBooked int `gorm:"not null;default:0"`
 }
 
 // QueueCounter hands out a clinic's queue numbers of one business day.

@@ -25,10 +25,10 @@ type Referral struct {
 	Reason            string    `gorm:"type:text"`
 	Urgency           string    `gorm:"size:16;not null"`
 	PriorityAdmission bool      `gorm:"not null;default:true"`
-	Status            string    `gorm:"size:16;not null;index"`
+	Status            string    `gorm:"size:16;not null;index;index:ix_referral_status_expiry,priority:1"`
 	BookingID         int64     `gorm:"not null;default:0"`
 	IssuedBy          int64     `gorm:"not null"`
-	ExpiresAt         time.Time `gorm:"not null"`
+	ExpiresAt         time.Time `gorm:"not null;index:ix_referral_status_expiry,priority:2"`
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
 }

@@ -293,11 +293,7 @@ func (s *BookingService) create(tx *gorm.DB, p Principal, in NewBooking) (model.
 	if slot != nil { // a sliced session has no waitlist: slots are chosen
 		in.JoinWaitlist = false
 	}
-	// Take a seat: the condition is checked by the database on the latest
-	// row, under its row lock, so concurrent requests cannot overbook.
-	// A referral takes a reserved seat when one is free (else a public
-	// one); everyone else takes a public seat, or any seat once the
-	// reserved ones open (ReferralSeatsOpen before the start).
+	// A referral is checked (and its row locked) before the seat is taken.
 	var ref model.Referral
 	if in.ReferralID != 0 {
 		if ref, err = useReferral(tx, in.ReferralID, member.ID, target, now); err != nil {
@@ -305,46 +301,25 @@ func (s *BookingService) create(tx *gorm.DB, p Principal, in NewBooking) (model.
 		}
 		in.JoinWaitlist = false
 	}
-	seatQ := func() *gorm.DB {
-		return tx.Model(&model.Session{}).
-			Where("id = ? AND status = ? AND booked < capacity AND starts_at > ?", in.SessionID, model.SessionOpen, now.Add(s.cfg.BookingCutoff))
+	seated, reservedSeat, err := s.takeSeat(tx, target, slot, ref.ID != 0, now)
+	if err != nil {
+		return none, sess, member, err
 	}
-	reservedSeat := false
-	var res *gorm.DB
-	if ref.ID != 0 {
-		res = seatQ().Where("reserved_booked < reserved").
-			Updates(map[string]any{"booked": gorm.Expr("booked + 1"), "reserved_booked": gorm.Expr("reserved_booked + 1"), "updated_at": now})
-		if res.Error != nil {
-			return none, sess, member, res.Error
-		}
-		reservedSeat = res.RowsAffected == 1
-	}
-	if !reservedSeat {
-		res = seatQ().Where("(booked - reserved_booked < capacity - reserved OR starts_at <= ?)", now.Add(s.cfg.ReferralSeatsOpen)).
-			Updates(map[string]any{"booked": gorm.Expr("booked + 1"), "updated_at": now})
-		if res.Error != nil {
-			return none, sess, member, res.Error
-		}
-	}
-	seated := res.RowsAffected == 1
-	if seated && slot != nil {
-		if err := takeSlot(tx, slot.ID); err != nil {
-			return none, sess, member, err
-		}
-	}
+	placed := seated
 	if !seated && in.JoinWaitlist {
-		res = tx.Model(&model.Session{}).Where("id = ? AND status = ? AND starts_at > ?", in.SessionID, model.SessionOpen, now.Add(s.cfg.BookingCutoff)).
+		res := tx.Model(&model.Session{}).Where("id = ? AND status = ? AND starts_at > ?", in.SessionID, model.SessionOpen, now.Add(s.cfg.BookingCutoff)).
 			Updates(map[string]any{"waitlisted": gorm.Expr("waitlisted + 1"), "waitlist_seq": gorm.Expr("waitlist_seq + 1"), "updated_at": now})
 		if res.Error != nil {
 			return none, sess, member, res.Error
 		}
+		placed = res.RowsAffected == 1
 	}
 	// Read the session after our update: the row is ours (locked), so what we
 	// read includes every committed change and ours.
 	if err := tx.First(&sess, in.SessionID).Error; err != nil {
 		return none, sess, member, notFound(err)
 	}
-	if res.RowsAffected == 0 {
+	if !placed {
 		if sess.Status != model.SessionOpen || !now.Before(sess.StartsAt.Add(-s.cfg.BookingCutoff)) {
 			return none, sess, member, ErrSessionClosed
 		}
@@ -390,6 +365,78 @@ func (s *BookingService) create(tx *gorm.DB, p Principal, in NewBooking) (model.
 		}
 	}
 	return b, sess, member, nil
+}
+
+// takeSeat takes a seat of the session, and of its slot when it is
+// sliced, for a new booking: the conditions are checked by the database on
+// the latest rows under their row locks (session row first, then the slot,
+// as in every booking transaction), so concurrent requests through any
+// replica cannot overbook. A referral takes a reserved seat when one is
+// free (else a public one); everyone else takes a public seat — booked -
+// reserved_booked < capacity - reserved — or any seat once the reserved
+// ones open (REFERRAL_SEATS_OPEN before the session starts). In a sliced
+// session the reserved seats live in the slots (the session's counters are
+// their sums): the slot decides, and the session only checks capacity.
+// seated false (nothing changed) means the session is full or closed; a
+// full slot is 409 slot_full.
+func (s *BookingService) takeSeat(tx *gorm.DB, sess model.Session, slot *model.SessionSlot, referral bool, now time.Time) (seated, reserved bool, err error) {
+	open := !now.Add(s.cfg.ReferralSeatsOpen).Before(sess.StartsAt)
+	// take adds a seat (and a reserved one) to the row q names, if q's
+	// conditions hold on it.
+	take := func(q *gorm.DB, withReserved bool, extra map[string]any) (bool, error) {
+		fields := map[string]any{"booked": gorm.Expr("booked + 1")}
+		if withReserved {
+			fields["reserved_booked"] = gorm.Expr("reserved_booked + 1")
+		}
+		for k, v := range extra {
+			fields[k] = v
+		}
+		res := q.Updates(fields)
+		return res.RowsAffected == 1, res.Error
+	}
+	stamp := map[string]any{"updated_at": now}
+	sessQ := func() *gorm.DB {
+		return tx.Model(&model.Session{}).
+			Where("id = ? AND status = ? AND booked < capacity AND starts_at > ?", sess.ID, model.SessionOpen, now.Add(s.cfg.BookingCutoff))
+	}
+	publicSeat := "booked - reserved_booked < capacity - reserved"
+	if slot == nil {
+		if referral {
+			if reserved, err = take(sessQ().Where("reserved_booked < reserved"), true, stamp); err != nil || reserved {
+				return reserved, reserved, err
+			}
+		}
+		q := sessQ()
+		if !open {
+			q = q.Where(publicSeat)
+		}
+		seated, err = take(q, false, stamp)
+		return seated, false, err
+	}
+	if seated, err = take(sessQ(), false, stamp); err != nil || !seated {
+		return false, false, err
+	}
+	slotQ := func() *gorm.DB {
+		return tx.Model(&model.SessionSlot{}).Where("id = ? AND booked < capacity", slot.ID)
+	}
+	if referral {
+		if reserved, err = take(slotQ().Where("reserved_booked < reserved"), true, nil); err != nil {
+			return false, false, err
+		}
+		if reserved {
+			err = tx.Model(&model.Session{}).Where("id = ?", sess.ID).Update("reserved_booked", gorm.Expr("reserved_booked + 1")).Error
+			return true, true, err
+		}
+	}
+	q := slotQ()
+	if !open {
+		q = q.Where(publicSeat)
+	}
+	ok, err := take(q, false, nil)
+	if err == nil && !ok {
+		err = ErrSlotFull
+	}
+	return ok, false, err
 }
 
 func ptrTrue() *bool { t := true; return &t }

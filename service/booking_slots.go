@@ -18,8 +18,10 @@ var (
 )
 
 // createSlots slices a new session of a sliced service into arrival slots of
-// slotMinutes (the last may be shorter), sharing the session's capacity out
-// (the first slots take the remainder), so the slots add up to the session.
+// slotMinutes (the last may be shorter), sharing the session's capacity and
+// its reserved seats out (the first slots take the remainders), so the slots
+// add up to the session. Reserved ≤ capacity holds in every slot: the two
+// are shared the same way and the session's reserved ≤ its capacity.
 func createSlots(tx *gorm.DB, sess model.Session, slotMinutes int) error {
 	if slotMinutes <= 0 {
 		return nil
@@ -33,8 +35,9 @@ func createSlots(tx *gorm.DB, sess model.Session, slotMinutes int) error {
 		}
 		slots = append(slots, model.SessionSlot{SessionID: sess.ID, StartsAt: t, EndsAt: end})
 	}
-	for i, c := range shareOut(sess.Capacity, len(slots)) {
-		slots[i].Capacity = c
+	capacity, reserved := shareOut(sess.Capacity, len(slots)), shareOut(sess.Reserved, len(slots))
+	for i := range slots {
+		slots[i].Capacity, slots[i].Reserved = capacity[i], reserved[i]
 	}
 	return tx.Create(&slots).Error
 }
@@ -150,29 +153,22 @@ func checkOverlap(tx *gorm.DB, personID, sessionID int64, start, end time.Time) 
 	return nil
 }
 
-// takeSlot takes a seat of the slot (booked < capacity, checked by the
-// database on the latest row).
-func takeSlot(tx *gorm.DB, slotID int64) error {
-	res := tx.Model(&model.SessionSlot{}).Where("id = ? AND booked < capacity", slotID).Update("booked", gorm.Expr("booked + 1"))
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected == 0 {
-		return ErrSlotFull
-	}
-	return nil
-}
-
-// freeSlotSeat changes a slot's count with its booking's seat (delta ±1).
+// freeSlotSeat changes a slot's counts with its booking's seat (delta ±1;
+// a reserved seat moves reserved_booked too). A seat taken back (a
+// promotion, public) needs a public seat free in the slot.
 func freeSlotSeat(tx *gorm.DB, b *model.Booking, delta int) error {
 	if b == nil || b.SlotID == 0 || delta == 0 {
 		return nil
 	}
 	q := tx.Model(&model.SessionSlot{}).Where("id = ?", b.SlotID)
 	if delta > 0 {
-		q = q.Where("booked < capacity")
+		q = q.Where("booked < capacity AND booked - reserved_booked < capacity - reserved")
 	}
-	res := q.Update("booked", gorm.Expr("booked + ?", delta))
+	fields := map[string]any{"booked": gorm.Expr("booked + ?", delta)}
+	if b.ReservedSeat {
+		fields["reserved_booked"] = gorm.Expr("reserved_booked + ?", delta)
+	}
+	res := q.Updates(fields)
 	if res.Error == nil && res.RowsAffected == 0 && delta > 0 {
 		return ErrSlotFull
 	}

@@ -136,23 +136,13 @@ func (s *ContractService) create(tx *gorm.DB, c *model.FamilyContract, rows []mo
 	if err := contractMachine.Start(tx, now, Step{ID: c.ID, To: model.ContractPending, By: by}); err != nil {
 		return err
 	}
-	var staff []int64
-	if err := tx.Model(&model.User{}).Where("role = ? AND clinic_id = ?", model.RoleStaff, c.ClinicID).
-		Order("id").Pluck("id", &staff).Error; err != nil {
-		return err
-	}
 	kind := "签约"
 	if c.RenewsID != nil {
 		kind = "续约"
 	}
-	for _, uid := range staff {
-		if err := s.notify.Notify(tx, Notice{UserID: uid, Event: EventContractApplied, Title: "新的家庭医生" + kind + "申请",
-			Body:    fmt.Sprintf("%s收到一份%s申请（%d 位成员），请审核。", team.Name, kind, len(rows)),
-			RefType: "family_contract", RefID: c.ID}); err != nil {
-			return err
-		}
-	}
-	return nil
+	return notifyClinicStaff(tx, s.notify, c.ClinicID, Notice{Event: EventContractApplied, Title: "新的家庭医生" + kind + "申请",
+		Body:    fmt.Sprintf("%s收到一份%s申请（%d 位成员），请审核。", team.Name, kind, len(rows)),
+		RefType: "family_contract", RefID: c.ID})
 }
 
 func contractMemberIDs(in []int64) ([]int64, error) {

@@ -35,7 +35,8 @@ const (
 // it here (Notify refuses an event or a ref type not listed).
 var NotificationEvents = []string{
 	EventBookingConfirmed, EventBookingRejected, EventBookingPromoted, EventSessionCancelled,
-	EventBookingReminder, EventBookingNoShow, "referral_issued",
+	EventBookingReminder, EventBookingNoShow,
+	EventReferralIssued, EventReferralReceived, EventReferralCancelled, EventReferralExpired,
 	EventContractApplied, EventContractApproved, EventContractRejected, EventContractTerminated,
 	EventContractExpiring, EventContractExpired, EventContractActivated,
 	EventMedicineRequested, EventMedicineApproved, EventMedicineRejected, EventMedicineCancelled,

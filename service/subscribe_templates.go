@@ -30,6 +30,7 @@ var SubscribeEvents = []string{
 	EventPostHidden, EventPostRejected, EventCommentHidden, EventImageRemoved,
 	// Announced by the first-1000-days and family-doctor areas.
 	EventVaccineDueSoon, EventVaccineOverdue, "consultation_replied",
+	EventReferralIssued, EventReferralCancelled, EventReferralExpired,
 }
 
 // Event fields a template key may name. Every event has the common ones;

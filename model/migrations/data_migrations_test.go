@@ -228,3 +228,60 @@ func TestMigrations_Issue15CoverageFlags(t *testing.T) {
 	}
 	check("after a second run")
 }
+
+// TestMigrations_Issue17SlotReserved: a sliced session made before 00113 (6
+// seats in three slots of 2, 3 reserved, one reserved seat held in the
+// second slot, one public seat in the first) keeps its reserved seats, now
+// in its slots: the held one stays where it is, the unused two go to the
+// earliest slots with free seats. The session's counters are the sums; a
+// session without slots is untouched.
+func TestMigrations_Issue17SlotReserved(t *testing.T) {
+	ctx := context.Background()
+	db := scratchDB(t, "slotres")
+	if err := migrations.UpTo(ctx, db.sql, 112); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"INSERT INTO sessions (id, service_id, starts_at, clinic_id, kind, ends_at, capacity, booked, reserved, reserved_booked) VALUES " +
+			"(1, 1, '2027-01-05 01:00:00', 3, 'expert_clinic', '2027-01-05 02:00:00', 6, 2, 3, 1), " +
+			"(2, 1, '2027-01-06 01:00:00', 3, 'expert_clinic', '2027-01-06 02:00:00', 5, 0, 2, 0)",
+		"INSERT INTO session_slots (id, session_id, starts_at, ends_at, capacity, booked) VALUES " +
+			"(1, 1, '2027-01-05 01:00:00', '2027-01-05 01:20:00', 2, 1), (2, 1, '2027-01-05 01:20:00', '2027-01-05 01:40:00', 2, 1), " +
+			"(3, 1, '2027-01-05 01:40:00', '2027-01-05 02:00:00', 2, 0)",
+		"INSERT INTO bookings (id, session_id, member_id, user_id, clinic_id, status, starts_at, created_at, updated_at, slot_id, reserved_seat, referral_id) VALUES " +
+			"(1, 1, 11, 1, 3, 'pending', '2027-01-05 01:00:00', NOW(3), NOW(3), 1, 0, 0), " +
+			"(2, 1, 12, 2, 3, 'confirmed', '2027-01-05 01:20:00', NOW(3), NOW(3), 2, 1, 7), " +
+			"(3, 1, 13, 2, 3, 'cancelled', '2027-01-05 01:40:00', NOW(3), NOW(3), 3, 1, 8)",
+	} {
+		if _, err := db.sql.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := migrations.Up(ctx, db.sql, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	rows, err := db.sql.Query("SELECT id, reserved, reserved_booked FROM session_slots ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id, r, rb int
+		if err := rows.Scan(&id, &r, &rb); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%d:%d/%d", id, r, rb))
+	}
+	if fmt.Sprint(got) != "[1:1/0 2:2/1 3:0/0]" {
+		t.Errorf("slots (id:reserved/reserved_booked) %v, want [1:1/0 2:2/1 3:0/0]", got)
+	}
+	for id, want := range map[int]string{1: "3/1", 2: "2/0"} {
+		var r, rb int
+		if err := db.sql.QueryRow("SELECT reserved, reserved_booked FROM sessions WHERE id = ?", id).Scan(&r, &rb); err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprintf("%d/%d", r, rb) != want {
+			t.Errorf("session %d reserved/reserved_booked %d/%d, want %s", id, r, rb, want)
+		}
+	}
+}
