@@ -269,7 +269,7 @@ func TestReferral_CancelExpireStaffList(t *testing.T) {
 		ID int64 `json:"id"`
 	}
 	h.Do("POST", "/api/v1/staff/services", map[string]any{"kind": "expert_clinic", "name": "儿科专家门诊", "duration_minutes": 30,
-		"reserved_for_referrals": 2}, staffB).Expect(201).JSON(&svB)
+		"reserved_for_referrals": 2}, testkit.Token(h.Manager("referral-manager-b", clinicB).Token)).Expect(201).JSON(&svB)
 	warm := w.session(100, 200*time.Hour)
 	w.book(w.parent, warm, w.child, false).Expect(201)
 	w.book(w.parent, warm, w.child2, false).Expect(201)
