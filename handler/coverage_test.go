@@ -136,7 +136,10 @@ func TestCoverage_FlagsAndPlaces(t *testing.T) {
 	// Staff at the counter: their own clinics' catchment only, for a
 	// household within their work (丙's: their contract).
 	covPut(h, w.staff4, ctPath("/api/v1/staff/households/%d/village", w.hc), map[string]any{"village": "柳树村"}).ExpectError(422, "village_not_in_catchment")
-	covPut(h, w.staff3, ctPath("/api/v1/staff/households/%d/village", w.hc), map[string]any{"village": "石桥镇"}).ExpectError(404, "not_found")
+	// 丙's household also holds 乙一, whose own household now lives in
+	// 石桥镇, clinic 3's catchment: clinic 3 reaches it through him. 丁's
+	// household is outside clinic 3's work.
+	covPut(h, w.staff3, ctPath("/api/v1/staff/households/%d/village", w.hd), map[string]any{"village": "石桥镇"}).ExpectError(404, "not_found")
 	covPut(h, w.staff4, ctPath("/api/v1/staff/households/%d/village", w.hc), map[string]any{"village": "河口镇"}).Expect(200)
 	// 丁's household is placed and cleared again: it is in no catchment.
 	covPut(h, w.d, ctPath("/api/v1/households/%d/village", w.hd), map[string]any{"village": "河口镇"}).Expect(200)

@@ -111,3 +111,47 @@ func TestScope_StationFamiliesOverHTTP(t *testing.T) {
 		}
 	}
 }
+
+// TestScope_StationSeesTheFamiliesOfItsVillages: a family the clinic has
+// never met (no booking, no contract) whose household lives in a village of
+// station 5's catchment is found by the station's staff and by its branch's,
+// and by nobody of branch 2; moving the household out of the catchment takes
+// it out of their reach again.
+func TestScope_StationSeesTheFamiliesOfItsVillages(t *testing.T) {
+	w := newBookingWorld(t)
+	h := w.h
+	admin := testkit.Token(h.Admin("village-admin").Token)
+	const station = 5
+	h.Do("PUT", fmt.Sprintf("/api/v1/admin/clinics/%d", station), map[string]any{"catchment": []string{"柳树村"}}, admin).Expect(200)
+	parent := h.Login("village-parent")
+	hh := firstHouseholdOrNew(t, h, parent)
+	child := ctID(h.Do("POST", fmt.Sprintf("/api/v1/households/%d/persons", hh), map[string]any{"name": "柳柳", "relation": "child",
+		"gender": "female", "birth_date": h.DateAgo(1, 0, 0)}, testkit.Token(parent.Token)).Expect(201).Map())
+	finds := func(u testkit.User) bool {
+		var out struct {
+			Items []struct {
+				ID int64 `json:"id"`
+			} `json:"items"`
+		}
+		h.Do("GET", "/api/v1/staff/persons?name=柳柳&birth_date="+h.DateAgo(1, 0, 0), nil, testkit.Token(u.Token)).Expect(200).JSON(&out)
+		return len(out.Items) == 1 && out.Items[0].ID == child
+	}
+	stationStaff := h.Staff("village-station", station)
+	check := func(when string, station, branch3, branch2 bool) {
+		t.Helper()
+		for _, tc := range []struct {
+			who  string
+			u    testkit.User
+			want bool
+		}{{"station 5", stationStaff, station}, {"branch 3", w.staff, branch3}, {"branch 2", w.staffB, branch2}} {
+			if got := finds(tc.u); got != tc.want {
+				t.Errorf("%s: %s finds the child: %v, want %v", when, tc.who, got, tc.want)
+			}
+		}
+	}
+	check("no village", false, false, false)
+	h.Do("PUT", fmt.Sprintf("/api/v1/households/%d/village", hh), map[string]any{"village": "柳树村"}, testkit.Token(parent.Token)).Expect(200)
+	check("in the station's village", true, true, false)
+	h.Do("PUT", fmt.Sprintf("/api/v1/households/%d/village", hh), map[string]any{"village": ""}, testkit.Token(parent.Token)).Expect(200)
+	check("moved out", false, false, false)
+}

@@ -43,7 +43,8 @@ func personFor(db *gorm.DB, p Principal, id int64) (model.Person, error) {
 // families"): a person is within the work of the caller's clinics when they
 // have a booking at one of its sessions, are on a family-doctor contract
 // (any state: an application the family made counts) with one of its teams,
-// or belong to a household the clinic made at the counter.
+// belong to a household the clinic made at the counter, or to a household
+// living in a village or community of the clinics' catchment.
 // Anyone else is, to staff, a person who does not exist.
 func withinClinicWork(db *gorm.DB, p Principal, memberID int64) (bool, error) {
 	if p.Scope == ScopeNetwork {
@@ -68,6 +69,24 @@ func withinClinicWork(db *gorm.DB, p Principal, memberID int64) (bool, error) {
 	// A household the clinic made at the counter for a resident.
 	err = db.Model(&model.HouseholdPerson{}).Joins("JOIN households ON households.id = household_persons.household_id").
 		Where("household_persons.person_id = ? AND households.clinic_id IN ?", memberID, p.clinics()).Limit(1).Count(&n).Error
+	if err != nil || n > 0 {
+		return n > 0, err
+	}
+	// A household living in a village or community the clinics serve
+	// (their catchment): a station's families.
+	var clinics []model.Clinic
+	if err := db.Select("id", "catchment").Where("id IN ?", p.clinics()).Find(&clinics).Error; err != nil {
+		return false, err
+	}
+	var villages []string
+	for _, c := range clinics {
+		villages = append(villages, c.Catchment...)
+	}
+	if len(villages) == 0 {
+		return false, nil
+	}
+	err = db.Model(&model.HouseholdPerson{}).Joins("JOIN households ON households.id = household_persons.household_id").
+		Where("household_persons.person_id = ? AND households.village IN ?", memberID, villages).Limit(1).Count(&n).Error
 	return n > 0, err
 }
 
