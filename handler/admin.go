@@ -515,16 +515,5 @@ func (a *API) createExpert(c *gin.Context) {
 // @Failure      422 {object} ErrorResponse
 // @Router       /api/v1/admin/experts/{id} [put]
 func (a *API) updateExpert(c *gin.Context) {
-	var req ExpertRequest
-	id, okID := pathID(c, "id")
-	if !okID || !bindJSON(c, &req) {
-		return
-	}
-	in, err := req.input()
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	e, err := a.svc.Admin.UpdateExpert(c.Request.Context(), principal(c), id, in)
-	reply(c, http.StatusOK, err, func() any { return toExpert(e) })
+	onIDInput[ExpertRequest](c, http.StatusOK, a.svc.Admin.UpdateExpert, toExpert)
 }

@@ -159,18 +159,7 @@ func (a *API) createOutreachTeam(c *gin.Context) {
 // @Failure      422 {object} ErrorResponse
 // @Router       /api/v1/admin/outreach-teams/{id} [put]
 func (a *API) updateOutreachTeam(c *gin.Context) {
-	var req OutreachTeamRequest
-	id, okID := pathID(c, "id")
-	if !okID || !bindJSON(c, &req) {
-		return
-	}
-	in, err := req.input()
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	t, err := a.svc.Admin.UpdateOutreachTeam(c.Request.Context(), principal(c), id, in)
-	reply(c, http.StatusOK, err, func() any { return a.toOutreachTeam(t) })
+	onIDInput[OutreachTeamRequest](c, http.StatusOK, a.svc.Admin.UpdateOutreachTeam, a.toOutreachTeam)
 }
 
 // getOutreachTeam godoc

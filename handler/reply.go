@@ -48,6 +48,27 @@ func onIDText[R, V, D any](c *gin.Context, status int, act func(context.Context,
 	reply(c, status, err, func() any { return conv(v) })
 }
 
+// inputOf is a request body that converts itself to a service input, or
+// refuses (a field the binding tags cannot check).
+type inputOf[I any] interface{ input() (I, error) }
+
+// onIDInput serves a route that acts on its :id with a JSON body R
+// converted to the service's input I.
+func onIDInput[R inputOf[I], I, V, D any](c *gin.Context, status int, act func(context.Context, service.Principal, int64, I) (V, error), conv func(V) D) {
+	var req R
+	id, okID := pathID(c, "id")
+	if !okID || !bindJSON(c, &req) {
+		return
+	}
+	in, err := req.input()
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	v, err := act(c.Request.Context(), principal(c), id, in)
+	reply(c, status, err, func() any { return conv(v) })
+}
+
 // listOf converts the items of a page (never null in JSON).
 func listOf[V, D any](vs []V, conv func(V) D) []D {
 	out := make([]D, 0, len(vs))

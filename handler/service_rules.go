@@ -141,16 +141,5 @@ func (a *API) createService(c *gin.Context) {
 // @Failure      422 {object} ErrorResponse
 // @Router       /api/v1/staff/services/{id} [put]
 func (a *API) updateService(c *gin.Context) {
-	var req ServiceRequest
-	id, okID := pathID(c, "id")
-	if !okID || !bindJSON(c, &req) {
-		return
-	}
-	in, err := req.input()
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	sv, err := a.svc.Catalog.UpdateService(c.Request.Context(), principal(c), id, in)
-	reply(c, http.StatusOK, err, func() any { return toService(sv) })
+	onIDInput[ServiceRequest](c, http.StatusOK, a.svc.Catalog.UpdateService, toService)
 }
