@@ -405,7 +405,7 @@ func (s *BookingService) notifyBookedForFamily(tx *gorm.DB, b model.Booking, ses
 	if b.Status == model.BookingConfirmed {
 		state = "已确认"
 	}
-	return s.notify.Notify(tx, Notice{UserID: b.UserID, Event: EventBookingMadeByStaff, Title: "医生已为您预约",
+	return s.notify.Notify(tx, Notice{UserID: b.UserID, Event: EventBookingMadeByStaff, Title: "工作人员已为您预约",
 		Body: "工作人员已为您预约：" + label + "（" + state + "），请按时到达。", RefType: "booking", RefID: b.ID})
 }
 
