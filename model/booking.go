@@ -48,6 +48,10 @@ type Booking struct {
 	// ReservedSeat says it holds one of the session's reserved seats.
 	ReferralID   int64 `gorm:"not null;default:0;index"`
 	ReservedSeat bool  `gorm:"not null;default:false"`
+	// MovedAt is when staff last moved the booking's session to another
+	// time (NULL: never since it was made): moved inside the cancel window
+	// of the new time, the family may still cancel online.
+	MovedAt *time.Time
 }
 
 // SessionSlot is one arrival slot of a sliced session. Booked is changed

@@ -26,6 +26,7 @@ const (
 	EventBookingRejected  = "booking_rejected"
 	EventBookingPromoted  = "booking_promoted"
 	EventSessionCancelled = "session_cancelled"
+	EventSessionMoved     = "session_moved"
 	EventBookingReminder  = "booking_reminder"
 	EventBookingNoShow    = "booking_no_show"
 )
@@ -34,7 +35,7 @@ const (
 // set of NotificationDTO.event in the spec. An area that adds an event adds
 // it here (Notify refuses an event or a ref type not listed).
 var NotificationEvents = []string{
-	EventBookingConfirmed, EventBookingRejected, EventBookingPromoted, EventSessionCancelled,
+	EventBookingConfirmed, EventBookingRejected, EventBookingPromoted, EventSessionCancelled, EventSessionMoved,
 	EventBookingReminder, EventBookingNoShow,
 	EventReferralIssued, EventReferralReceived, EventReferralCancelled, EventReferralExpired,
 	EventContractApplied, EventContractApproved, EventContractRejected, EventContractTerminated,
