@@ -307,83 +307,105 @@ func TestSession_MoveSliced(t *testing.T) {
 	assertCounters(t, h, s)
 }
 
-// TestSession_MoveRacesBookings: families book a session through two
-// replicas while staff move it; whatever the order, every booking holds
-// the session's final time, the counters match the rows, and each booking
-// made before the move is told once.
+// TestSession_MoveRacesBookings: in four rounds, families book a session
+// through two replicas while staff move it; whatever the order, every
+// booking holds the session's final time, the counters match the rows, and
+// a booking is told of each move made after it, once: a booking of round k
+// of the moves after round k, and of round k's move when it lost the race.
 func TestSession_MoveRacesBookings(t *testing.T) {
 	w := newBookingWorld(t)
 	h := w.h
-	s := w.session(40, 48*time.Hour)
+	s := w.session(60, 48*time.Hour)
 	var sess model.Session
 	h.DB.First(&sess, s)
-	const clients = 30
-	users := make([]testkit.User, clients)
-	kids := make([]int64, clients)
+	const rounds, perRound = 4, 12
+	users := make([]testkit.User, rounds*perRound)
+	kids := make([]int64, len(users))
 	for i := range users {
 		users[i] = h.Login(fmt.Sprintf("move-race-%d", i))
 		kids[i] = h.Member(users[i], map[string]any{"name": "孩子", "relation": "child", "birth_date": h.DateAgo(2, 0, 0)})
 	}
 	replica := h.Replica().Engine
-	newStart := sess.StartsAt.Add(26*time.Hour + 13*time.Minute)
-	codes := make([]int, clients)
-	moveStatus := 0
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range users {
+	round := map[int64]int{} // booking id → round
+	var final time.Time
+	for r := 0; r < rounds; r++ {
+		final = sess.StartsAt.Add(time.Duration(26+r)*time.Hour + 13*time.Minute)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		moveStatus := 0
+		ids := make([]int64, perRound)
+		codes := make([]int, perRound)
 		wg.Add(1)
-		go func(i int) {
+		go func() {
 			defer wg.Done()
 			<-start
-			engine := h.App.Engine
-			if i%2 == 1 {
-				engine = replica
-			}
-			codes[i] = testkit.Do(t, engine, "POST", "/api/v1/bookings", map[string]any{"session_id": s, "member_id": kids[i]},
-				testkit.Token(users[i].Token)).Status
-		}(i)
-		if i == clients/2 {
+			moveStatus = testkit.Do(t, replica, "PUT", fmt.Sprintf("/api/v1/staff/sessions/%d", s), moveBody(final, time.Hour),
+				testkit.Token(w.staff.Token)).Status
+		}()
+		for j := 0; j < perRound; j++ {
 			wg.Add(1)
-			go func() {
+			go func(j int) {
 				defer wg.Done()
 				<-start
-				moveStatus = testkit.Do(t, replica, "PUT", fmt.Sprintf("/api/v1/staff/sessions/%d", s), moveBody(newStart, time.Hour),
-					testkit.Token(w.staff.Token)).Status
-			}()
+				engine := h.App.Engine
+				if j%2 == 1 {
+					engine = replica
+				}
+				i := r*perRound + j
+				res := testkit.Do(t, engine, "POST", "/api/v1/bookings", map[string]any{"session_id": s, "member_id": kids[i]},
+					testkit.Token(users[i].Token))
+				codes[j] = res.Status
+				if res.Status == 201 {
+					var b struct {
+						ID int64 `json:"id"`
+					}
+					_ = jsonUnmarshal(res.Body, &b)
+					ids[j] = b.ID
+				}
+			}(j)
 		}
-	}
-	close(start)
-	wg.Wait()
-	if moveStatus != 200 {
-		t.Fatalf("move: %d", moveStatus)
-	}
-	for i, c := range codes {
-		if c != 201 {
-			t.Fatalf("booking %d: %d", i, c)
+		close(start)
+		wg.Wait()
+		if moveStatus != 200 {
+			t.Fatalf("round %d: move %d", r, moveStatus)
+		}
+		for j, c := range codes {
+			if c != 201 {
+				t.Fatalf("round %d booking %d: %d", r, j, c)
+			}
+			round[ids[j]] = r
 		}
 	}
 	var rows []model.Booking
 	h.DB.Where("session_id = ?", s).Find(&rows)
-	if len(rows) != clients {
-		t.Fatalf("%d bookings, want %d", len(rows), clients)
+	if len(rows) != rounds*perRound {
+		t.Fatalf("%d bookings, want %d", len(rows), rounds*perRound)
 	}
 	for _, b := range rows {
-		if !b.StartsAt.Equal(newStart) {
-			t.Errorf("booking %d at %s, the session at %s", b.ID, b.StartsAt, newStart)
+		if !b.StartsAt.Equal(final) {
+			t.Errorf("booking %d at %s, the session at %s", b.ID, b.StartsAt, final)
 		}
 	}
-	// Every notice names a booking of the session, none twice.
 	var notes []model.Notification
 	h.DB.Where("event = ?", "session_moved").Find(&notes)
-	seen := map[int64]bool{}
+	told := map[int64]int{}
 	for _, n := range notes {
-		if n.RefType != "booking" || seen[n.RefID] {
+		if n.RefType != "booking" {
 			t.Fatalf("notice %+v", n)
 		}
-		seen[n.RefID] = true
+		told[n.RefID]++
 	}
-	if len(notes) > clients {
-		t.Fatalf("%d notices for %d bookings", len(notes), clients)
+	beforeMove := 0
+	for _, b := range rows {
+		r, ok := round[b.ID]
+		later := rounds - 1 - r
+		if !ok || told[b.ID] < later || told[b.ID] > later+1 {
+			t.Errorf("booking %d of round %d told %d times, want %d or %d", b.ID, r, told[b.ID], later, later+1)
+		}
+		if told[b.ID] == later+1 {
+			beforeMove++
+		}
 	}
+	t.Logf("%d of %d bookings came before their round's move", beforeMove, len(rows))
 	assertCounters(t, h, s)
 }
