@@ -81,6 +81,10 @@ type BookingDTO struct {
 	BookedBy string `json:"booked_by" example:"family" enums:"family,staff"`
 	// PlannedVaccines are the doses the family plans at a vaccination session.
 	PlannedVaccines []PlannedVaccineDTO `json:"planned_vaccines,omitempty"`
+	// MovedAt: when staff last moved the session (with this booking) to
+	// another time; moved inside the cancel window, the family may still
+	// cancel online.
+	MovedAt *time.Time `json:"moved_at,omitempty"`
 }
 
 // PlannedVaccineDTO is a dose planned for a vaccination booking.
@@ -100,6 +104,10 @@ func (a *API) toBooking(v service.BookingView) BookingDTO {
 	}
 	if v.ArrivalAt != nil {
 		d.ArrivalAt = a.timeIn(*v.ArrivalAt)
+	}
+	if v.MovedAt != nil {
+		t := a.timeIn(*v.MovedAt)
+		d.MovedAt = &t
 	}
 	if age, ok := service.AgeOf(v.Member.BirthDate, a.opts.Clock.Now().In(a.loc)); ok {
 		d.Member.Age = &AgeDTO{Days: age.Days, Months: age.Months, Years: age.Years, Text: age.Text}
@@ -467,16 +475,19 @@ func (a *API) createSession(c *gin.Context) {
 	reply(c, http.StatusCreated, err, func() any { return a.toSession(v) })
 }
 
-// SessionPatch changes capacity or cancels a session.
+// SessionPatch moves a session, changes its capacity or cancels it.
 type SessionPatch struct {
 	Capacity *int   `json:"capacity" binding:"omitempty,min=1,max=1000"`
 	Status   string `json:"status" binding:"omitempty,oneof=cancelled"`
 	Reason   string `json:"reason" binding:"max=255"`
+	// StartsAt and EndsAt (RFC 3339, both) move the session.
+	StartsAt *string `json:"starts_at" example:"2026-12-02T14:00:00+08:00"`
+	EndsAt   *string `json:"ends_at" example:"2026-12-02T16:30:00+08:00"`
 }
 
 // patchSession godoc
-// @Summary      Change a session's capacity, or cancel it
-// @Description  Lowering capacity below the seats held is 409 capacity_below_booked; raising it promotes the waitlist. A session cut into arrival slots is re-cut with the new capacity (shared out over its slots, the first taking the remainder); a slot that would get fewer seats than it holds refuses the change with 409 slot_below_booked, details.slots naming each (starts_at, ends_at, booked, capacity). Cancelling (status=cancelled, reason required) cancels every active booking and notifies each booker.
+// @Summary      Move a session to another time, change its capacity, or cancel it
+// @Description  Moving (starts_at and ends_at, RFC 3339, both): not once the session started or a booking of it is checked in (409 session_started), nor a cancelled one (409 session_cancelled); the new times are checked as a new session's (in the future, end after start, at most 12 hours, within two years: 422); a time another session of the same service and expert starts at is 409 session_exists. A session cut into arrival slots keeps its slots, shifted with it, when its length stays (each booking keeps its slot); a new length re-cuts them, refused with 409 slot_resize_booked while anyone holds a booking of it. Every active booking (seat-holding and waitlisted) gets the new time in the same transaction and its booker a session_moved notification with the new time (saying so when it now overlaps another booking of the same person: both are kept); a booking made before a move inside the cancel window may be cancelled online after the window closed. reason, when sent, goes into the notice and the session's history. Capacity: lowering it below the seats held is 409 capacity_below_booked; raising it promotes the waitlist. A session cut into arrival slots is re-cut with the new capacity (shared out over its slots, the first taking the remainder); a slot that would get fewer seats than it holds refuses the change with 409 slot_below_booked, details.slots naming each (starts_at, ends_at, booked, capacity). Cancelling (status=cancelled, reason required) cancels every active booking and notifies each booker.
 // @Tags         staff
 // @Accept       json
 // @Produce      json
@@ -485,7 +496,7 @@ type SessionPatch struct {
 // @Param        body body SessionPatch true "changes"
 // @Success      200 {object} SessionDTO
 // @Failure      404 {object} ErrorResponse
-// @Failure      409 {object} ErrorResponse "capacity_below_booked, slot_below_booked, session_cancelled"
+// @Failure      409 {object} ErrorResponse "capacity_below_booked, slot_below_booked, session_cancelled, session_started, slot_resize_booked, session_exists"
 // @Failure      422 {object} ErrorResponse
 // @Router       /api/v1/staff/sessions/{id} [put]
 // @Router       /api/v1/staff/sessions/{id} [patch]
@@ -495,12 +506,32 @@ func (a *API) patchSession(c *gin.Context) {
 	if !okID || !bindJSON(c, &req) {
 		return
 	}
-	if req.Capacity == nil && req.Status == "" {
-		fail(c, service.ErrInvalid.Msg("nothing to change: send capacity or status"))
+	if req.Capacity == nil && req.Status == "" && req.StartsAt == nil && req.EndsAt == nil {
+		fail(c, service.ErrInvalid.Msg("nothing to change: send starts_at and ends_at, capacity or status"))
 		return
 	}
-	v, err := a.svc.Bookings.UpdateSession(c.Request.Context(), principal(c), id, service.SessionChange{
-		Capacity: req.Capacity, Cancel: req.Status == model.SessionCancelled, Reason: req.Reason})
+	ch := service.SessionChange{Capacity: req.Capacity, Cancel: req.Status == model.SessionCancelled, Reason: req.Reason}
+	bad := map[string]string{}
+	for _, f := range []struct {
+		name string
+		in   *string
+		out  **time.Time
+	}{{"starts_at", req.StartsAt, &ch.StartsAt}, {"ends_at", req.EndsAt, &ch.EndsAt}} {
+		if f.in == nil {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339, *f.in)
+		if err != nil {
+			bad[f.name] = "must be an RFC 3339 time"
+			continue
+		}
+		*f.out = &t
+	}
+	if len(bad) > 0 {
+		fail(c, service.Invalid(bad))
+		return
+	}
+	v, err := a.svc.Bookings.UpdateSession(c.Request.Context(), principal(c), id, ch)
 	reply(c, http.StatusOK, err, func() any { return a.toSession(v) })
 }
 

@@ -413,9 +413,10 @@ func (a *API) staffTerminateContract(c *gin.Context) {
 
 // ---- coverage figures ----
 
-// FamilyDoctorStatsQuery picks the clinic of the figures.
+// FamilyDoctorStatsQuery picks the clinic of the figures and the format.
 type FamilyDoctorStatsQuery struct {
-	ClinicID int64 `form:"clinic_id" binding:"omitempty,min=1"`
+	ClinicID int64  `form:"clinic_id" binding:"omitempty,min=1"`
+	Format   string `form:"format" binding:"omitempty,oneof=json xlsx"`
 }
 
 // MedicineOrderCountsDTO counts medicine orders by status.
@@ -428,21 +429,25 @@ type MedicineOrderCountsDTO struct {
 	Cancelled  int64 `json:"cancelled"`
 }
 
-// FamilyDoctorStatsDTO are a clinic's family-doctor coverage and delivery
-// figures (all clinics when clinic_id is absent).
+// FamilyDoctorStatsDTO are the family-doctor figures of the caller's
+// scope: the coverage of key elderly persons in the catchments (the
+// figures of GET /staff/stats/coverage) and the contract and medicine
+// delivery work of the clinics.
 type FamilyDoctorStatsDTO struct {
+	// ClinicID: the clinic asked for (absent: the caller's scope).
 	ClinicID int64  `json:"clinic_id,omitempty" example:"3"`
-	AsOf     string `json:"as_of" example:"2026-11-23"`
+	AsOf     string `json:"as_of" format:"date" example:"2026-11-23"`
 	Month    string `json:"month" example:"2026-11"`
-	// ElderlyMembers: family members aged 65+ known to the system.
-	ElderlyMembers int64 `json:"elderly_members" example:"40"`
-	// ElderlyCovered: of them, covered by an active contract (of this
-	// clinic's teams).
-	ElderlyCovered int64 `json:"elderly_covered" example:"30"`
-	// CoverageRate = elderly_covered / elderly_members (0 to 1).
-	CoverageRate   float64 `json:"coverage_rate" example:"0.75"`
-	CoverageTarget float64 `json:"coverage_target" example:"0.8"`
-	// CoveredMembers: members of any age covered by an active contract.
+	// ClinicIDs: the clinics whose contracts and orders are counted (a
+	// branch with its stations); absent for an admin without clinic_id
+	// (every clinic).
+	ClinicIDs []int64 `json:"clinic_ids,omitempty" example:"3,5"`
+	// Coverage: persons aged 65+ and the key elderly (失能, 高龄, 特困) of
+	// the catchments, signed or not, per clinic and in total: the
+	// denominators of the 2027 target.
+	Coverage CoverageReportDTO `json:"coverage"`
+	// CoveredMembers: persons of any age covered by an active contract of
+	// the clinics' teams.
 	CoveredMembers       int64 `json:"covered_members"`
 	ActiveContracts      int64 `json:"active_contracts"`
 	PendingContracts     int64 `json:"pending_contracts"`
@@ -455,14 +460,28 @@ type FamilyDoctorStatsDTO struct {
 	MedianDeliveryHours *float64 `json:"median_delivery_hours,omitempty" example:"26.5"`
 }
 
+func toFamilyDoctorStats(st service.FamilyDoctorStats) FamilyDoctorStatsDTO {
+	by := st.OrdersByStatus
+	return FamilyDoctorStatsDTO{ClinicID: st.ClinicID, AsOf: st.AsOf, Month: st.Month, ClinicIDs: st.Clinics,
+		Coverage: toCoverageReport(st.Coverage), CoveredMembers: st.CoveredMembers, ActiveContracts: st.ActiveContracts,
+		PendingContracts: st.PendingContracts, ContractsExpiring30d: st.ExpiringIn30Days,
+		MedicineOrders: MedicineOrderCountsDTO{Requested: by[model.MedicineRequested], Approved: by[model.MedicineApproved],
+			Dispatched: by[model.MedicineDispatched], Delivered: by[model.MedicineDelivered],
+			Rejected: by[model.MedicineRejected], Cancelled: by[model.MedicineCancelled]},
+		DeliveredThisMonth: st.DeliveredThisMonth, MedianDeliveryHours: st.MedianDeliveryHours}
+}
+
 // familyDoctorStats godoc
-// @Summary      Family-doctor coverage and medicine delivery figures
-// @Description  Staff: their own clinic (another clinic_id is 403). Admin: the clinic_id given, or every clinic without it. Elderly means aged 65 or more on the business date.
+// @Summary      Family-doctor figures: coverage of key elderly persons, contracts and medicine delivery
+// @Description  The scope of GET /staff/stats/coverage: staff the clinics of their scope (a branch with its stations), or one of them with clinic_id (another clinic is 403); admins every clinic, or the clinic_id given. coverage is that route's answer (persons aged 65+, the key elderly — 失能, 高龄 80+, 特困 — of the catchments, signed, per clinic and in total), computed by the same code; the contract and medicine figures count the clinics of clinic_ids. format=xlsx sends the workbook of GET /staff/stats/coverage.xlsx with a third sheet 签约与配送 (the contract and delivery figures), as an attachment; another format is 422.
 // @Tags         staff
 // @Produce      json
+// @Produce      application/vnd.openxmlformats-officedocument.spreadsheetml.sheet
 // @Security     Bearer
-// @Param        clinic_id query int false "clinic (admin)"
+// @Param        clinic_id query int    false "one clinic of the caller's scope"
+// @Param        format    query string false "json (the default) or xlsx" Enums(json, xlsx)
 // @Success      200 {object} FamilyDoctorStatsDTO
+// @Header       200 {string} Content-Disposition "format=xlsx: attachment, with the file name (ASCII as filename, the Chinese name as filename* in UTF-8)"
 // @Failure      401 {object} ErrorResponse
 // @Failure      403 {object} ErrorResponse
 // @Failure      404 {object} ErrorResponse "no such clinic"
@@ -478,13 +497,15 @@ func (a *API) familyDoctorStats(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	by := st.OrdersByStatus
-	ok(c, FamilyDoctorStatsDTO{ClinicID: st.ClinicID, AsOf: st.AsOf, Month: st.Month,
-		ElderlyMembers: st.ElderlyMembers, ElderlyCovered: st.ElderlyCovered, CoverageRate: st.CoverageRate,
-		CoverageTarget: service.CoverageTarget, CoveredMembers: st.CoveredMembers, ActiveContracts: st.ActiveContracts,
-		PendingContracts: st.PendingContracts, ContractsExpiring30d: st.ExpiringIn30Days,
-		MedicineOrders: MedicineOrderCountsDTO{Requested: by[model.MedicineRequested], Approved: by[model.MedicineApproved],
-			Dispatched: by[model.MedicineDispatched], Delivered: by[model.MedicineDelivered],
-			Rejected: by[model.MedicineRejected], Cancelled: by[model.MedicineCancelled]},
-		DeliveredThisMonth: st.DeliveredThisMonth, MedianDeliveryHours: st.MedianDeliveryHours})
+	d := toFamilyDoctorStats(st)
+	if q.Format != "xlsx" {
+		ok(c, d)
+		return
+	}
+	body, err := familyDoctorWorkbook(d)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	sendXLSX(c, body, "family-doctor-stats-"+d.AsOf+".xlsx", "家庭医生工作统计-"+d.AsOf+".xlsx")
 }

@@ -713,13 +713,13 @@ func TestContract_CoverageStats(t *testing.T) {
 	h.Clock.Set(start)
 
 	type stats struct {
-		ClinicID             int64            `json:"clinic_id"`
-		AsOf                 string           `json:"as_of"`
-		Month                string           `json:"month"`
-		ElderlyMembers       int64            `json:"elderly_members"`
-		ElderlyCovered       int64            `json:"elderly_covered"`
-		CoverageRate         float64          `json:"coverage_rate"`
-		CoverageTarget       float64          `json:"coverage_target"`
+		ClinicID  int64   `json:"clinic_id"`
+		AsOf      string  `json:"as_of"`
+		Month     string  `json:"month"`
+		ClinicIDs []int64 `json:"clinic_ids"`
+		Coverage  struct {
+			Scope string `json:"scope"`
+		} `json:"coverage"`
 		CoveredMembers       int64            `json:"covered_members"`
 		ActiveContracts      int64            `json:"active_contracts"`
 		PendingContracts     int64            `json:"pending_contracts"`
@@ -734,11 +734,13 @@ func TestContract_CoverageStats(t *testing.T) {
 		h.Do("GET", "/api/v1/staff/stats/family-doctor"+query, nil, testkit.Token(tok)).Expect(200).JSON(&s)
 		return s
 	}
-	// Elderly (65+ today): A1, A2, B1, B3, C1, C2, C3 = 7 (B2 turns 65
-	// tomorrow, B4 was removed).
+	// Staff of clinic 3: the branch and its station (the coverage figures
+	// of the catchments are TestCoverage_FamilyDoctorStats').
+	var station int64
+	h.DB.Model(&model.Clinic{}).Where("parent_id = ?", ctClinic3).Pluck("id", &station)
 	s3 := get(staff.Token, "")
-	if s3.ClinicID != ctClinic3 || s3.AsOf != "2026-11-23" || s3.Month != "2026-11" || s3.ElderlyMembers != 7 ||
-		s3.ElderlyCovered != 3 || s3.CoverageRate != 0.4286 || s3.CoverageTarget != 0.8 || s3.CoveredMembers != 4 ||
+	if s3.ClinicID != 0 || fmt.Sprint(s3.ClinicIDs) != fmt.Sprint([]int64{ctClinic3, station}) || s3.Coverage.Scope != "clinic" ||
+		s3.AsOf != "2026-11-23" || s3.Month != "2026-11" || s3.CoveredMembers != 4 ||
 		s3.ActiveContracts != 2 || s3.PendingContracts != 0 || s3.ContractsExpiring30d != 1 || s3.Delivered != 3 ||
 		s3.Median == nil || *s3.Median != 20 {
 		t.Fatalf("clinic 3: %+v", s3)
@@ -749,24 +751,24 @@ func TestContract_CoverageStats(t *testing.T) {
 			t.Fatalf("clinic 3 orders %s: %d, want %d (%v)", k, s3.Orders[k], v, s3.Orders)
 		}
 	}
-	if s := get(staff.Token, "?clinic_id=3"); s.ElderlyCovered != 3 {
+	if s := get(staff.Token, "?clinic_id=3"); s.ClinicID != ctClinic3 || s.CoveredMembers != 4 || s.ActiveContracts != 2 {
 		t.Fatalf("own clinic by id: %+v", s)
 	}
 	s4 := get(staff4.Token, "")
-	if s4.ElderlyCovered != 1 || s4.CoverageRate != 0.1429 || s4.ActiveContracts != 1 || s4.PendingContracts != 1 ||
+	if s4.CoveredMembers != 1 || s4.ActiveContracts != 1 || s4.PendingContracts != 1 ||
 		s4.ContractsExpiring30d != 0 || s4.Orders["delivered"] != 1 || s4.Median == nil || *s4.Median != 5 {
 		t.Fatalf("clinic 4: %+v", s4)
 	}
 	all := get(admin.Token, "")
-	if all.ClinicID != 0 || all.ElderlyMembers != 7 || all.ElderlyCovered != 4 || all.CoverageRate != 0.5714 ||
+	if all.ClinicID != 0 || all.ClinicIDs != nil || all.Coverage.Scope != "network" ||
 		all.CoveredMembers != 5 || all.ActiveContracts != 3 || all.Orders["delivered"] != 4 || all.Median == nil || *all.Median != 15 {
 		t.Fatalf("all clinics: %+v", all)
 	}
-	if s := get(admin.Token, "?clinic_id=4"); s.ElderlyCovered != 1 || s.ClinicID != ctClinic4 {
+	if s := get(admin.Token, "?clinic_id=4"); s.CoveredMembers != 1 || s.ClinicID != ctClinic4 || s.Coverage.Scope != "clinic" {
 		t.Fatalf("admin, clinic 4: %+v", s)
 	}
-	// An empty clinic: no rate to divide, no median.
-	if s := get(admin.Token, "?clinic_id=6"); s.ElderlyCovered != 0 || s.CoverageRate != 0 || s.Median != nil {
+	// An empty clinic: no median.
+	if s := get(admin.Token, "?clinic_id=6"); s.CoveredMembers != 0 || s.ActiveContracts != 0 || s.Median != nil {
 		t.Fatalf("clinic 6: %+v", s)
 	}
 	h.Do("GET", "/api/v1/staff/stats/family-doctor?clinic_id=4", nil, testkit.Token(staff.Token)).ExpectError(403, "forbidden")

@@ -216,15 +216,32 @@ func (a *API) coverageXLSX(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	body, err := coverageWorkbook(toCoverageReport(r))
-	if err != nil {
-		fail(c, err)
-		return
+	f, err := coverageWorkbook(toCoverageReport(r))
+	if err == nil {
+		var body []byte
+		if body, err = workbookBytes(f); err == nil {
+			sendXLSX(c, body, "family-doctor-coverage-"+r.AsOf+".xlsx", "家庭医生签约覆盖-"+r.AsOf+".xlsx")
+			return
+		}
 	}
-	ascii := "family-doctor-coverage-" + r.AsOf + ".xlsx"
-	name := "家庭医生签约覆盖-" + r.AsOf + ".xlsx"
+	fail(c, err)
+}
+
+// sendXLSX sends a workbook as an attachment: the ASCII file name as
+// filename, the Chinese one as filename* (UTF-8).
+func sendXLSX(c *gin.Context, body []byte, ascii, name string) {
 	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, ascii, url.PathEscape(name)))
 	c.Data(http.StatusOK, XLSXContentType, body)
+}
+
+// workbookBytes writes f out and closes it.
+func workbookBytes(f *excelize.File) ([]byte, error) {
+	defer f.Close()
+	buf, err := f.WriteToBuffer()
+	if err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // Sheets and headers of the coverage workbook.
@@ -238,10 +255,15 @@ var coverageHeaders = []string{"机构编号", "机构名称", "机构类型", "
 
 var clinicKindNames = map[string]string{model.ClinicMainHospital: "总院", model.ClinicBranch: "分院", model.ClinicStation: "驿站"}
 
-// coverageWorkbook writes the report as an XLSX workbook.
-func coverageWorkbook(r CoverageReportDTO) ([]byte, error) {
+// coverageWorkbook writes the report as an XLSX workbook (the caller
+// writes it out with workbookBytes, after adding to it).
+func coverageWorkbook(r CoverageReportDTO) (_ *excelize.File, err error) {
 	f := excelize.NewFile()
-	defer f.Close()
+	defer func() {
+		if err != nil {
+			_ = f.Close()
+		}
+	}()
 	if err := f.SetSheetName("Sheet1", coverageSheet); err != nil {
 		return nil, err
 	}
@@ -338,9 +360,75 @@ func coverageWorkbook(r CoverageReportDTO) ([]byte, error) {
 	if err := f.SetColWidth(coverageNotes, "B", "B", 70); err != nil {
 		return nil, err
 	}
-	buf, err := f.WriteToBuffer()
+	return f, nil
+}
+
+// familyDoctorSheet is the sheet of the contract and delivery figures the
+// family-doctor workbook adds to the coverage workbook.
+const familyDoctorSheet = "签约与配送"
+
+// familyDoctorWorkbook is the coverage workbook of d.Coverage with the
+// sheet 签约与配送: one figure a row (label, value).
+func familyDoctorWorkbook(d FamilyDoctorStatsDTO) ([]byte, error) {
+	f, err := coverageWorkbook(d.Coverage)
 	if err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	fail := func(err error) ([]byte, error) {
+		_ = f.Close()
+		return nil, err
+	}
+	if _, err := f.NewSheet(familyDoctorSheet); err != nil {
+		return fail(err)
+	}
+	clinics := "全部机构"
+	if len(d.ClinicIDs) > 0 {
+		ids := make([]string, len(d.ClinicIDs))
+		for i, id := range d.ClinicIDs {
+			ids[i] = fmt.Sprint(id)
+		}
+		clinics = strings.Join(ids, "、")
+	}
+	var median any = "—"
+	if d.MedianDeliveryHours != nil {
+		median = *d.MedianDeliveryHours
+	}
+	m := d.MedicineOrders
+	rows := [][]any{
+		{"项目", "数值"},
+		{"统计日期", d.AsOf},
+		{"送药统计月份", d.Month},
+		{"统计机构编号", clinics},
+		{"有效签约（份）", d.ActiveContracts},
+		{"待审核签约（份）", d.PendingContracts},
+		{"30天内到期签约（份）", d.ContractsExpiring30d},
+		{"签约覆盖人数（全年龄）", d.CoveredMembers},
+		{"本月送药申请：待审核", m.Requested},
+		{"本月送药申请：已批准", m.Approved},
+		{"本月送药申请：配送中", m.Dispatched},
+		{"本月送药申请：已送达", m.Delivered},
+		{"本月送药申请：已驳回", m.Rejected},
+		{"本月送药申请：已取消", m.Cancelled},
+		{"本月送达（单）", d.DeliveredThisMonth},
+		{"送达时长中位数（小时）", median},
+	}
+	for i, row := range rows {
+		if err := f.SetSheetRow(familyDoctorSheet, fmt.Sprintf("A%d", i+1), &row); err != nil {
+			return fail(err)
+		}
+	}
+	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	if err != nil {
+		return fail(err)
+	}
+	if err := f.SetCellStyle(familyDoctorSheet, "A1", "B1", bold); err != nil {
+		return fail(err)
+	}
+	if err := f.SetColWidth(familyDoctorSheet, "A", "A", 28); err != nil {
+		return fail(err)
+	}
+	if err := f.SetColWidth(familyDoctorSheet, "B", "B", 20); err != nil {
+		return fail(err)
+	}
+	return workbookBytes(f)
 }

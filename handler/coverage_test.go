@@ -2,10 +2,12 @@ package handler_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"familycare/handler"
 	"familycare/model"
@@ -349,4 +351,143 @@ func TestCoverage_XLSX(t *testing.T) {
 		t.Errorf("staff 3 total: %s", got)
 	}
 	h.Do("GET", "/api/v1/staff/stats/coverage.xlsx?clinic_id=4", nil, testkit.Token(w.staff3.Token)).ExpectError(403, "forbidden")
+}
+
+// TestCoverage_FamilyDoctorStats: the family-doctor figures carry the
+// coverage answer of the same scope (the same code, byte for byte) and the
+// contract and delivery work of the scope's clinics; as a workbook, the
+// coverage sheets and 签约与配送.
+func TestCoverage_FamilyDoctorStats(t *testing.T) {
+	w := newCovWorld(t)
+	w.placeAll(t)
+	h := w.h
+	mdPharmacist(h, w.staff3)
+	// One order of 甲一 (signed with branch 3) delivered after 6 hours, one
+	// waiting.
+	o := mdOrder(h, w.a, w.a1)
+	mdDeliver(h, w.staff3, w.a, o, 6*time.Hour)
+	mdOrder(h, w.a, w.a1)
+
+	type fdStats struct {
+		ClinicID       int64            `json:"clinic_id"`
+		ClinicIDs      []int64          `json:"clinic_ids"`
+		Coverage       json.RawMessage  `json:"coverage"`
+		CoveredMembers int64            `json:"covered_members"`
+		Active         int64            `json:"active_contracts"`
+		Pending        int64            `json:"pending_contracts"`
+		Orders         map[string]int64 `json:"medicine_orders_this_month"`
+		Delivered      int              `json:"delivered_this_month"`
+		Median         *float64         `json:"median_delivery_hours"`
+		Stale          *int64           `json:"elderly_members"`
+	}
+	compact := func(raw []byte) string {
+		var b bytes.Buffer
+		if err := json.Compact(&b, raw); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	for _, c := range []struct {
+		name, query     string
+		who             testkit.User
+		clinics         string
+		covered, active int64
+		requested       int64
+		delivered       int
+	}{
+		{"staff of branch 3 (with station 5)", "", w.staff3, "[3 5]", 1, 1, 1, 1},
+		{"staff of branch 3, station 5 alone", "?clinic_id=5", w.staff3, "[5]", 0, 0, 0, 0},
+		{"staff of branch 4", "", w.staff4, "[4]", 2, 2, 0, 0},
+		{"admin, every clinic", "", w.admin, "[]", 3, 3, 1, 1},
+		{"admin, branch 3", "?clinic_id=3", w.admin, "[3 5]", 1, 1, 1, 1},
+	} {
+		res := h.Do("GET", "/api/v1/staff/stats/family-doctor"+c.query, nil, testkit.Token(c.who.Token)).Expect(200)
+		var st fdStats
+		res.JSON(&st)
+		cov := h.Do("GET", "/api/v1/staff/stats/coverage"+c.query, nil, testkit.Token(c.who.Token)).Expect(200)
+		if compact(st.Coverage) != compact(cov.Body) {
+			t.Errorf("%s: coverage\n%s\nwant the coverage route's\n%s", c.name, st.Coverage, cov.Body)
+		}
+		if fmt.Sprint(st.ClinicIDs) != c.clinics || st.CoveredMembers != c.covered || st.Active != c.active || st.Pending != 0 ||
+			st.Orders["requested"] != c.requested || st.Delivered != c.delivered || st.Stale != nil {
+			t.Errorf("%s: %+v", c.name, st)
+		}
+		if (c.delivered == 1) != (st.Median != nil && *st.Median == 6) {
+			t.Errorf("%s: median %v", c.name, st.Median)
+		}
+	}
+	var st fdStats
+	h.Do("GET", "/api/v1/staff/stats/family-doctor", nil, testkit.Token(w.admin.Token)).Expect(200).JSON(&st)
+	var rep covReport
+	if err := json.Unmarshal(st.Coverage, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Scope != "network" || rep.Unplaced == nil || *rep.Unplaced != 1 ||
+		rep.Total.String() != "elderly 6 key 5 (disabled 1, very old 3, hardship 1) signed 3 (here 3) rate 0.6 meets false" {
+		t.Fatalf("network coverage in the family-doctor figures: %s %s %v", rep.Scope, rep.Total, rep.Unplaced)
+	}
+
+	// Scope: another clinic is 403, a resident 403, a bad format 422.
+	h.Do("GET", "/api/v1/staff/stats/family-doctor?clinic_id=4", nil, testkit.Token(w.staff3.Token)).ExpectError(403, "forbidden")
+	h.Do("GET", "/api/v1/staff/stats/family-doctor?clinic_id=4&format=xlsx", nil, testkit.Token(w.staff3.Token)).ExpectError(403, "forbidden")
+	h.Do("GET", "/api/v1/staff/stats/family-doctor", nil, testkit.Token(w.a.Token)).ExpectError(403, "forbidden")
+	h.Do("GET", "/api/v1/staff/stats/family-doctor?format=xlsx", nil, testkit.Token(w.a.Token)).ExpectError(403, "forbidden")
+	h.Do("GET", "/api/v1/staff/stats/family-doctor?format=pdf", nil, testkit.Token(w.staff3.Token)).ExpectError(422, "invalid_request")
+	h.Do("GET", "/api/v1/staff/stats/family-doctor?format=json", nil, testkit.Token(w.staff3.Token)).Expect(200)
+
+	// The workbook of staff 3: the coverage sheets as coverage.xlsx writes
+	// them, and 签约与配送.
+	res := h.Do("GET", "/api/v1/staff/stats/family-doctor?format=xlsx", nil, testkit.Token(w.staff3.Token)).Expect(200)
+	if ct := res.Header.Get("Content-Type"); ct != handler.XLSXContentType {
+		t.Fatalf("Content-Type %q", ct)
+	}
+	if cd := res.Header.Get("Content-Disposition"); cd != `attachment; filename="family-doctor-stats-2026-11-23.xlsx"; filename*=UTF-8''`+
+		url.PathEscape("家庭医生工作统计-2026-11-23.xlsx") {
+		t.Fatalf("Content-Disposition %q", cd)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(res.Body))
+	if err != nil {
+		t.Fatalf("open the workbook: %v", err)
+	}
+	defer f.Close()
+	if got := fmt.Sprint(f.GetSheetList()); got != "[签约覆盖 说明 签约与配送]" {
+		t.Fatalf("sheets %s", got)
+	}
+	rows, err := f.GetRows("签约覆盖", excelize.Options{RawCellValue: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(rows[len(rows)-1], "|"); !strings.HasPrefix(got, "合计|本机构范围合计|") || !strings.HasSuffix(got, "|5|4|1|2|1|2|1|0.5|0.8|否") {
+		t.Errorf("staff 3 total: %s", got)
+	}
+	work, err := f.GetRows("签约与配送", excelize.Options{RawCellValue: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cells := map[string]string{}
+	for _, r := range work {
+		if len(r) == 2 {
+			cells[r[0]] = r[1]
+		}
+	}
+	for k, v := range map[string]string{"项目": "数值", "统计日期": "2026-11-23", "统计机构编号": "3、5", "有效签约（份）": "1",
+		"待审核签约（份）": "0", "签约覆盖人数（全年龄）": "1", "本月送药申请：待审核": "1", "本月送药申请：已送达": "1",
+		"本月送达（单）": "1", "送达时长中位数（小时）": "6"} {
+		if cells[k] != v {
+			t.Errorf("签约与配送 %s = %q, want %q (%v)", k, cells[k], v, work)
+		}
+	}
+	if len(work) != 16 {
+		t.Errorf("签约与配送 has %d rows, want 16", len(work))
+	}
+	// coverage.xlsx is unchanged: two sheets.
+	res = h.Do("GET", "/api/v1/staff/stats/coverage.xlsx", nil, testkit.Token(w.staff3.Token)).Expect(200)
+	f2, err := excelize.OpenReader(bytes.NewReader(res.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f2.Close()
+	if got := fmt.Sprint(f2.GetSheetList()); got != "[签约覆盖 说明]" {
+		t.Fatalf("coverage.xlsx sheets %s", got)
+	}
 }

@@ -71,6 +71,8 @@ var ErrorCodes = []ErrorCode{
 	{"session_closed", http.StatusConflict, "该场次已取消或已停止预约", "the session is cancelled or no longer takes bookings"},
 	{"session_cancelled", http.StatusConflict, "该场次已取消", "the session is cancelled"},
 	{"session_not_started", http.StatusConflict, "场次开始后才能登记爽约", "a no-show can be recorded only after the session starts"},
+	{"session_started", http.StatusConflict, "场次已开始（或已有预约签到），不能再改期", "the session has started (or a booking of it is checked in); it can no longer be moved"},
+	{"slot_resize_booked", http.StatusConflict, "该场次按时段预约且已有家庭预约，改期时不能改变时长：请保持时长不变整体平移，或先联系已预约的家庭", "this session is booked by arrival slot: keep its length when moving it, or contact the families first"},
 	{"invitation_used", http.StatusConflict, "该邀请码已被使用", "this invitation code has been used"},
 	{"invitation_expired", http.StatusConflict, "该邀请码已过期，请联系管理员重新邀请", "this invitation code has expired"},
 	{"clinic_has_open_children", http.StatusConflict, "请先关闭或迁移其下属门诊", "close or move the clinics under this one first"},

@@ -52,6 +52,10 @@ type Booking struct {
 	// /staff/bookings); 0 when the family booked itself. UserID is then the
 	// family's account (the person's owner), which gets the notices.
 	BookedBy int64 `gorm:"not null;default:0"`
+	// MovedAt is when staff last moved the booking's session to another
+	// time (NULL: never since it was made): moved inside the cancel window
+	// of the new time, the family may still cancel online.
+	MovedAt *time.Time
 }
 
 // SessionSlot is one arrival slot of a sliced session. Booked is changed

@@ -266,10 +266,12 @@ func (s *BookingService) create(tx *gorm.DB, p Principal, in NewBooking) (model.
 		return none, sess, member, ErrBookingSuspended.With(map[string]any{"until": susp.EndsAt.In(s.loc).Format(time.RFC3339)}).
 			Msg("booking is suspended until %s after repeated no-shows", susp.EndsAt.In(s.loc).Format("2006-01-02"))
 	}
-	// The service's rules, checked on what the session is now (a plain read:
-	// its service and times do not change while bookings run).
+	// The service's rules, checked on what the session is now: a locking
+	// read (the session's row lock comes after the member's in every
+	// booking), so a move of the session (UpdateSession, which holds the
+	// same lock) is either seen whole here or waits for this booking.
 	var target model.Session
-	if err := tx.First(&target, in.SessionID).Error; err != nil {
+	if err := forUpdate(tx).First(&target, in.SessionID).Error; err != nil {
 		return none, sess, member, notFound(err)
 	}
 	if in.ReferralID == 0 && !p.booksAt(target.ClinicID) {
@@ -682,7 +684,7 @@ func waitlistPositions(db *gorm.DB, rows []model.Booking) (map[int64]int, error)
 func (s *BookingService) Cancel(ctx context.Context, p Principal, id int64, reason string) (BookingView, error) {
 	var clinicID int64
 	v, err := s.transition(ctx, p, id, model.BookingCancelled, reason, func(b model.Booking, sess model.Session, now time.Time) error {
-		if b.Status != model.BookingWaitlisted && now.After(sess.StartsAt.Add(-s.cfg.CancelWindow)) {
+		if b.Status != model.BookingWaitlisted && now.After(sess.StartsAt.Add(-s.cfg.CancelWindow)) && !s.movedInsideWindow(b, sess) {
 			clinicID = sess.ClinicID
 			return ErrCancelWindowClosed
 		}
@@ -1009,23 +1011,41 @@ func memberLineage(tx *gorm.DB, m model.Person) ([]int64, error) {
 	return ids, err
 }
 
-// SessionChange is a staff edit of a session.
+// SessionChange is a staff edit of a session. StartsAt and EndsAt, given
+// together, move it.
 type SessionChange struct {
-	Capacity *int
-	Cancel   bool
-	Reason   string
+	Capacity         *int
+	Cancel           bool
+	Reason           string
+	StartsAt, EndsAt *time.Time
 }
 
-// UpdateSession changes a session's capacity (never below the seats held,
-// nor, in a sliced session, below the seats any slot holds once the slots
-// are re-cut; raising it promotes the waitlist) or cancels it (every active booking is
-// cancelled with the reason and its booker notified).
+// UpdateSession moves a session to another time (moveSession: not once it
+// started; the times checked as a new session's), changes its capacity
+// (never below the seats held, nor, in a sliced session, below the seats
+// any slot holds once the slots are re-cut; raising it promotes the
+// waitlist) or cancels it (every active booking is cancelled with the
+// reason and its booker notified).
 func (s *BookingService) UpdateSession(ctx context.Context, p Principal, id int64, ch SessionChange) (SessionView, error) {
 	if ch.Capacity != nil && (*ch.Capacity < 1 || *ch.Capacity > maxCapacity) {
 		return SessionView{}, InvalidField("capacity", fmt.Sprintf("must be between 1 and %d", maxCapacity))
 	}
 	if ch.Cancel && strings.TrimSpace(ch.Reason) == "" {
 		return SessionView{}, ErrReasonRequired
+	}
+	moving := ch.StartsAt != nil || ch.EndsAt != nil
+	if moving {
+		switch {
+		case ch.StartsAt == nil:
+			return SessionView{}, InvalidField("starts_at", "send starts_at with ends_at to move the session")
+		case ch.EndsAt == nil:
+			return SessionView{}, InvalidField("ends_at", "send ends_at with starts_at to move the session")
+		case ch.Cancel:
+			return SessionView{}, InvalidField("status", "a session is either moved or cancelled, not both at once")
+		}
+		if fields := sessionFields(NewSession{StartsAt: *ch.StartsAt, EndsAt: *ch.EndsAt, Capacity: 1}, s.clock.Now()); len(fields) > 0 {
+			return SessionView{}, Invalid(fields)
+		}
 	}
 	err := withRetry(ctx, func() error {
 		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -1037,6 +1057,14 @@ func (s *BookingService) UpdateSession(ctx context.Context, p Principal, id int6
 				return ErrSessionCancelled
 			}
 			now := s.clock.Now()
+			if moving {
+				if !now.Before(sess.StartsAt) {
+					return ErrSessionStarted
+				}
+				if err := s.moveSession(tx, p, sess, *ch.StartsAt, *ch.EndsAt, ch.Reason, now); err != nil {
+					return err
+				}
+			}
 			if ch.Capacity != nil {
 				res := tx.Model(&model.Session{}).Where("id = ? AND booked <= ? AND status = ?", id, *ch.Capacity, model.SessionOpen).
 					Updates(map[string]any{"capacity": *ch.Capacity, "updated_at": now})

@@ -179,8 +179,11 @@ func (s *BookingService) short(tx *gorm.DB, p Principal, in NewBooking, refs *re
 	// The seat, last: the condition is checked by the database on the latest
 	// row, under its row lock, so concurrent requests cannot overbook; the
 	// lock is held from here to COMMIT only.
+	// The times as read: a session moved since (UpdateSession) sends the
+	// booking down the full path, which reads the session under its lock.
 	res = tx.Model(&model.Session{}).
 		Where("id = ? AND status = ? AND booked < capacity AND starts_at > ?", sess.ID, model.SessionOpen, now.Add(s.cfg.BookingCutoff)).
+		Where("starts_at = ? AND ends_at = ?", sess.StartsAt, sess.EndsAt).
 		Where("(booked - reserved_booked < capacity - reserved OR starts_at <= ?)", now.Add(s.cfg.ReferralSeatsOpen)).
 		Updates(map[string]any{"booked": gorm.Expr("booked + 1"), "updated_at": now})
 	if res.Error != nil {

@@ -120,7 +120,9 @@ func bookedTime(tx *gorm.DB, sess model.Session, sliced bool, slotStart *time.Ti
 		return nil, time.Time{}, time.Time{}, InvalidField("slot_starts_at", "required: this session is booked by arrival slot")
 	}
 	var slot model.SessionSlot
-	err := tx.Where("session_id = ? AND starts_at = ?", sess.ID, slotStart.UTC().Truncate(time.Second)).First(&slot).Error
+	// A locking read, after the session's (create): the latest slots, as a
+	// move that committed since this transaction's first read left them.
+	err := forUpdate(tx).Where("session_id = ? AND starts_at = ?", sess.ID, slotStart.UTC().Truncate(time.Second)).First(&slot).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, time.Time{}, time.Time{}, InvalidField("slot_starts_at", "is not a slot of this session")
 	}
@@ -134,16 +136,7 @@ func bookedTime(tx *gorm.DB, sess model.Session, sliced bool, slotStart *time.Ti
 // the person whose time overlaps [start, end). The caller holds the person's
 // row lock, so two bookings of one person are decided one after the other.
 func checkOverlap(tx *gorm.DB, personID, sessionID int64, start, end time.Time) error {
-	var clash struct {
-		ID        int64
-		SessionID int64
-	}
-	err := tx.Model(&model.Booking{}).Select("bookings.id, bookings.session_id").
-		Joins("JOIN sessions ON sessions.id = bookings.session_id").
-		Where("bookings.member_id = ? AND bookings.session_id <> ? AND bookings.status IN ?", personID, sessionID,
-			[]string{model.BookingPending, model.BookingConfirmed, model.BookingCheckedIn}).
-		Where("COALESCE(bookings.arrival_at, sessions.starts_at) < ? AND COALESCE(bookings.ends_at, sessions.ends_at) > ?", end, start).
-		Limit(1).Scan(&clash).Error
+	clash, err := overlapping(tx, personID, sessionID, start, end)
 	if err != nil {
 		return err
 	}
@@ -151,6 +144,25 @@ func checkOverlap(tx *gorm.DB, personID, sessionID int64, start, end time.Time) 
 		return ErrTimeConflict.With(map[string]any{"booking_id": clash.ID, "session_id": clash.SessionID})
 	}
 	return nil
+}
+
+// bookingClash names a booking that overlaps another (ID 0: none).
+type bookingClash struct {
+	ID        int64
+	SessionID int64
+}
+
+// overlapping finds a seat-holding booking of the person, in another
+// session than sessionID, whose time overlaps [start, end).
+func overlapping(tx *gorm.DB, personID, sessionID int64, start, end time.Time) (bookingClash, error) {
+	var clash bookingClash
+	err := tx.Model(&model.Booking{}).Select("bookings.id, bookings.session_id").
+		Joins("JOIN sessions ON sessions.id = bookings.session_id").
+		Where("bookings.member_id = ? AND bookings.session_id <> ? AND bookings.status IN ?", personID, sessionID,
+			[]string{model.BookingPending, model.BookingConfirmed, model.BookingCheckedIn}).
+		Where("COALESCE(bookings.arrival_at, sessions.starts_at) < ? AND COALESCE(bookings.ends_at, sessions.ends_at) > ?", end, start).
+		Order("bookings.id").Limit(1).Scan(&clash).Error
+	return clash, err
 }
 
 // freeSlotSeat changes a slot's counts with its booking's seat (delta ±1;

@@ -23,19 +23,20 @@ const (
 var MedicineStatuses = []string{model.MedicineRequested, model.MedicineApproved, model.MedicineDispatched,
 	model.MedicineDelivered, model.MedicineRejected, model.MedicineCancelled}
 
-// FamilyDoctorStats are the coverage and delivery figures of one clinic (or
-// of all clinics when ClinicID is 0).
+// FamilyDoctorStats are the coverage and delivery figures of the caller's
+// scope, as GET /staff/stats/coverage scopes them.
 type FamilyDoctorStats struct {
-	ClinicID int64
+	ClinicID int64  // the clinic asked for (0: the caller's scope)
 	AsOf     string // business date
 	Month    string // YYYY-MM of the order figures
-	// ElderlyMembers are members aged ElderlyAge or more known to the
-	// system; ElderlyCovered those of them covered by an active contract
-	// (of the clinic's teams); CoverageRate = ElderlyCovered/ElderlyMembers.
-	ElderlyMembers   int64
-	ElderlyCovered   int64
-	CoverageRate     float64
-	CoveredMembers   int64 // any age
+	// Clinics are the clinics whose contracts and orders are counted (nil:
+	// every clinic, an admin without clinic_id): those of Coverage's rows,
+	// a branch with its stations.
+	Clinics []int64
+	// Coverage: the key-elderly coverage of the catchments (Coverage), the
+	// same figures as the coverage route.
+	Coverage         CoverageReport
+	CoveredMembers   int64 // any age, covered by an active contract of Clinics' teams
 	ActiveContracts  int64
 	PendingContracts int64
 	ExpiringIn30Days int64
@@ -47,66 +48,44 @@ type FamilyDoctorStats struct {
 	MedianDeliveryHours *float64
 }
 
-// Stats returns the family-doctor figures: staff get their own clinic (a
-// clinicID of another clinic is 403), admins the clinic asked for or, with
-// clinicID 0, every clinic.
+// Stats returns the family-doctor figures with the scope of Coverage (which
+// computes the coverage part): staff get the clinics of their scope (a
+// branch and its stations) or one of them (another clinicID is 403),
+// admins the clinic asked for or, with clinicID 0, every clinic.
 func (s *ContractService) Stats(ctx context.Context, p Principal, clinicID int64) (FamilyDoctorStats, error) {
-	if !p.IsAdmin() {
-		if clinicID == 0 {
-			clinicID = p.ClinicID
-		}
-		if !p.Sees(clinicID) {
-			return FamilyDoctorStats{}, ErrForbidden.Msg("staff see the figures of their own clinics only")
-		}
+	rep, err := s.Coverage(ctx, p, clinicID)
+	if err != nil {
+		return FamilyDoctorStats{}, err
 	}
 	db := s.db.WithContext(ctx)
-	if clinicID != 0 {
-		var n int64
-		if err := db.Model(&model.Clinic{}).Where("id = ?", clinicID).Count(&n).Error; err != nil {
-			return FamilyDoctorStats{}, err
-		}
-		if n == 0 {
-			return FamilyDoctorStats{}, ErrNotFound.Msg("no such clinic")
-		}
-	}
 	now := s.clock.Now().In(s.loc)
 	today := now.Format(dateLayout)
-	cutoff := elderlyBornBy(now, ElderlyAge)
-	st := FamilyDoctorStats{ClinicID: clinicID, AsOf: today, Month: now.Format("2006-01"), OrdersByStatus: map[string]int64{}}
+	st := FamilyDoctorStats{ClinicID: clinicID, AsOf: rep.AsOf, Month: now.Format("2006-01"), Coverage: rep,
+		OrdersByStatus: map[string]int64{}}
+	if !rep.Network {
+		st.Clinics = append([]int64{}, rep.Total.Clinics...)
+		if len(st.Clinics) == 0 { // staff whose clinic is gone: nothing of anyone's
+			st.Clinics = []int64{0}
+		}
+	}
 	for _, status := range MedicineStatuses {
 		st.OrdersByStatus[status] = 0
 	}
-
-	if err := db.Model(&model.Person{}).Where("birth_date <> '' AND birth_date <= ?", cutoff).Count(&st.ElderlyMembers).Error; err != nil {
-		return st, err
-	}
-	covered := func() *gorm.DB {
-		q := db.Table("contract_members AS cm").
-			Joins("JOIN family_contracts AS fc ON fc.id = cm.contract_id").
-			Joins("JOIN persons AS m ON m.id = cm.member_id AND m.deleted_at IS NULL").
-			Where("cm.active = ? AND fc.status = ?", true, model.ContractActive)
-		if clinicID != 0 {
-			q = q.Where("fc.clinic_id = ?", clinicID)
+	inClinics := func(q *gorm.DB, col string) *gorm.DB {
+		if st.Clinics != nil {
+			q = q.Where(col+" IN ?", st.Clinics)
 		}
 		return q
 	}
-	if err := covered().Count(&st.CoveredMembers).Error; err != nil {
+	covered := inClinics(db.Table("contract_members AS cm").
+		Joins("JOIN family_contracts AS fc ON fc.id = cm.contract_id").
+		Joins("JOIN persons AS m ON m.id = cm.member_id AND m.deleted_at IS NULL").
+		Where("cm.active = ? AND fc.status = ?", true, model.ContractActive), "fc.clinic_id")
+	if err := covered.Count(&st.CoveredMembers).Error; err != nil {
 		return st, err
-	}
-	if err := covered().Where("m.birth_date <> '' AND m.birth_date <= ?", cutoff).Count(&st.ElderlyCovered).Error; err != nil {
-		return st, err
-	}
-	if st.ElderlyMembers > 0 {
-		st.CoverageRate = math.Round(float64(st.ElderlyCovered)/float64(st.ElderlyMembers)*10000) / 10000
 	}
 
-	contracts := func() *gorm.DB {
-		q := db.Model(&model.FamilyContract{})
-		if clinicID != 0 {
-			q = q.Where("clinic_id = ?", clinicID)
-		}
-		return q
-	}
+	contracts := func() *gorm.DB { return inClinics(db.Model(&model.FamilyContract{}), "clinic_id") }
 	if err := contracts().Where("status = ?", model.ContractActive).Count(&st.ActiveContracts).Error; err != nil {
 		return st, err
 	}
@@ -120,13 +99,7 @@ func (s *ContractService) Stats(ctx context.Context, p Principal, clinicID int64
 
 	monthStart := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, s.loc)
 	from, to := monthStart.UTC(), monthStart.AddDate(0, 1, 0).UTC()
-	orders := func() *gorm.DB {
-		q := db.Model(&model.MedicineOrder{})
-		if clinicID != 0 {
-			q = q.Where("clinic_id = ?", clinicID)
-		}
-		return q
-	}
+	orders := func() *gorm.DB { return inClinics(db.Model(&model.MedicineOrder{}), "clinic_id") }
 	var byStatus []struct {
 		Status string
 		N      int64

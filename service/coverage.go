@@ -202,8 +202,10 @@ func catchmentOf(db *gorm.DB, p Principal, clinic int64) ([]string, error) {
 // CoverageFigures are the figures of one catchment, each person counted
 // once however many households name them.
 type CoverageFigures struct {
-	// Catchment: the villages and communities counted.
+	// Catchment: the villages and communities counted; Clinics: the
+	// clinics whose teams count in SignedHere (a branch with its stations).
 	Catchment []string
+	Clinics   []int64
 	// Elderly: persons aged ElderlyAge+ living there; KeyElderly those of
 	// them disabled, VeryOldAge+ or in special hardship (the denominator);
 	// Disabled, VeryOld and SpecialHardship break KeyElderly down (one
@@ -306,7 +308,11 @@ func (s *ContractService) Coverage(ctx context.Context, p Principal, clinicID in
 				total.villages = append(total.villages, v)
 			}
 		}
-		total.clinics = append(total.clinics, areas[i].clinics...)
+		for _, id := range areas[i].clinics {
+			if !slices.Contains(total.clinics, id) {
+				total.clinics = append(total.clinics, id)
+			}
+		}
 	}
 
 	cut65, cut80 := elderlyBornBy(now, ElderlyAge), elderlyBornBy(now, VeryOldAge)
@@ -379,7 +385,7 @@ func (s *ContractService) Coverage(ctx context.Context, p Principal, clinicID in
 	}
 	// anyTeam: SignedHere counts every contract (the network's total).
 	figures := func(a area, anyTeam bool) CoverageFigures {
-		f := CoverageFigures{Catchment: a.villages}
+		f := CoverageFigures{Catchment: a.villages, Clinics: a.clinics}
 		seen := map[int64]bool{}
 		for _, v := range a.villages {
 			for _, id := range livesIn[v] {

@@ -26,6 +26,7 @@ const (
 	EventBookingRejected  = "booking_rejected"
 	EventBookingPromoted  = "booking_promoted"
 	EventSessionCancelled = "session_cancelled"
+	EventSessionMoved     = "session_moved"
 	EventBookingReminder  = "booking_reminder"
 	EventBookingNoShow    = "booking_no_show"
 	// EventBookingMadeByStaff tells the family that staff booked a seat for
@@ -37,7 +38,7 @@ const (
 // set of NotificationDTO.event in the spec. An area that adds an event adds
 // it here (Notify refuses an event or a ref type not listed).
 var NotificationEvents = []string{
-	EventBookingConfirmed, EventBookingRejected, EventBookingPromoted, EventSessionCancelled,
+	EventBookingConfirmed, EventBookingRejected, EventBookingPromoted, EventSessionCancelled, EventSessionMoved,
 	EventBookingReminder, EventBookingNoShow, EventBookingMadeByStaff,
 	EventReferralIssued, EventReferralReceived, EventReferralCancelled, EventReferralExpired,
 	EventContractApplied, EventContractApproved, EventContractRejected, EventContractTerminated,

@@ -22,7 +22,7 @@ import (
 // SubscribeEvents are the notification events a subscribe-message template
 // may be configured for. An area that adds an event adds it here.
 var SubscribeEvents = []string{
-	EventBookingConfirmed, EventBookingRejected, EventBookingPromoted, EventSessionCancelled,
+	EventBookingConfirmed, EventBookingRejected, EventBookingPromoted, EventSessionCancelled, EventSessionMoved,
 	EventBookingReminder, EventBookingNoShow, EventBookingMadeByStaff,
 	EventContractApproved, EventContractRejected, EventContractTerminated, EventContractExpiring,
 	EventContractExpired, EventContractActivated,

@@ -644,7 +644,33 @@ func toV3(v2raw []byte) ([]byte, error) {
 	if err := json.Unmarshal(raw, &generic); err != nil {
 		return nil, err
 	}
+	binaryWorkbooks(generic)
 	return marshal(generic)
+}
+
+// xlsxType is the media type of an .xlsx workbook.
+const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+// binaryWorkbooks gives every workbook answer of the OpenAPI 3 spec a binary
+// schema: swag repeats an operation's one schema under each @Produce type,
+// so a route that answers JSON or, with format=xlsx, a workbook would
+// otherwise describe the workbook as the JSON object.
+func binaryWorkbooks(spec any) {
+	paths, _ := spec.(map[string]any)["paths"].(map[string]any)
+	for _, p := range paths {
+		ops, _ := p.(map[string]any)
+		for _, op := range ops {
+			o, _ := op.(map[string]any)
+			resps, _ := o["responses"].(map[string]any)
+			for _, r := range resps {
+				resp, _ := r.(map[string]any)
+				content, _ := resp["content"].(map[string]any)
+				if c, ok := content[xlsxType].(map[string]any); ok {
+					c["schema"] = map[string]any{"type": "string", "format": "binary"}
+				}
+			}
+		}
+	}
 }
 
 const (
