@@ -3,6 +3,8 @@ package handler_test
 import (
 	"context"
 	"fmt"
+	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -858,5 +860,59 @@ func TestCircle_IdempotentPostAndComment(t *testing.T) {
 	c2 := h.Do("POST", "/api/v1/posts/"+post+"/comments", map[string]any{"content": "同一条评论"}, testkit.Token(u.Token), ckey).Expect(201).Map()
 	if c1["id"] != c2["id"] || circleCount(t, h, &model.PostComment{}, "post_id = ?", post) != 1 {
 		t.Fatalf("comment replay: %v %v", c1["id"], c2["id"])
+	}
+}
+
+// TestCircle_FeedMergesOwnPendingInOrder: the feed is two reads merged (the
+// published posts, the caller's own waiting for review). Paged two at a
+// time, the author sees every published post and its own pending ones,
+// newest first, each once; another member only the published ones.
+func TestCircle_FeedMergesOwnPendingInOrder(t *testing.T) {
+	h := testkit.New(t, testkit.WithConfig(func(c *config.Config) { c.PostRateLimit = 0 }))
+	h.Seed()
+	circle := circleIDs(t, h)["beiyun"]
+	author := circleMember(t, h, "merge-author", circle)
+	other := circleMember(t, h, "merge-other", circle)
+	var all, published []int64
+	for i := range 7 {
+		verdict := "pass"
+		if i%3 == 1 {
+			verdict = "review"
+		}
+		h.WeChat.SetVerdict(verdict)
+		p := circlePost(t, h, author, circle, fmt.Sprintf("帖子 %d", i))
+		if want := map[string]string{"pass": "published", "review": "pending_review"}[verdict]; p["status"] != want {
+			t.Fatalf("post %d: %v, want %s", i, p["status"], want)
+		}
+		id := int64(p["id"].(float64))
+		all = append([]int64{id}, all...)
+		if verdict == "pass" {
+			published = append([]int64{id}, published...)
+		}
+	}
+	h.WeChat.SetVerdict("pass")
+	pages := func(u testkit.User) []int64 {
+		var got []int64
+		path := "/api/v1/circles/" + circle + "/posts?limit=2"
+		for n := 0; path != ""; n++ {
+			if n > 7 {
+				t.Fatal("more pages than posts")
+			}
+			p := circleFeed(t, h, u, path)
+			for _, it := range p.Items {
+				got = append(got, it.ID)
+			}
+			path = ""
+			if p.NextCursor != "" {
+				path = "/api/v1/circles/" + circle + "/posts?limit=2&cursor=" + url.QueryEscape(p.NextCursor)
+			}
+		}
+		return got
+	}
+	if got := pages(author); !slices.Equal(got, all) {
+		t.Errorf("the author pages %v, want %v", got, all)
+	}
+	if got := pages(other); !slices.Equal(got, published) {
+		t.Errorf("another member pages %v, want %v", got, published)
 	}
 }

@@ -48,17 +48,7 @@ var explainSkip = map[string]string{
 // is wrong and what would fix it. They are logged, not failed; the list
 // only shrinks.
 var explainKnown = map[string]string{
-	"GET /api/v1/staff/bookings": "without a date, staff of a clinic with stations (clinic_id IN (3,5)) sort the clinics' bookings; " +
-		"with date= it is a range of ix_booking_clinic_start. Fix: one ordered range per clinic merged, or a date required",
-	"GET /api/v1/staff/articles":         "clinic_id IN (…) ORDER BY id DESC sorts the clinics' articles (hundreds, not millions)",
-	"GET /api/v1/staff/family-contracts": "clinic_id IN (…) AND status sorts the clinics' contracts; fix as for staff bookings",
-	"GET /api/v1/staff/consultations":    "ORDER BY CASE status … sorts the teams' consultations; needs a stored rank column in an index",
-	"GET /api/v1/consultations":          "person_id IN (the family) ORDER BY id DESC sorts the family's consultations (bounded by the family)",
-	"GET /api/v1/circles/:id/posts":      "published OR (pending_review AND own) is an index_merge plus a sort; fix: two ordered reads merged",
-	"GET /api/v1/staff/medicine-orders":  "clinic_id IN (…) sorts the clinics' orders",
-	"GET /api/v1/staff/referrals": "(from_clinic_id IN (…) OR to_clinic_id IN (…)) ORDER BY id DESC is a sort_union plus a sort of " +
-		"the clinics' referrals (hundreds); fix: (to_clinic_id, id) and (from_clinic_id, id) read in order and merged",
-	"GET /api/v1/persons/:id": "the first of a person's household links sorts them: a handful in life, 61 in the grown copies",
+	"GET /api/v1/staff/consultations": "ORDER BY CASE status … sorts the teams' consultations; needs a stored rank column in an index",
 }
 
 const (

@@ -17,7 +17,7 @@ const (
 type Booking struct {
 	ID        int64  `gorm:"primaryKey"`
 	SessionID int64  `gorm:"not null;uniqueIndex:ux_booking_active,priority:1;index:ix_booking_wait,priority:1"`
-	MemberID  int64  `gorm:"not null;uniqueIndex:ux_booking_active,priority:2;index"`
+	MemberID  int64  `gorm:"not null;uniqueIndex:ux_booking_active,priority:2;index:ix_booking_member_next,priority:1"`
 	UserID    int64  `gorm:"not null;index"`
 	ClinicID  int64  `gorm:"not null;index:ix_booking_clinic_start,priority:1;uniqueIndex:ux_booking_queue,priority:1"`
 	Status    string `gorm:"size:16;not null;index:ix_booking_wait,priority:2"`
@@ -25,12 +25,12 @@ type Booking struct {
 	// checked in, and NULL otherwise: the unique key (session, member, active)
 	// lets a member hold one active booking per session and any number of
 	// ended ones.
-	Active *bool  `gorm:"uniqueIndex:ux_booking_active,priority:3"`
+	Active *bool  `gorm:"uniqueIndex:ux_booking_active,priority:3;index:ix_booking_member_next,priority:2"`
 	Note   string `gorm:"size:255;not null;default:''"`
 	// WaitSeq orders the waitlist of a session (0 when never waitlisted).
 	WaitSeq      int64 `gorm:"not null;default:0;index:ix_booking_wait,priority:3"`
 	Reason       string
-	StartsAt     time.Time  `gorm:"not null;index;index:ix_booking_clinic_start,priority:2"`
+	StartsAt     time.Time  `gorm:"not null;index;index:ix_booking_clinic_start,priority:2;index:ix_booking_member_next,priority:3"`
 	RemindedAt   *time.Time `gorm:"index"`
 	NoShowMarked bool       `gorm:"not null;default:false"`
 	CreatedAt    time.Time

@@ -55,7 +55,7 @@ type FamilyContract struct {
 	ID       int64  `gorm:"primaryKey"`
 	UserID   int64  `gorm:"not null;index"` // the family (owner of the members)
 	TeamID   int64  `gorm:"not null;index"`
-	ClinicID int64  `gorm:"not null;index:ix_contract_clinic_status,priority:1"`
+	ClinicID int64  `gorm:"not null;index:ix_contract_clinic_status,priority:1;index:ix_contract_clinic"`
 	Status   string `gorm:"size:16;not null;index:ix_contract_clinic_status,priority:2;index:ix_contract_status_until,priority:1"`
 	// AppliedBy is self when the applicant's own member is among those
 	// covered, relative when the applicant acts only for relatives, staff

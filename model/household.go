@@ -121,8 +121,8 @@ type HouseholdAccount struct {
 // household (suspensions, lineage) survives; adding back restores it.
 type HouseholdPerson struct {
 	ID          int64  `gorm:"primaryKey"`
-	HouseholdID int64  `gorm:"not null;uniqueIndex:ux_household_person,priority:1"`
-	PersonID    int64  `gorm:"not null;uniqueIndex:ux_household_person,priority:2;index"`
+	HouseholdID int64  `gorm:"not null;uniqueIndex:ux_household_person,priority:1;index:ix_household_person_links,priority:2"`
+	PersonID    int64  `gorm:"not null;uniqueIndex:ux_household_person,priority:2;index:ix_household_person_links,priority:1"`
 	Relation    string `gorm:"size:16;not null"`
 	AddedBy     int64  `gorm:"not null;default:0"`
 	CreatedAt   time.Time

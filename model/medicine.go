@@ -21,7 +21,7 @@ type MedicineOrder struct {
 	UserID     int64  `gorm:"not null;index"`
 	MemberID   int64  `gorm:"not null;index"`
 	ContractID int64  `gorm:"not null;index"`
-	ClinicID   int64  `gorm:"not null;index:ix_medicine_clinic_status,priority:1"`
+	ClinicID   int64  `gorm:"not null;index:ix_medicine_clinic_status,priority:1;index:ix_medicine_clinic"`
 	Status     string `gorm:"size:16;not null;index:ix_medicine_clinic_status,priority:2"`
 	// Address, ContactPhone and HandoverCode are sealed (pii.Box).
 	Address         string `gorm:"type:text;not null"`

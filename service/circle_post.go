@@ -295,9 +295,12 @@ func (s *CircleService) Feed(ctx context.Context, p Principal, circleID int64, p
 	if err := db.First(&c, circleID).Error; err != nil {
 		return nil, "", notFound(err)
 	}
-	q := db.Where("circle_id = ?", circleID).
-		Where("(status = ? OR (status = ? AND user_id = ?))", model.PostPublished, model.PostPendingReview, p.UserID)
-	rows, next, err := findPageByID(q, pg, true, func(r model.Post) int64 { return r.ID })
+	// Two reads of ix_post_feed (circle, status, id) merged: the published
+	// posts and the caller's own waiting for review.
+	q := db.Where("circle_id = ?", circleID)
+	reads := []*gorm.DB{fork(q).Where("status = ?", model.PostPublished),
+		fork(q).Where("status = ? AND user_id = ?", model.PostPendingReview, p.UserID)}
+	rows, next, err := findPageByIDEach(reads, pg, true, func(r model.Post) int64 { return r.ID })
 	if err != nil {
 		return nil, "", err
 	}

@@ -354,14 +354,24 @@ func (s *ConsultationService) List(ctx context.Context, p Principal, f ConsultFi
 		if err != nil {
 			return nil, "", err
 		}
-		ids := make([]int64, len(persons))
-		for i, m := range persons {
-			ids[i] = m.ID
-		}
-		if len(ids) == 0 {
+		if len(persons) == 0 {
 			return []ConsultationView{}, "", nil
 		}
-		rows, next, err := findPageByID(q.Where("person_id IN ?", ids), pg, true, func(c model.Consultation) int64 { return c.ID })
+		// One read of the person_id index (person, id) per person of the
+		// family, merged: a family is a few households of at most 30.
+		var reads []*gorm.DB
+		for _, m := range persons {
+			if f.PersonID == 0 || f.PersonID == m.ID {
+				reads = append(reads, fork(q).Where("person_id = ?", m.ID))
+			}
+		}
+		if len(reads) == 0 { // person_id names no one of the family
+			if err := decodeCursor(pg.Cursor, &idCursor{}); err != nil {
+				return nil, "", err
+			}
+			return []ConsultationView{}, "", nil
+		}
+		rows, next, err := findPageByIDEach(reads, pg, true, func(c model.Consultation) int64 { return c.ID })
 		if err != nil {
 			return nil, "", err
 		}

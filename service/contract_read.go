@@ -12,8 +12,8 @@ import (
 // List returns the contracts in the caller's scope: its family's, newest
 // first, or its clinic's (the network's) oldest first, the approval queue.
 func (s *ContractService) List(ctx context.Context, p Principal, status string, pg pagination.Page) ([]ContractView, string, error) {
-	q := filterBy(p.Apply(s.db.WithContext(ctx), contractCols), "status", status)
-	rows, next, err := findPageByID(q, pg, p.Scope == ScopeSelf, func(c model.FamilyContract) int64 { return c.ID })
+	q := filterBy(s.db.WithContext(ctx), "status", status)
+	rows, next, err := findPageByIDEach(p.ApplyEach(q, contractCols), pg, p.Scope == ScopeSelf, func(c model.FamilyContract) int64 { return c.ID })
 	if err != nil {
 		return nil, "", err
 	}

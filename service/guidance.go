@@ -270,33 +270,20 @@ func (s *GuidanceService) StaffList(ctx context.Context, p Principal, f ArticleF
 	if err != nil {
 		return nil, "", err
 	}
-	var cur idCursor
-	if err := decodeCursor(pg.Cursor, &cur); err != nil {
-		return nil, "", err
-	}
 	mode, err := s.searchMode(ctx)
 	if err != nil {
 		return nil, "", err
 	}
-	limit := pageLimit(pg.Limit)
 	q := filterCategoryStage(s.db.WithContext(ctx).Table("articles"), f)
-	q = p.Apply(q, Cols{Clinic: "clinic_id"})
 	q = filterBy(q, "status", f.Status)
 	if len(terms) > 0 {
 		where, args := searchWhere(mode, terms)
 		q = q.Where(where, args...)
 	}
-	if cur.ID > 0 {
-		q = q.Where("id < ?", cur.ID)
-	}
-	var rows []model.Article
-	if err := q.Select(columnsOf("articles")).Order("id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+	rows, next, err := findPageByIDEach(p.ApplyEach(q.Select(columnsOf("articles")), Cols{Clinic: "clinic_id"}), pg, true,
+		func(a model.Article) int64 { return a.ID })
+	if err != nil {
 		return nil, "", err
-	}
-	next := ""
-	if len(rows) > limit {
-		rows = rows[:limit]
-		next = pagination.Encode(idCursor{ID: rows[limit-1].ID})
 	}
 	views := make([]ArticleView, len(rows))
 	for i, a := range rows {

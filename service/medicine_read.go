@@ -13,11 +13,11 @@ import (
 // its clinic's (the network's) delivery queue, oldest first.
 // needsReview keeps the orders with free-text items.
 func (s *MedicineService) List(ctx context.Context, p Principal, status string, needsReview bool, pg pagination.Page) ([]MedicineOrderView, string, error) {
-	q := filterBy(p.Apply(s.db.WithContext(ctx), ownerClinic), "status", status)
+	q := filterBy(s.db.WithContext(ctx), "status", status)
 	if needsReview {
 		q = q.Where("needs_review = ?", true)
 	}
-	rows, next, err := findPageByID(q, pg, p.Scope == ScopeSelf, func(o model.MedicineOrder) int64 { return o.ID })
+	rows, next, err := findPageByIDEach(p.ApplyEach(q, ownerClinic), pg, p.Scope == ScopeSelf, func(o model.MedicineOrder) int64 { return o.ID })
 	if err != nil {
 		return nil, "", err
 	}

@@ -154,6 +154,26 @@ func referralScope(q *gorm.DB, p Principal) *gorm.DB {
 	return p.Apply(q, Cols{Person: "person_id IN (?)"})
 }
 
+// referralReads is referralScope as reads of the staff list, merged by
+// findPageByIDEach: for staff, the referrals each clinic issued (an ordered
+// range of the from_clinic_id index) and those each receives (of the
+// to_clinic_id index), a referral between two of the caller's clinics met
+// on both sides and kept once; direction "incoming" keeps the receiving
+// side, "outgoing" the issuing one.
+func referralReads(q *gorm.DB, p Principal, direction string) []*gorm.DB {
+	if p.Scope != ScopeClinic {
+		return []*gorm.DB{referralScope(q, p)}
+	}
+	var reads []*gorm.DB
+	if direction != "incoming" {
+		reads = append(reads, p.ApplyEach(q, Cols{Clinic: "from_clinic_id"})...)
+	}
+	if direction != "outgoing" {
+		reads = append(reads, p.ApplyEach(q, Cols{Clinic: "to_clinic_id"})...)
+	}
+	return reads
+}
+
 // Get returns one referral in the caller's scope with its history.
 func (s *ReferralService) Get(ctx context.Context, p Principal, id int64) (ReferralView, error) {
 	var r model.Referral
@@ -237,16 +257,8 @@ type ReferralFilter struct {
 // newest first, with each person's name: the receiving clinic's worklist of
 // priority admissions (Direction incoming).
 func (s *ReferralService) ListStaff(ctx context.Context, p Principal, f ReferralFilter, pg pagination.Page) ([]ReferralView, string, error) {
-	q := referralScope(s.db.WithContext(ctx).Model(&model.Referral{}), p)
-	if p.Scope == ScopeClinic {
-		switch f.Direction {
-		case "incoming":
-			q = q.Where("to_clinic_id IN ?", p.clinics())
-		case "outgoing":
-			q = q.Where("from_clinic_id IN ?", p.clinics())
-		}
-	}
-	rows, next, err := findPageByID(filterBy(q, "status", f.Status), pg, true, func(r model.Referral) int64 { return r.ID })
+	q := filterBy(s.db.WithContext(ctx).Model(&model.Referral{}), "status", f.Status)
+	rows, next, err := findPageByIDEach(referralReads(q, p, f.Direction), pg, true, func(r model.Referral) int64 { return r.ID })
 	if err != nil {
 		return nil, "", err
 	}

@@ -136,6 +136,26 @@ func (p Principal) Apply(q *gorm.DB, c Cols) *gorm.DB {
 	return q.Where(c.Owner+" = ?", p.UserID)
 }
 
+// ApplyEach is Apply split by clinic: in ScopeClinic with several clinics
+// (a branch and its stations), one query per clinic, each Apply for p
+// narrowed to that clinic, so that each reads one range of an index
+// (clinic, order columns) in order and stops after a page; mergePage joins
+// them. In any other scope it is the one query of Apply. Each query is
+// forked from q: conditions added to one do not reach the others.
+func (p Principal) ApplyEach(q *gorm.DB, c Cols) []*gorm.DB {
+	ids := p.clinics()
+	if p.Scope != ScopeClinic || c.Clinic == "" || len(ids) < 2 {
+		return []*gorm.DB{p.Apply(fork(q), c)}
+	}
+	out := make([]*gorm.DB, len(ids))
+	for i, id := range ids {
+		one := p
+		one.Clinics = []int64{id}
+		out[i] = one.Apply(fork(q), c)
+	}
+	return out
+}
+
 // ActFor is ActFor on the auth service's database (the route-group
 // middleware calls it).
 func (s *AuthService) ActFor(ctx context.Context, p Principal, staff bool) (Principal, error) {
