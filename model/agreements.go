@@ -12,8 +12,8 @@ import (
 // portable SQL (migration 00115, and once on SQLite): every distinct
 // non-empty family_contracts.agreement_version becomes a version titled
 // "历史版本 <v>" with an empty body, published when a contract first named
-// it (the oldest created_at; the migration's time when no contract of it
-// has one). Versions already in the table are left as they are, so a rerun
+// it (the oldest created_at; when no contract of it is dated, the oldest
+// contract's, so that it never becomes the current version). Versions already in the table are left as they are, so a rerun
 // adds nothing. now is the migration's time.
 func AgreementVersionBackfill(ctx context.Context, db SQLConn, now time.Time) error {
 	rows, err := db.QueryContext(ctx, "SELECT DISTINCT agreement_version FROM family_contracts WHERE agreement_version <> '' "+
@@ -37,6 +37,15 @@ func AgreementVersionBackfill(ctx context.Context, db SQLConn, now time.Time) er
 		version string
 		first   time.Time
 	}
+	// A version no contract dates is placed at the oldest contract: it is
+	// old, and must not become the current version.
+	oldest, err := firstUse(ctx, db, "")
+	if err != nil {
+		return err
+	}
+	if oldest.IsZero() {
+		oldest = now
+	}
 	var out []found
 	for _, v := range versions {
 		// The oldest use; a plain column (not MIN) keeps its declared type
@@ -46,7 +55,7 @@ func AgreementVersionBackfill(ctx context.Context, db SQLConn, now time.Time) er
 			return err
 		}
 		if first.IsZero() {
-			first = now
+			first = oldest
 		}
 		out = append(out, found{v, first.UTC()})
 	}
@@ -67,9 +76,15 @@ func AgreementVersionBackfill(ctx context.Context, db SQLConn, now time.Time) er
 	return nil
 }
 
+// firstUse is when a contract first named version (any contract for ""):
+// zero when none is dated.
 func firstUse(ctx context.Context, db SQLConn, version string) (time.Time, error) {
-	rows, err := db.QueryContext(ctx, "SELECT created_at FROM family_contracts WHERE agreement_version = ? AND created_at IS NOT NULL "+
-		"ORDER BY created_at LIMIT 1", version)
+	cond, args := "", []any{}
+	if version != "" {
+		cond, args = "agreement_version = ? AND ", []any{version}
+	}
+	rows, err := db.QueryContext(ctx, "SELECT created_at FROM family_contracts WHERE "+cond+"created_at IS NOT NULL "+
+		"ORDER BY created_at LIMIT 1", args...)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("agreement versions: %w", err)
 	}
