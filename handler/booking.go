@@ -19,6 +19,7 @@ func (a *API) bookingRoutes(authed, staff *gin.RouterGroup) {
 	authed.GET("/bookings/:id", a.getBooking)
 	authed.POST("/bookings/:id/cancel", a.cancelBooking)
 
+	staff.POST("/bookings", a.idempotentInTx(), a.staffCreateBooking)
 	staff.GET("/bookings", a.staffListBookings)
 	staff.GET("/bookings/:id", a.staffGetBooking)
 	staff.POST("/bookings/:id/confirm", a.confirmBooking)
@@ -75,6 +76,9 @@ type BookingDTO struct {
 	// admission for the receiving clinic), in a reserved seat.
 	ReferralID   int64 `json:"referral_id,omitempty"`
 	ReservedSeat bool  `json:"reserved_seat"`
+	// BookedBy says who made the booking: the family itself, or staff for
+	// the family (POST /staff/bookings).
+	BookedBy string `json:"booked_by" example:"family" enums:"family,staff"`
 	// PlannedVaccines are the doses the family plans at a vaccination session.
 	PlannedVaccines []PlannedVaccineDTO `json:"planned_vaccines,omitempty"`
 }
@@ -90,7 +94,10 @@ func (a *API) toBooking(v service.BookingView) BookingDTO {
 		Member: BookingMemberDTO{ID: v.Member.ID, Name: v.Member.Name, Relation: v.Member.Relation, Gender: v.Member.Gender},
 		Status: v.Status, Position: v.Position, Note: v.Note, Reason: v.Reason,
 		CreatedAt: a.timeIn(v.CreatedAt), UpdatedAt: a.timeIn(v.UpdatedAt), ArrivalAt: a.timeIn(v.StartsAt), QueueNo: v.QueueNo,
-		ReferralID: v.ReferralID, ReservedSeat: v.ReservedSeat}
+		ReferralID: v.ReferralID, ReservedSeat: v.ReservedSeat, BookedBy: "family"}
+	if v.BookedBy != 0 {
+		d.BookedBy = "staff"
+	}
 	if v.ArrivalAt != nil {
 		d.ArrivalAt = a.timeIn(*v.ArrivalAt)
 	}
@@ -160,22 +167,38 @@ func (a *API) createBooking(c *gin.Context) {
 	for i, p := range req.PlannedVaccines {
 		planned[i] = service.PlannedDose{Vaccine: p.Vaccine, Dose: p.Dose}
 	}
-	var slot *time.Time
-	if req.SlotStartsAt != "" {
-		t, err := time.Parse(time.RFC3339, req.SlotStartsAt)
-		if err != nil {
-			fail(c, service.InvalidField("slot_starts_at", "must be an RFC 3339 time"))
-			return
-		}
-		slot = &t
+	slot, ok := slotTime(c, req.SlotStartsAt)
+	if !ok {
+		return
 	}
+	a.book(c, service.NewBooking{SessionID: req.SessionID, MemberID: req.MemberID, Note: req.Note, JoinWaitlist: req.JoinWaitlist,
+		PlannedDoses: planned, SlotStartsAt: slot, ReferralID: req.ReferralID})
+}
+
+// slotTime parses the optional slot_starts_at of a booking request; false
+// when it answered 422.
+func slotTime(c *gin.Context, s string) (*time.Time, bool) {
+	if s == "" {
+		return nil, true
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		fail(c, service.InvalidField("slot_starts_at", "must be an RFC 3339 time"))
+		return nil, false
+	}
+	return &t, true
+}
+
+// book makes the booking in for the caller as its route group acts (its
+// family, or staff for a family) and answers 201; with an Idempotency-Key
+// the answer is the one recorded in the booking's transaction.
+func (a *API) book(c *gin.Context, in service.NewBooking) {
 	ctx := c.Request.Context()
-	v, err := a.svc.Bookings.Create(ctx, principal(c), service.NewBooking{
-		SessionID: req.SessionID, MemberID: req.MemberID, Note: req.Note, JoinWaitlist: req.JoinWaitlist, PlannedDoses: planned,
-		SlotStartsAt: slot, ReferralID: req.ReferralID, Answer: func(v service.BookingView) (int, []byte, error) {
-			body, err := json.Marshal(a.toBooking(v)) // what c.JSON would send
-			return http.StatusCreated, body, err
-		}})
+	in.Answer = func(v service.BookingView) (int, []byte, error) {
+		body, err := json.Marshal(a.toBooking(v)) // what c.JSON would send
+		return http.StatusCreated, body, err
+	}
+	v, err := a.svc.Bookings.Create(ctx, principal(c), in)
 	if body := service.StoredAnswer(ctx); err == nil && body != nil {
 		// Recorded with the Idempotency-Key in the booking's transaction:
 		// sent byte for byte as it will be replayed.
@@ -183,6 +206,48 @@ func (a *API) createBooking(c *gin.Context) {
 		return
 	}
 	reply(c, http.StatusCreated, err, func() any { return a.toBooking(v) })
+}
+
+// StaffBookingRequest books a seat for a person, as staff.
+type StaffBookingRequest struct {
+	SessionID int64 `json:"session_id" binding:"required,min=1"`
+	PersonID  int64 `json:"person_id" binding:"required,min=1"`
+	// ReferralID books the seat with the person's referral: a seat reserved
+	// for referrals when one is free, else a public one; the referral moves
+	// issued → booked.
+	ReferralID int64 `json:"referral_id" binding:"omitempty,min=1"`
+	// SlotStartsAt is the arrival slot of a sliced session; required for
+	// those sessions.
+	SlotStartsAt string `json:"slot_starts_at" example:"2026-12-01T08:50:00+08:00"`
+	Note         string `json:"note" binding:"max=255"`
+}
+
+// staffCreateBooking godoc
+// @Summary      Book a seat for a person (staff)
+// @Description  Staff book for a family: at a session of their clinics for a person within their clinics' work, or, with referral_id, with a referral their clinics issued or receive (the referring doctor books the seat at the receiving clinic; the receiving clinic books its referred patient). The seat, eligibility, overlap and referral rules are those of POST /bookings (no waitlist). A booking staff of the session's clinic make starts confirmed; one made from another clinic with a referral follows the service's confirmation. The family sees it in GET /bookings and is notified (booking_made_by_staff). Send an Idempotency-Key to make retries safe.
+// @Tags         bookings
+// @Accept       json
+// @Produce      json
+// @Security     Bearer
+// @Param        Idempotency-Key header string              false "retry key (same key + same body within 24 h returns the first answer)"
+// @Param        body            body   StaffBookingRequest true  "what to book, for whom"
+// @Success      201 {object} BookingDTO
+// @Failure      403 {object} ErrorResponse "not staff"
+// @Failure      404 {object} ErrorResponse "session, person or referral not found in the caller's reach"
+// @Failure      409 {object} ErrorResponse "session_full, slot_full, time_conflict, already_booked, session_closed, booking_suspended, referral_not_usable"
+// @Failure      422 {object} ErrorResponse "not_eligible, invalid_request"
+// @Router       /api/v1/staff/bookings [post]
+func (a *API) staffCreateBooking(c *gin.Context) {
+	var req StaffBookingRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	slot, ok := slotTime(c, req.SlotStartsAt)
+	if !ok {
+		return
+	}
+	a.book(c, service.NewBooking{SessionID: req.SessionID, MemberID: req.PersonID, Note: req.Note, SlotStartsAt: slot,
+		ReferralID: req.ReferralID})
 }
 
 // BookingQuery filters a resident's bookings.

@@ -10,11 +10,15 @@ import (
 	"familycare/testkit"
 )
 
-// TestReferral_ReservedSeatsRace: 10 referred families and 40 others race
+// TestReferral_ReservedSeatsRace: 10 referred persons and 40 others race
 // through two replicas for a session of 10 seats, 3 of them reserved for
-// referrals: exactly 3 reserved seats (all referrals) and 7 public seats
-// are taken, and the counters match the rows. A freed reserved seat stays
-// closed to the public until REFERRAL_SEATS_OPEN before the start.
+// referrals; half the referred are booked by the clinic's staff (POST
+// /staff/bookings with the referral), the other half by their families,
+// and 5 of the others by staff on a public seat: exactly 3 reserved seats
+// (all referrals) and 7 public seats are taken, every staff booking is
+// confirmed, booked_by staff and told to its family once, and the counters
+// match the rows. A freed reserved seat stays closed to the public until
+// REFERRAL_SEATS_OPEN before the start.
 func TestReferral_ReservedSeatsRace(t *testing.T) {
 	w := newBookingWorld(t)
 	h := w.h
@@ -22,21 +26,25 @@ func TestReferral_ReservedSeatsRace(t *testing.T) {
 	sv := w.newService(map[string]any{"name": "专家门诊（转诊）", "kind": "expert_clinic", "reserved_for_referrals": 3})
 	s := w.sessionOf(sv, 10, 72*time.Hour, time.Hour)
 	warm := w.sessionOf(sv, 100, 200*time.Hour, time.Hour)
-	const referred, public = 10, 40
+	const referred, public, publicByStaff = 10, 40, 5
 	type client struct {
 		u        testkit.User
 		kid      int64
 		referral int64
+		byStaff  bool
 	}
 	clients := make([]client, referred+public)
 	for i := range clients {
 		u := h.Login(fmt.Sprintf("ref-race-%d", i))
 		c := client{u: u, kid: h.Member(u, map[string]any{"name": "孩子", "relation": "child", "birth_date": h.DateAgo(2, 0, 0)})}
-		if i < referred { // known to the clinic, then referred
+		if i < referred+publicByStaff { // known to the clinic
 			w.book(u, warm, c.kid, false).Expect(201)
+		}
+		if i < referred { // and referred
 			c.referral = ctID(h.Do("POST", "/api/v1/staff/referrals", map[string]any{"person_id": c.kid, "service_id": sv,
 				"reason": "生长迟缓", "urgency": "urgent"}, staff).Expect(201).Map())
 		}
+		c.byStaff = (i < referred && i%4 < 2) || (i >= referred && i < referred+publicByStaff)
 		clients[i] = c
 	}
 	// Someone else's referral cannot be used.
@@ -58,20 +66,29 @@ func TestReferral_ReservedSeatsRace(t *testing.T) {
 			}
 			c := clients[i]
 			body := map[string]any{"session_id": s, "member_id": c.kid}
+			path, as := "/api/v1/bookings", testkit.Token(c.u.Token)
+			if c.byStaff { // the clinic books for the family
+				body = map[string]any{"session_id": s, "person_id": c.kid}
+				path, as = "/api/v1/staff/bookings", staff
+			}
 			if c.referral != 0 {
 				body["referral_id"] = c.referral
 			}
-			r := testkit.Do(t, engine, "POST", "/api/v1/bookings", body, testkit.Token(c.u.Token))
+			r := testkit.Do(t, engine, "POST", path, body, as)
 			codes[i] = fmt.Sprint(r.Status, r.ErrorCode())
 		}(i)
 	}
 	close(start)
 	wg.Wait()
 	won := map[bool]int{}
+	staffWon := 0
 	for i, c := range codes {
 		switch c {
 		case "201":
 			won[i < referred]++
+			if clients[i].byStaff {
+				staffWon++
+			}
 		case "409session_full":
 		default:
 			t.Fatalf("client %d: %s", i, c)
@@ -79,9 +96,15 @@ func TestReferral_ReservedSeatsRace(t *testing.T) {
 	}
 	var sess model.Session
 	h.DB.First(&sess, s)
-	var reservedRows, publicRows, reservedNonReferral int64
-	h.DB.Model(&model.Booking{}).Where("session_id = ? AND status = ? AND reserved_seat = ?", s, "pending", true).Count(&reservedRows)
-	h.DB.Model(&model.Booking{}).Where("session_id = ? AND status = ? AND reserved_seat = ?", s, "pending", false).Count(&publicRows)
+	held := []string{"pending", "confirmed"}
+	var reservedRows, publicRows, reservedNonReferral, staffRows, staffNotices int64
+	h.DB.Model(&model.Booking{}).Where("session_id = ? AND status IN ? AND reserved_seat = ?", s, held, true).Count(&reservedRows)
+	h.DB.Model(&model.Booking{}).Where("session_id = ? AND status IN ? AND reserved_seat = ?", s, held, false).Count(&publicRows)
+	h.DB.Model(&model.Booking{}).Where("session_id = ? AND status = ? AND booked_by = ?", s, "confirmed", w.staff.ID).Count(&staffRows)
+	h.DB.Model(&model.Notification{}).Where("event = ?", "booking_made_by_staff").Count(&staffNotices)
+	if int(staffRows) != staffWon || int(staffNotices) != staffWon {
+		t.Fatalf("staff won %d; confirmed staff bookings %d, notices %d", staffWon, staffRows, staffNotices)
+	}
 	h.DB.Model(&model.Booking{}).Where("session_id = ? AND reserved_seat = ? AND referral_id = 0", s, true).Count(&reservedNonReferral)
 	if won[true]+won[false] != 10 || sess.Booked != 10 || sess.ReservedBooked != 3 || reservedRows != 3 || publicRows != 7 || reservedNonReferral != 0 {
 		t.Fatalf("won %v; session booked %d reserved_booked %d; rows reserved %d public %d (non-referral in reserved %d)",
@@ -96,7 +119,7 @@ func TestReferral_ReservedSeatsRace(t *testing.T) {
 		t.Fatalf("%d referrals booked, %d referral bookings", bookedRefs, won[true])
 	}
 	assertCounters(t, h, s)
-	t.Logf("referrals %d (3 reserved), public %d", won[true], won[false])
+	t.Logf("referrals %d (3 reserved), public %d, booked by staff %d", won[true], won[false], staffWon)
 
 	// A referral family cancels its reserved seat: the referral is usable
 	// again, the seat stays closed to the public until it opens.

@@ -171,6 +171,7 @@ var secRoutes = map[string]secRoute{
 	"GET /api/v1/bookings/:id":                 {class: secOwned, fixture: "booking"},
 	"POST /api/v1/bookings/:id/cancel":         {class: secOwned, fixture: "booking", optional: true, body: secReason},
 	"GET /api/v1/staff/bookings":               {class: secClinicList, crossQuery: "?clinic_id=3"},
+	"POST /api/v1/staff/bookings":              {class: secClinicList, body: secStaffBookingBody, crossBody: secStaffBookingBody},
 	"GET /api/v1/staff/bookings/:id":           {class: secClinic, fixture: "booking"},
 	"POST /api/v1/staff/bookings/:id/confirm":  {class: secClinic, fixture: "booking", optional: true, body: secReason},
 	"POST /api/v1/staff/bookings/:id/reject":   {class: secClinic, fixture: "booking", body: secReason},
@@ -359,6 +360,14 @@ func secServiceBody(clinic int64) map[string]any {
 		b["clinic_id"] = clinic
 	}
 	return b
+}
+
+// secStaffBookingBody books A's child at clinic 3's session with clinic 3's
+// referral (the child holds a seat there already: 409 already_booked for
+// clinic 3's staff; clinic 2's staff reach neither the referral nor the
+// session: 404).
+func secStaffBookingBody(w *secWorld) map[string]any {
+	return map[string]any{"session_id": w.ids["session"], "person_id": w.ids["member"], "referral_id": w.ids["referral"], "note": "代约"}
 }
 
 // secReferralBody refers A's child (booked at clinic 3) to service A.

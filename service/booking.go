@@ -35,7 +35,7 @@ var bookingMachine = &Machine{
 	States: []string{model.BookingPending, model.BookingConfirmed, model.BookingCheckedIn, model.BookingWaitlisted,
 		model.BookingCancelled, model.BookingRejected, model.BookingNoShow},
 	Moves: []Move{
-		{"", model.BookingPending, []string{SideResident}},
+		{"", model.BookingPending, []string{SideResident, SideStaff}},
 		{"", model.BookingWaitlisted, []string{SideResident}},
 		{model.BookingPending, model.BookingConfirmed, []string{SideStaff, SideSystem}},
 		{model.BookingPending, model.BookingRejected, []string{SideStaff}},
@@ -249,9 +249,9 @@ func (s *BookingService) create(tx *gorm.DB, p Principal, in NewBooking) (model.
 	now := s.clock.Now()
 	// The member row is locked first: deleting the member (or the account)
 	// takes the same lock, so a booking and a delete never both succeed.
-	member, err := actedPerson(tx, p.UserID, in.MemberID, true)
+	member, err := bookedPerson(tx, p, in.MemberID, in.ReferralID)
 	if err != nil {
-		return none, sess, member, notFoundAs(err, ErrNotFound.Msg("no such family member"))
+		return none, sess, member, err
 	}
 	lineage, err := memberLineage(tx, member)
 	if err != nil {
@@ -271,6 +271,9 @@ func (s *BookingService) create(tx *gorm.DB, p Principal, in NewBooking) (model.
 	var target model.Session
 	if err := tx.First(&target, in.SessionID).Error; err != nil {
 		return none, sess, member, notFound(err)
+	}
+	if in.ReferralID == 0 && !p.booksAt(target.ClinicID) {
+		return none, sess, member, ErrNotFound.Msg("no such session in your clinics")
 	}
 	var sv model.Service
 	if err := tx.First(&sv, target.ServiceID).Error; err != nil {
@@ -332,7 +335,8 @@ func (s *BookingService) create(tx *gorm.DB, p Principal, in NewBooking) (model.
 		}
 		return none, sess, member, ErrSessionFull
 	}
-	b := model.Booking{SessionID: sess.ID, MemberID: member.ID, UserID: p.UserID, ClinicID: sess.ClinicID,
+	owner, bookedBy := bookedFor(p, member)
+	b := model.Booking{SessionID: sess.ID, MemberID: member.ID, UserID: owner, BookedBy: bookedBy, ClinicID: sess.ClinicID,
 		Status: model.BookingPending, Active: ptrTrue(), Note: strings.TrimSpace(in.Note), StartsAt: sess.StartsAt}
 	if slot != nil {
 		b.SlotID, b.ArrivalAt, b.EndsAt = slot.ID, &slot.StartsAt, &slot.EndsAt
@@ -358,13 +362,51 @@ func (s *BookingService) create(tx *gorm.DB, p Principal, in NewBooking) (model.
 			return none, sess, member, err
 		}
 	}
-	// Services that confirm themselves confirm at booking.
-	if b.Status == model.BookingPending && sv.Confirmation == model.ConfirmAuto {
+	// Staff of the session's clinic confirm what they book as they book it
+	// (they are who confirms); services that confirm themselves confirm at
+	// booking; anything else waits for the clinic.
+	switch {
+	case b.Status == model.BookingPending && p.Sees(sess.ClinicID):
+		if err := s.move(tx, &b, model.BookingConfirmed, actorOf(p), "工作人员代为预约并确认"); err != nil {
+			return none, sess, member, err
+		}
+	case b.Status == model.BookingPending && sv.Confirmation == model.ConfirmAuto:
 		if err := s.move(tx, &b, model.BookingConfirmed, systemActor, "自动确认"); err != nil {
 			return none, sess, member, err
 		}
 	}
+	if b.UserID != p.UserID && b.UserID != 0 { // booked for the family by staff
+		if err := s.notifyBookedForFamily(tx, b, sess); err != nil {
+			return none, sess, member, err
+		}
+	}
 	return b, sess, member, nil
+}
+
+// bookedFor is whose a new booking is and who made it: a family booking for
+// itself owns it (booked_by 0); staff book for the person's owner
+// (personOwner, who gets the notices and sees it in GET /bookings) and are
+// recorded in booked_by.
+func bookedFor(p Principal, m model.Person) (owner, bookedBy int64) {
+	if p.Scope == ScopeSelf {
+		return p.UserID, 0
+	}
+	return personOwner(m), p.UserID
+}
+
+// notifyBookedForFamily tells the family that staff booked a seat for one
+// of its persons, and in which status.
+func (s *BookingService) notifyBookedForFamily(tx *gorm.DB, b model.Booking, sess model.Session) error {
+	label, err := s.bookingLabel(tx, b, sess)
+	if err != nil {
+		return err
+	}
+	state := "待确认"
+	if b.Status == model.BookingConfirmed {
+		state = "已确认"
+	}
+	return s.notify.Notify(tx, Notice{UserID: b.UserID, Event: EventBookingMadeByStaff, Title: "工作人员已为您预约",
+		Body: "工作人员已为您预约：" + label + "（" + state + "），请按时到达。", RefType: "booking", RefID: b.ID})
 }
 
 // takeSeat takes a seat of the session, and of its slot when it is

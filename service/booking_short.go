@@ -50,7 +50,9 @@ type bookingTarget struct {
 // computed from what was read and written (no re-read): the session's
 // counters as read plus our seat.
 func (s *BookingService) createShort(ctx context.Context, p Principal, in NewBooking, claim *IdemClaim) (BookingView, bool, error) {
-	if in.ReferralID != 0 {
+	// A referral, or staff booking for a family (any scope but the caller's
+	// own), takes the full path.
+	if in.ReferralID != 0 || p.Scope != ScopeSelf {
 		return BookingView{}, false, nil
 	}
 	// The catalog (service, clinic, expert) for the answer, from its cache,

@@ -28,6 +28,9 @@ const (
 	EventSessionCancelled = "session_cancelled"
 	EventBookingReminder  = "booking_reminder"
 	EventBookingNoShow    = "booking_no_show"
+	// EventBookingMadeByStaff tells the family that staff booked a seat for
+	// one of its persons (POST /staff/bookings).
+	EventBookingMadeByStaff = "booking_made_by_staff"
 )
 
 // NotificationEvents is every event a notification can carry: the closed
@@ -35,7 +38,7 @@ const (
 // it here (Notify refuses an event or a ref type not listed).
 var NotificationEvents = []string{
 	EventBookingConfirmed, EventBookingRejected, EventBookingPromoted, EventSessionCancelled,
-	EventBookingReminder, EventBookingNoShow,
+	EventBookingReminder, EventBookingNoShow, EventBookingMadeByStaff,
 	EventReferralIssued, EventReferralReceived, EventReferralCancelled, EventReferralExpired,
 	EventContractApplied, EventContractApproved, EventContractRejected, EventContractTerminated,
 	EventContractExpiring, EventContractExpired, EventContractActivated,

@@ -39,6 +39,43 @@ func personFor(db *gorm.DB, p Principal, id int64) (model.Person, error) {
 	return m, nil
 }
 
+// bookedPerson locks and returns the person a booking is made for, as the
+// caller may book for them (README "Staff book for a family"): a family for
+// a person it acts for (actedPerson); staff with a referral for the person
+// the referral is for, when their clinics issued or receive it
+// (referralScope); staff without one for a person within their clinics'
+// work (withinClinicWork); an admin for anyone. Anything else is 404. The
+// person's row is locked first, as in every booking and removal.
+func bookedPerson(tx *gorm.DB, p Principal, id, referralID int64) (model.Person, error) {
+	if p.Scope == ScopeSelf {
+		m, err := actedPerson(tx, p.UserID, id, true)
+		return m, notFoundAs(err, ErrNotFound.Msg("no such family member"))
+	}
+	var m model.Person
+	if err := forUpdate(tx).Where("id = ?", id).First(&m).Error; err != nil {
+		return m, notFoundAs(err, ErrNotFound.Msg("no such person"))
+	}
+	if referralID != 0 {
+		var n int64
+		q := tx.Model(&model.Referral{}).Where("id = ? AND person_id = ?", referralID, id)
+		if err := referralScope(q, p).Count(&n).Error; err != nil {
+			return model.Person{}, err
+		}
+		if n == 0 {
+			return model.Person{}, ErrNotFound.Msg("no such referral")
+		}
+		return m, nil
+	}
+	ok, err := withinClinicWork(tx, p, id)
+	if err != nil {
+		return model.Person{}, err
+	}
+	if !ok {
+		return model.Person{}, ErrNotFound.Msg("no such person")
+	}
+	return m, nil
+}
+
 // withinClinicWork is the staff reach rule (README, "What staff may see of
 // families"): a person is within the work of the caller's clinics when they
 // have a booking at one of its sessions, are on a family-doctor contract

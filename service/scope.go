@@ -93,6 +93,13 @@ func (p Principal) Sees(clinicID int64) bool {
 	return false
 }
 
+// booksAt reports whether p may book a seat at a session of clinic id
+// without a referral: a family at any clinic, staff at the clinics they see
+// (Sees). With a referral, the referral decides (bookedPerson, useReferral).
+func (p Principal) booksAt(clinicID int64) bool {
+	return p.Scope == ScopeSelf || p.Sees(clinicID)
+}
+
 // Cols names the owner and clinic columns of a table for Apply. Person, when
 // set, is a condition with one placeholder for the persons the caller acts
 // for (actsFor): rows about a person belong to the person's households, not

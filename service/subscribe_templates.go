@@ -23,7 +23,7 @@ import (
 // may be configured for. An area that adds an event adds it here.
 var SubscribeEvents = []string{
 	EventBookingConfirmed, EventBookingRejected, EventBookingPromoted, EventSessionCancelled,
-	EventBookingReminder, EventBookingNoShow,
+	EventBookingReminder, EventBookingNoShow, EventBookingMadeByStaff,
 	EventContractApproved, EventContractRejected, EventContractTerminated, EventContractExpiring,
 	EventContractExpired, EventContractActivated,
 	EventMedicineApproved, EventMedicineRejected, EventMedicineCancelled, EventMedicineDispatched, EventMedicineDelivered,
