@@ -131,7 +131,7 @@ type AuditLogDTO struct {
 	ActorName  string         `json:"actor_name" example:"李主任"`
 	ActorRole  string         `json:"actor_role" example:"admin" enums:"resident,staff,admin"`
 	Action     string         `json:"action" example:"clinic.close"`
-	TargetType string         `json:"target_type" example:"clinic" enums:"clinic,user,invitation,expert,outreach_team"`
+	TargetType string         `json:"target_type" example:"clinic" enums:"clinic,user,invitation,expert,outreach_team,person,household,service_package,agreement"`
 	TargetID   int64          `json:"target_id"`
 	ClinicID   int64          `json:"clinic_id"`
 	Detail     map[string]any `json:"detail"`
@@ -147,7 +147,7 @@ type AuditLogList struct {
 // AuditLogQuery filters the audit log.
 type AuditLogQuery struct {
 	Action     string `form:"action" binding:"omitempty,max=32"`
-	TargetType string `form:"target_type" binding:"omitempty,oneof=clinic user invitation expert outreach_team"`
+	TargetType string `form:"target_type" binding:"omitempty,oneof=clinic user invitation expert outreach_team person household service_package agreement"`
 	TargetID   int64  `form:"target_id" binding:"omitempty,min=1"`
 	ActorID    int64  `form:"actor_id" binding:"omitempty,min=1"`
 	ClinicID   int64  `form:"clinic_id" binding:"omitempty,min=1"`
@@ -160,7 +160,7 @@ type AuditLogQuery struct {
 // @Produce      json
 // @Security     Bearer
 // @Param        action      query string false "e.g. clinic.close"
-// @Param        target_type query string false "target kind" Enums(clinic,user,invitation,expert,outreach_team)
+// @Param        target_type query string false "target kind" Enums(clinic,user,invitation,expert,outreach_team,person,household,service_package,agreement)
 // @Param        target_id   query int    false "target id"
 // @Param        actor_id    query int    false "who made the change"
 // @Param        clinic_id   query int    false "the clinic concerned"

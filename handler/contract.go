@@ -141,12 +141,26 @@ type ContractDTO struct {
 	// AgreementVersion: the agreement text version the family accepted ("" before versions were recorded).
 	AgreementVersion string `json:"agreement_version" example:"2026.1"`
 	// ResponsibleDoctorID: the team member responsible for the family (user id; omitted when none).
-	ResponsibleDoctorID *int64         `json:"responsible_doctor_id,omitempty" example:"41"`
-	Reason              string         `json:"reason,omitempty"`
-	DecidedAt           *time.Time     `json:"decided_at,omitempty"`
-	RemindedAt          *time.Time     `json:"reminded_at,omitempty"`
-	CreatedAt           time.Time      `json:"created_at"`
-	History             []CareEventDTO `json:"history"`
+	ResponsibleDoctorID *int64 `json:"responsible_doctor_id,omitempty" example:"41"`
+	// ResponsibleDoctor names that team member (omitted when none).
+	ResponsibleDoctor *ResponsibleDoctorDTO `json:"responsible_doctor,omitempty"`
+	Reason            string                `json:"reason,omitempty"`
+	DecidedAt         *time.Time            `json:"decided_at,omitempty"`
+	RemindedAt        *time.Time            `json:"reminded_at,omitempty"`
+	CreatedAt         time.Time             `json:"created_at"`
+	History           []CareEventDTO        `json:"history"`
+}
+
+// ResponsibleDoctorDTO is the team member responsible for a family.
+type ResponsibleDoctorDTO struct {
+	// ID is the staff account's user id.
+	ID   int64  `json:"id" example:"41"`
+	Name string `json:"name" example:"赵立新"`
+	// Title is the member's role in the team as families read it (empty
+	// when the account has left the team since).
+	Title string `json:"title" example:"家庭医生团队长"`
+	// Role is the member's role in the team (omitted when it has left).
+	Role string `json:"role,omitempty" example:"lead" enums:"lead,doctor,nurse,public_health,pharmacist,child_health"`
 }
 
 // ContractList is a page of contracts.
@@ -163,6 +177,9 @@ func (a *API) toContract(v service.ContractView) ContractDTO {
 		Packages: nonNil(c.Packages), AgreementVersion: c.AgreementVersion, ResponsibleDoctorID: nonZero(c.ResponsibleDoctorID),
 		Reason: c.Reason, DecidedAt: a.timePtr(c.DecidedAt), RemindedAt: a.timePtr(c.RemindedAt), CreatedAt: a.timeIn(c.CreatedAt),
 		Members: make([]ContractMemberDTO, 0, len(v.Members)), History: make([]CareEventDTO, 0, len(v.History))}
+	if doc := v.Doctor; doc != nil {
+		d.ResponsibleDoctor = &ResponsibleDoctorDTO{ID: doc.UserID, Name: doc.Name, Title: doc.Title, Role: doc.Role}
+	}
 	for _, m := range v.Members {
 		d.Members = append(d.Members, ContractMemberDTO{MemberID: m.ID, Name: m.Name, Relation: m.Relation, Gender: m.Gender,
 			AgeYears: careAge(m.AgeYears), ChronicConditions: careStrings(m.ChronicConditions), AppliedBy: m.AppliedBy, Covered: m.Covered})
@@ -196,6 +213,18 @@ func (r ContractApplyRequest) input() service.ContractApplyInput {
 		AgreementVersion: r.AgreementVersion, ResponsibleDoctorID: r.ResponsibleDoctorID}
 }
 
+// ContractApproveRequest settles what staff may at approval; an empty
+// body approves as signed.
+type ContractApproveRequest struct {
+	// ResponsibleDoctorID: a member of the contract's team (user id) made
+	// responsible for the family; omitted keeps the one named at signing.
+	ResponsibleDoctorID int64 `json:"responsible_doctor_id" binding:"omitempty,min=1" example:"41"`
+}
+
+func (r ContractApproveRequest) input() (service.ContractApproveInput, error) {
+	return service.ContractApproveInput{ResponsibleDoctorID: r.ResponsibleDoctorID}, nil
+}
+
 // ContractReasonRequest gives the reason of a rejection or termination.
 type ContractReasonRequest struct {
 	Reason string `json:"reason" binding:"required,min=1,max=255" example:"搬离本镇"`
@@ -208,7 +237,7 @@ type ContractListQuery struct {
 
 // applyContract godoc
 // @Summary      Apply for a whole-family family-doctor contract (组团式签约)
-// @Description  The caller applies for several of their family members at once (themselves and/or relatives: applied_by records which). The contract is pending until staff of the team's clinic approve; they are notified. A member covered by an active contract is 409 member_already_contracted (details name the member). The contract names its service packages (basic_public_health always, plus optional packages of the team's clinic in packages), the agreement_version the family accepted and the responsible_doctor_id (a member of the team; default the team's lead); 422 for an unknown package or a doctor outside the team. Send an Idempotency-Key to make retries safe.
+// @Description  The caller applies for several of their family members at once (themselves and/or relatives: applied_by records which). The contract is pending until staff of the team's clinic approve; they are notified. A member covered by an active contract is 409 member_already_contracted (details name the member). The contract names its service packages (basic_public_health always, plus optional active packages of the team's clinic in packages, from GET /service-packages), the agreement_version the family accepted (a published version, from GET /agreement-versions/current; without one the current version is recorded) and the responsible_doctor_id (a member of the team; default the team's lead); 422 on the field for an unknown or retired package, a version never published, or a doctor outside the team. Send an Idempotency-Key to make retries safe.
 // @Tags         family-doctor
 // @Accept       json
 // @Produce      json
@@ -357,20 +386,22 @@ func (a *API) staffGetContract(c *gin.Context) {
 
 // approveContract godoc
 // @Summary      Approve a pending contract
-// @Description  pending → active, valid from today for one year (valid_until one year on). With REAL_NAME_FOR_CARE (on in prod) every person must be verified first (POST /staff/persons/{id}/verify), else 422 person_not_verified. A renewal starts the day after its predecessor ends: scheduled until then. 409 member_already_contracted when a member got another active contract meanwhile (details name the member).
+// @Description  pending → active, valid from today for one year (valid_until one year on). With REAL_NAME_FOR_CARE (on in prod) every person must be verified first (POST /staff/persons/{id}/verify), else 422 person_not_verified. A renewal starts the day after its predecessor ends: scheduled until then. 409 member_already_contracted when a member got another active contract meanwhile (details name the member). responsible_doctor_id (optional) makes another member of the contract's team responsible for the family; anyone else is 422 on the field.
 // @Tags         staff
+// @Accept       json
 // @Produce      json
 // @Security     Bearer
-// @Param        id path int true "contract id"
+// @Param        id   path int                    true  "contract id"
+// @Param        body body ContractApproveRequest false "optional: the responsible doctor"
 // @Success      200 {object} ContractDTO
 // @Failure      401 {object} ErrorResponse
 // @Failure      403 {object} ErrorResponse
 // @Failure      404 {object} ErrorResponse
 // @Failure      409 {object} ErrorResponse "invalid_transition, member_already_contracted"
-// @Failure      422 {object} ErrorResponse "person_not_verified (REAL_NAME_FOR_CARE: verify the person's document first)"
+// @Failure      422 {object} ErrorResponse "invalid_request (responsible_doctor_id outside the team), person_not_verified (REAL_NAME_FOR_CARE: verify the person's document first)"
 // @Router       /api/v1/staff/family-contracts/{id}/approve [post]
 func (a *API) approveContract(c *gin.Context) {
-	onID(c, http.StatusOK, a.svc.Contracts.Approve, a.toContract)
+	onIDInput[ContractApproveRequest](c, http.StatusOK, a.svc.Contracts.Approve, a.toContract)
 }
 
 // rejectContract godoc

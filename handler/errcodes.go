@@ -77,6 +77,8 @@ var ErrorCodes = []ErrorCode{
 	{"invitation_expired", http.StatusConflict, "该邀请码已过期，请联系管理员重新邀请", "this invitation code has expired"},
 	{"clinic_has_open_children", http.StatusConflict, "请先关闭或迁移其下属门诊", "close or move the clinics under this one first"},
 	{"clinic_closed", http.StatusConflict, "该门诊已停止服务", "the clinic is closed"},
+	{"package_code_taken", http.StatusConflict, "本机构已有相同编码的服务包", "this clinic already has a service package with this code"},
+	{"agreement_version_exists", http.StatusConflict, "该协议版本已发布，修改后的协议请以新版本号发布", "this agreement version is already published; publish the changed text under a new version"},
 	{"session_exists", http.StatusConflict, "该时间已有同一服务和专家的场次", "a session of this service and expert already starts at that time"},
 	{"slot_below_booked", http.StatusConflict, "调整后有时段的名额少于已预约人数，请先联系这些时段的预约家庭", "the new capacity would leave an arrival slot with fewer seats than it holds"},
 	{"capacity_below_booked", http.StatusConflict, "名额不能少于已预约人数", "the capacity cannot be lower than the seats already held"},

@@ -29,7 +29,7 @@ import (
 // network has hundreds of these rows, not millions, and some are read
 // whole on purpose (the catalogue cache). They are not grown.
 var explainReference = []string{"clinics", "services", "experts", "expert_sittings", "schedules", "circles", "custom_vaccines",
-	"follow_up_rules", "service_kinds", "service_packages", "doctor_teams", "team_doctors", "doctor_team_members",
+	"follow_up_rules", "service_kinds", "service_packages", "agreement_versions", "doctor_teams", "team_doctors", "doctor_team_members",
 	"subscription_quota", "queue_counters", "goose_db_version"}
 
 // explainKeyCols: where the first column of a unique key is the owner a

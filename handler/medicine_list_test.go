@@ -218,6 +218,9 @@ func TestContract_Content(t *testing.T) {
 	h.Do("POST", "/api/v1/family-contracts", body("packages", []string{"elsewhere"}), U).ExpectError(422, "invalid_request")
 	h.Do("POST", "/api/v1/family-contracts", body("responsible_doctor_id", w.staff4.ID), U).ExpectError(422, "invalid_request")
 	h.Do("POST", "/api/v1/family-contracts", body("agreement_version", "第一版 !"), U).ExpectError(422, "invalid_request")
+	h.Do("POST", "/api/v1/family-contracts", body("agreement_version", "2026.1"), U).ExpectError(422, "invalid_request") // not published yet
+	h.Do("POST", "/api/v1/admin/agreement-versions", map[string]any{"version": "2026.1", "title": "家庭医生签约服务协议", "body": "协议正文"},
+		testkit.Token(h.Admin("cc-admin").Token)).Expect(201)
 	c := h.Do("POST", "/api/v1/family-contracts", body("packages", []string{"elderly_care"}, "agreement_version", "2026.1",
 		"responsible_doctor_id", doctor.ID), U).Expect(201).Map()
 	if strings.Join(toStrings(c["packages"]), ",") != "basic_public_health,elderly_care" || c["agreement_version"] != "2026.1" ||

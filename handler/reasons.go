@@ -61,6 +61,8 @@ var zhReasons = []struct {
 	{regexp.MustCompile(`^must be positive$`), "须为正数"},
 	{regexp.MustCompile(`^is not a service package of this clinic$`), "不是该机构提供的服务包"},
 	{regexp.MustCompile(`^must be a member of the team$`), "须为该团队的成员"},
+	{regexp.MustCompile(`^is retired: it can no longer be signed$`), "该服务包已停止签约"},
+	{regexp.MustCompile(`^is not a published agreement version$`), "不是已发布的协议版本"},
 	{regexp.MustCompile(`^must be 1 to 32 letters, digits, '\.', '-' or '_'$`), "须为 1 到 32 个字母、数字、.、- 或 _"},
 	{regexp.MustCompile(`^is not on this person's medication list$`), "不在该成员的长期用药清单中"},
 	{regexp.MustCompile(`^must be at most (\d+) \(the quantity per refill\)$`), "不能超过每次续药量 $1"},

@@ -128,6 +128,7 @@ func New(opts Options, svc Services) *gin.Engine {
 	a.circleRoutes(public, authed, staff)
 	a.guidanceRoutes(public, authed, staff)
 	a.contractRoutes(public, authed, staff)
+	a.contractContentRoutes(authed, staff, admin)
 	a.medicineRoutes(authed, staff)
 	a.uploadRoutes(r, authed, staff)
 	a.pushRoutes(v1, public)

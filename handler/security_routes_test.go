@@ -248,12 +248,24 @@ var secRoutes = map[string]secRoute{
 	}, crossBody: func(w *secWorld) map[string]any {
 		return map[string]any{"team_id": ctTeam3, "member_ids": []int64{w.ids["memberFree"]}}
 	}},
-	"GET /api/v1/staff/family-contracts":                {class: secClinicList},
-	"GET /api/v1/staff/family-contracts/:id":            {class: secClinic, fixture: "contract"},
-	"POST /api/v1/staff/family-contracts/:id/approve":   {class: secClinic, fixture: "contractPending"},
+	"GET /api/v1/staff/family-contracts":     {class: secClinicList},
+	"GET /api/v1/staff/family-contracts/:id": {class: secClinic, fixture: "contract"},
+	"POST /api/v1/staff/family-contracts/:id/approve": {class: secClinic, fixture: "contractPending", optional: true,
+		body: func(w *secWorld) map[string]any { return map[string]any{"responsible_doctor_id": w.staff3.ID} }},
 	"POST /api/v1/staff/family-contracts/:id/reject":    {class: secClinic, fixture: "contractPending", body: secBody(map[string]any{"reason": "资料不全"})},
 	"POST /api/v1/staff/family-contracts/:id/terminate": {class: secClinic, fixture: "contract3", body: secBody(map[string]any{"reason": "居民要求"})},
-	"GET /api/v1/staff/stats/family-doctor":             {class: secClinicList, crossQuery: "?clinic_id=3", crossStatus: http.StatusForbidden},
+	// Contract content: service packages and agreement versions.
+	"GET /api/v1/service-packages":           {class: secSelf, why: "the packages a clinic offers at signing: catalogue data for signed-in users"},
+	"GET /api/v1/agreement-versions/current": {class: secSelf, why: "the published agreement text every family reads before signing"},
+	"POST /api/v1/staff/service-packages": {class: secClinicList, as: "manager3", why: whyManager,
+		body:      secBody(map[string]any{"code": "elderly_care", "name": "老年人健康管理包", "description": "每年一次健康体检", "active": true}),
+		crossBody: secBody(map[string]any{"clinic_id": clinicA, "code": "cross_pkg", "name": "跨机构的包"})},
+	"PUT /api/v1/staff/service-packages/:id": {class: secClinic, as: "manager3", why: whyManager, fixture: "servicePackage",
+		body: secBody(map[string]any{"name": "慢病管理包", "description": "高血压、糖尿病随访", "active": true})},
+	"POST /api/v1/admin/agreement-versions": {class: secAdmin, body: secBody(map[string]any{"version": "2027.1", "title": "家庭医生签约服务协议",
+		"body": "甲方与乙方约定……"})},
+	"GET /api/v1/admin/agreement-versions":  {class: secAdmin},
+	"GET /api/v1/staff/stats/family-doctor": {class: secClinicList, crossQuery: "?clinic_id=3", crossStatus: http.StatusForbidden},
 	// Coverage figures (issue 15): flags on persons, households' places,
 	// the figures and their spreadsheet.
 	"PUT /api/v1/households/:id/village":           {class: secOwned, fixture: "household", body: secBody(map[string]any{"village": ""})},

@@ -46,6 +46,8 @@ func newSecWorld(t *testing.T) *secWorld {
 	w.ids["userB"] = w.other.ID
 	w.ids["clinic"] = clinicA
 	w.ids["service"] = serviceA
+	w.ids["servicePackage"] = ctID(h.Do("POST", "/api/v1/staff/service-packages", map[string]any{"code": "chronic_care", "name": "慢病管理包"},
+		testkit.Token(w.manager3.Token)).Expect(201).Map())
 
 	// Personal data of A carries the marker.
 	h.Do("PUT", "/api/v1/me", map[string]any{"real_name": secMarker}, A).Expect(200)

@@ -104,6 +104,22 @@ type ServicePackage struct {
 	CreatedAt   time.Time
 }
 
+// AgreementVersion is a published version of the family-doctor agreement
+// text (签约协议) a family accepts when signing. A version is immutable once
+// published; the current one is the latest published. Versions recorded on
+// contracts before this table existed were moved into it by migration
+// 00115 (title "历史版本 <v>", empty body, published at their first use).
+type AgreementVersion struct {
+	ID          int64     `gorm:"primaryKey"`
+	Version     string    `gorm:"size:32;not null;uniqueIndex:ux_agreement_version"`
+	Title       string    `gorm:"size:128;not null"`
+	Body        string    `gorm:"type:text;not null"`
+	PublishedAt time.Time `gorm:"not null;index:ix_agreement_published"`
+	// CreatedBy is the admin who published it (0: moved from old contracts).
+	CreatedBy int64 `gorm:"not null;default:0"`
+	CreatedAt time.Time
+}
+
 // ContractMember is one member covered by a contract. Active is true while
 // the contract is active and NULL otherwise: the unique key (member, active)
 // lets a member be covered by one active contract at a time and by any
@@ -124,5 +140,5 @@ type ContractEvent struct {
 }
 
 func contractModels() []any {
-	return []any{&DoctorTeam{}, &TeamDoctor{}, &FamilyContract{}, &ContractMember{}, &ContractEvent{}, &ServicePackage{}}
+	return []any{&DoctorTeam{}, &TeamDoctor{}, &FamilyContract{}, &ContractMember{}, &ContractEvent{}, &ServicePackage{}, &AgreementVersion{}}
 }

@@ -3,6 +3,7 @@ package model
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"gorm.io/gorm"
 )
@@ -44,6 +45,9 @@ func Migrate(db *gorm.DB) error {
 	// Coverage flags (issue 15): once, when the village column appears on
 	// an existing households table.
 	coverage := !backfill && !m.HasColumn(&Household{}, "village")
+	// Agreement versions (issue 17): once, when their table appears, the
+	// versions contracts recorded as text become rows of it.
+	agreements := !m.HasTable(&AgreementVersion{})
 	opts := db
 	if db.Dialector.Name() == "mysql" {
 		opts = db.Set("gorm:table_options", "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */")
@@ -65,6 +69,11 @@ func Migrate(db *gorm.DB) error {
 	}
 	if coverage {
 		if err := CoverageBackfill(context.Background(), db.ConnPool); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+	}
+	if agreements {
+		if err := AgreementVersionBackfill(context.Background(), db.ConnPool, time.Now()); err != nil {
 			return fmt.Errorf("migrate: %w", err)
 		}
 	}

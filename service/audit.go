@@ -44,12 +44,13 @@ var AuditActions = []string{
 	AuditUserSuspend, AuditUserUnsuspend, AuditUserMove, AuditUserPosition, AuditUserUnstaff,
 	AuditExpertCreate, AuditExpertUpdate, AuditOutreachCreate, AuditOutreachUpdate,
 	AuditPersonCoverageFlags, AuditHouseholdVillage,
+	AuditPackageCreate, AuditPackageUpdate, AuditAgreementPublish,
 }
 
 // auditEntry is one audited change.
 type auditEntry struct {
 	Action     string
-	TargetType string // clinic, user, invitation, expert, outreach_team
+	TargetType string // clinic, user, invitation, expert, outreach_team, person, household, service_package, agreement
 	TargetID   int64
 	ClinicID   int64 // the clinic the change concerns (managers read it)
 	Detail     map[string]any

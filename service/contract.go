@@ -119,6 +119,28 @@ type ContractView struct {
 	Team     model.DoctorTeam
 	Members  []ContractMemberView
 	History  []model.ContractEvent
+	// Doctor is the responsible doctor (nil when the contract names none).
+	Doctor *ResponsibleDoctor
+}
+
+// ResponsibleDoctor is the team member responsible for a family: the
+// account's name as families see it and the title of the member's role in
+// the team ("" when the account has left the team since).
+type ResponsibleDoctor struct {
+	UserID int64
+	Name   string
+	Role   string
+	Title  string
+}
+
+// memberTitles are the titles families read for the roles of team members.
+var memberTitles = map[string]string{
+	model.MemberRoleLead:         "家庭医生团队长",
+	model.MemberRoleDoctor:       "家庭医生",
+	model.MemberRoleNurse:        "社区护士",
+	model.MemberRolePublicHealth: "公共卫生医师",
+	model.MemberRolePharmacist:   "药师",
+	model.MemberRoleChildHealth:  "儿童保健医生",
 }
 
 // Teams lists doctor teams (of one clinic when clinicID > 0), by id.

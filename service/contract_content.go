@@ -36,13 +36,46 @@ func ensureBasicPackage(tx *gorm.DB) error {
 	return err
 }
 
+// signedVersion is the agreement version a signing records: the published
+// version named (as it was published), or the current one when none is
+// named ("" while none is published). bad is why a version named cannot
+// be recorded (the field's 422 reason).
+func signedVersion(tx *gorm.DB, version string) (recorded, bad string, err error) {
+	version = strings.TrimSpace(version)
+	if version == "" {
+		cur, _, err := currentAgreement(tx)
+		return cur.Version, "", err
+	}
+	if !agreementVersion.MatchString(version) {
+		return "", "must be 1 to 32 letters, digits, '.', '-' or '_'", nil
+	}
+	var rows []model.AgreementVersion
+	if err := tx.Where("version = ?", version).Limit(1).Find(&rows).Error; err != nil {
+		return "", "", err
+	}
+	if len(rows) == 0 {
+		return "", "is not a published agreement version", nil
+	}
+	return rows[0].Version, "", nil
+}
+
+// isTeamMember reports whether the account userID is a member of team.
+func isTeamMember(tx *gorm.DB, team, userID int64) (bool, error) {
+	var n int64
+	err := tx.Model(&model.DoctorTeamMember{}).Where("team_id = ? AND user_id = ?", team, userID).Count(&n).Error
+	return n > 0, err
+}
+
 // contractContent checks what a contract names and fills the defaults:
 // the basic package first, the team's lead as responsible doctor.
 func contractContent(tx *gorm.DB, team model.DoctorTeam, packages []string, version string, doctor int64) ([]string, string, int64, error) {
 	fields := map[string]string{}
-	version = strings.TrimSpace(version)
-	if version != "" && !agreementVersion.MatchString(version) {
-		fields["agreement_version"] = "must be 1 to 32 letters, digits, '.', '-' or '_'"
+	version, bad, err := signedVersion(tx, version)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	if bad != "" {
+		fields["agreement_version"] = bad
 	}
 	if err := ensureBasicPackage(tx); err != nil {
 		return nil, "", 0, err
@@ -53,16 +86,20 @@ func contractContent(tx *gorm.DB, team model.DoctorTeam, packages []string, vers
 		if slices.Contains(out, code) {
 			continue
 		}
-		var n int64
-		if err := tx.Model(&model.ServicePackage{}).Where("code = ? AND active = ? AND clinic_id IN ?", code, true,
-			[]int64{0, team.ClinicID}).Count(&n).Error; err != nil {
+		var rows []model.ServicePackage
+		if err := tx.Where("code = ? AND clinic_id IN ?", code, []int64{0, team.ClinicID}).Order("clinic_id").
+			Limit(1).Find(&rows).Error; err != nil {
 			return nil, "", 0, err
 		}
-		if n == 0 {
+		switch {
+		case len(rows) == 0:
 			fields[fmt.Sprintf("packages[%d]", i)] = "is not a service package of this clinic"
-			continue
+		case !rows[0].Active:
+			// Retired: contracts that name it keep it; no new signing.
+			fields[fmt.Sprintf("packages[%d]", i)] = "is retired: it can no longer be signed"
+		case !slices.Contains(out, rows[0].Code):
+			out = append(out, rows[0].Code)
 		}
-		out = append(out, code)
 	}
 	var members []model.DoctorTeamMember
 	if err := tx.Where("team_id = ?", team.ID).Order("id").Find(&members).Error; err != nil {

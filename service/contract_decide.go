@@ -40,13 +40,35 @@ func (s *ContractService) change(ctx context.Context, p Principal, id int64, wha
 	return view, nil
 }
 
+// ContractApproveInput is what staff may settle at approval: the
+// responsible doctor (0 keeps the one named at signing).
+type ContractApproveInput struct {
+	ResponsibleDoctorID int64
+}
+
 // Approve makes a pending contract active from today for one year. A
 // renewal starts the day after its predecessor ends instead; when that day
 // is still ahead the renewal is scheduled and the expiry job starts it.
-func (s *ContractService) Approve(ctx context.Context, p Principal, id int64) (ContractView, error) {
+// Staff may name the responsible doctor, a member of the contract's team
+// (422 otherwise).
+func (s *ContractService) Approve(ctx context.Context, p Principal, id int64, in ContractApproveInput) (ContractView, error) {
+	if in.ResponsibleDoctorID < 0 {
+		return ContractView{}, InvalidField("responsible_doctor_id", "must be a member of the team")
+	}
 	return s.change(ctx, p, id, "approved", func(tx *gorm.DB, c *model.FamilyContract) error {
 		if !contractMachine.Allowed(c.Status, model.ContractActive, SideStaff) {
 			return contractMachine.refuse(c.Status, model.ContractActive)
+		}
+		doctor := c.ResponsibleDoctorID
+		if in.ResponsibleDoctorID != 0 {
+			ok, err := isTeamMember(tx, c.TeamID, in.ResponsibleDoctorID)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return InvalidField("responsible_doctor_id", "must be a member of the team")
+			}
+			doctor = in.ResponsibleDoctorID
 		}
 		if s.realName {
 			// 实名: staff check each person's document (POST
@@ -85,6 +107,7 @@ func (s *ContractService) Approve(ctx context.Context, p Principal, id int64) (C
 		now := s.clock.Now()
 		if err := s.move(tx, c, Step{To: to, By: actorOf(p), Set: map[string]any{
 			"valid_from": from, "valid_until": contractAddYears(from, 1), "decided_at": now, "decided_by": p.UserID,
+			"responsible_doctor_id": doctor,
 		}}); err != nil {
 			return err
 		}

@@ -84,8 +84,53 @@ func (s *ContractService) views(db *gorm.DB, cs []model.FamilyContract) ([]Contr
 	if err != nil {
 		return nil, err
 	}
+	doctors, err := responsibleDoctors(db, cs)
+	if err != nil {
+		return nil, err
+	}
 	for i, c := range cs {
 		out[i] = ContractView{Contract: c, Team: teamBy[c.TeamID], Members: covBy[c.ID], History: evBy[c.ID]}
+		if d, ok := doctors[[2]int64{c.TeamID, c.ResponsibleDoctorID}]; ok {
+			out[i].Doctor = &d
+		}
+	}
+	return out, nil
+}
+
+// responsibleDoctors names the responsible doctors of contracts, by (team,
+// account): two queries for any number of contracts.
+func responsibleDoctors(db *gorm.DB, cs []model.FamilyContract) (map[[2]int64]ResponsibleDoctor, error) {
+	var users, teams []int64
+	for _, c := range cs {
+		if c.ResponsibleDoctorID != 0 {
+			users, teams = append(users, c.ResponsibleDoctorID), append(teams, c.TeamID)
+		}
+	}
+	out := map[[2]int64]ResponsibleDoctor{}
+	if len(users) == 0 {
+		return out, nil
+	}
+	var accounts []model.User
+	if err := db.Unscoped().Select("id", "real_name", "nickname").Where("id IN ?", users).Find(&accounts).Error; err != nil {
+		return nil, err
+	}
+	byUser := indexBy(accounts, func(u model.User) int64 { return u.ID })
+	var members []model.DoctorTeamMember
+	if err := db.Where("user_id IN ? AND team_id IN ?", users, teams).Find(&members).Error; err != nil {
+		return nil, err
+	}
+	roles := map[[2]int64]string{}
+	for _, m := range members {
+		roles[[2]int64{m.TeamID, m.UserID}] = m.Role
+	}
+	for _, c := range cs {
+		if c.ResponsibleDoctorID == 0 {
+			continue
+		}
+		key := [2]int64{c.TeamID, c.ResponsibleDoctorID}
+		u := byUser[c.ResponsibleDoctorID]
+		u.ID = c.ResponsibleDoctorID
+		out[key] = ResponsibleDoctor{UserID: u.ID, Name: staffName(u), Role: roles[key], Title: memberTitles[roles[key]]}
 	}
 	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"testing"
+	"time"
 
 	"familycare/model"
 	"familycare/model/migrations"
@@ -283,5 +284,71 @@ func TestMigrations_Issue17SlotReserved(t *testing.T) {
 		if fmt.Sprintf("%d/%d", r, rb) != want {
 			t.Errorf("session %d reserved/reserved_booked %d/%d, want %s", id, r, rb, want)
 		}
+	}
+}
+
+// TestMigrations_Issue17AgreementVersions fills a database as the build
+// before agreement versions left it (every migration but 00114 and 00115:
+// contracts recording versions as free text, one without a creation time,
+// some without a version) and migrates it: each distinct version becomes
+// one published row titled 历史版本 <v> with an empty body, published at its
+// first use (the oldest contract's time when no contract of it is dated),
+// in that order; the contracts are untouched; the latest is the current one. A
+// second run adds nothing.
+func TestMigrations_Issue17AgreementVersions(t *testing.T) {
+	ctx := context.Background()
+	db := scratchDB(t, "agree")
+	if err := migrations.UpExcept(ctx, db.sql, 114, 115); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.sql.Exec("SELECT 1 FROM agreement_versions"); err == nil {
+		t.Fatal("the database before the migration already has agreement_versions")
+	}
+	if _, err := db.sql.Exec("INSERT INTO family_contracts (id, user_id, team_id, clinic_id, status, applied_by, applied_by_user_id, agreement_version, created_at) VALUES " +
+		"(1, 1, 1, 3, 'active', 'self', 1, '2025.1', '2025-03-01 02:00:00'), (2, 2, 1, 3, 'expired', 'self', 2, '2025.1', '2025-01-15 08:30:00'), " +
+		"(3, 3, 1, 3, 'pending', 'self', 3, 'v2', '2026-02-01 00:00:00'), (4, 4, 1, 3, 'active', 'self', 4, '', '2024-06-01 00:00:00'), " +
+		"(5, 5, 1, 3, 'rejected', 'self', 5, 'beta', NULL), (6, 6, 1, 3, 'active', 'relative', 6, 'v2', '2026-05-01 00:00:00')"); err != nil {
+		t.Fatal(err)
+	}
+	if err := migrations.Up(ctx, db.sql, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	read := func() []string {
+		t.Helper()
+		rows, err := db.sql.Query("SELECT id, version, title, body, published_at, created_by FROM agreement_versions ORDER BY id")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var id, by int64
+			var v, title, body string
+			var at time.Time
+			if err := rows.Scan(&id, &v, &title, &body, &at, &by); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fmt.Sprintf("%d %s %q %q %s %d", id, v, title, body, at.UTC().Format("2006-01-02 15:04"), by))
+		}
+		return out
+	}
+	// beta, which no contract dates, is placed at the oldest contract.
+	want := []string{`1 beta "历史版本 beta" "" 2024-06-01 00:00 0`, `2 2025.1 "历史版本 2025.1" "" 2025-01-15 08:30 0`,
+		`3 v2 "历史版本 v2" "" 2026-02-01 00:00 0`}
+	if got := read(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("agreement versions:\n%v\nwant\n%v", got, want)
+	}
+	var versions, current string
+	if err := db.sql.QueryRow("SELECT version FROM agreement_versions ORDER BY published_at DESC, id DESC LIMIT 1").Scan(&current); err != nil || current != "v2" {
+		t.Fatalf("current version %q (%v), want v2", current, err)
+	}
+	if err := db.sql.QueryRow("SELECT GROUP_CONCAT(agreement_version ORDER BY id) FROM family_contracts").Scan(&versions); err != nil || versions != "2025.1,2025.1,v2,,beta,v2" {
+		t.Fatalf("contracts changed: %q %v", versions, err)
+	}
+	if err := model.AgreementVersionBackfill(ctx, db.sql, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("after a second run:\n%v", got)
 	}
 }

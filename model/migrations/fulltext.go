@@ -13,6 +13,7 @@ var goMigrationNames = map[int64]string{
 	2:   "00002_article_fulltext (go)",
 	51:  "00051_idempotency_key_hashes (go)",
 	102: "00102_coverage_backfill (go)",
+	115: "00115_agreement_version_backfill (go)",
 }
 
 // articleFulltext adds the FULLTEXT index of article search where the server

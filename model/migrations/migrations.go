@@ -41,7 +41,7 @@ const (
 )
 
 // goMigrations are the migrations SQL cannot express portably, by version.
-var goMigrations = []*goose.Migration{articleFulltext, idempotencyKeyHashes, householdBackfill, coverageBackfill}
+var goMigrations = []*goose.Migration{articleFulltext, idempotencyKeyHashes, householdBackfill, coverageBackfill, agreementVersionBackfill}
 
 // Migration is one migration and whether the database has it.
 type Migration struct {
