@@ -48,14 +48,14 @@ type Booking struct {
 	// ReservedSeat says it holds one of the session's reserved seats.
 	ReferralID   int64 `gorm:"not null;default:0;index"`
 	ReservedSeat bool  `gorm:"not null;default:false"`
-	// BookedBy is the staff account that booked for the family (POST
-	// /staff/bookings); 0 when the family booked itself. UserID is then the
-	// family's account (the person's owner), which gets the notices.
-	BookedBy int64 `gorm:"not null;default:0"`
 	// MovedAt is when staff last moved the booking's session to another
 	// time (NULL: never since it was made): moved inside the cancel window
 	// of the new time, the family may still cancel online.
 	MovedAt *time.Time
+	// BookedBy is the staff account that booked for the family (POST
+	// /staff/bookings); 0 when the family booked itself. UserID is then the
+	// family's account (the person's owner), which gets the notices.
+	BookedBy int64 `gorm:"not null;default:0"`
 }
 
 // SessionSlot is one arrival slot of a sliced session. Booked is changed
