@@ -240,7 +240,7 @@ func (a *API) closeConsultation(c *gin.Context) { a.consultationClose(c) }
 
 // staffListConsultations godoc
 // @Summary      Consultations of the caller's doctor teams, most urgent first
-// @Description  Only teams the caller is a member of: open ones first by due time (overdue at the top), then answered, then closed. unread counts the family's unread messages for the team.
+// @Description  Only teams the caller is a member of: open ones first by due time (overdue at the top), then answered, then closed; ties by the latest message, then the newest. unread counts the family's unread messages for the team. next_cursor is a position in that order, so a consultation whose status changes between pages moves to its new place and no other is skipped or repeated; an offset cursor of the build before is 422.
 // @Tags         consultations
 // @Produce      json
 // @Security     Bearer

@@ -48,6 +48,9 @@ func Migrate(db *gorm.DB) error {
 	// Agreement versions (issue 17): once, when their table appears, the
 	// versions contracts recorded as text become rows of it.
 	agreements := !m.HasTable(&AgreementVersion{})
+	// The consultation queue rank (issue 18): once, when the column appears
+	// on an existing consultations table, each row gets its status's rank.
+	queueRank := m.HasTable(&Consultation{}) && !m.HasColumn(&Consultation{}, "queue_rank")
 	opts := db
 	if db.Dialector.Name() == "mysql" {
 		opts = db.Set("gorm:table_options", "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci /*T![auto_id_cache] AUTO_ID_CACHE=1 */")
@@ -75,6 +78,11 @@ func Migrate(db *gorm.DB) error {
 	if agreements {
 		if err := AgreementVersionBackfill(context.Background(), db.ConnPool, time.Now()); err != nil {
 			return fmt.Errorf("migrate: %w", err)
+		}
+	}
+	if queueRank {
+		if err := db.Exec(ConsultQueueRankFill).Error; err != nil {
+			return fmt.Errorf("migrate: consultation queue rank: %w", err)
 		}
 	}
 	return nil

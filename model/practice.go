@@ -36,25 +36,46 @@ const (
 // Consultation is a conversation (咨询) of a household with the doctor team
 // of a person's active contract. Only the household and that team see it.
 type Consultation struct {
-	ID       int64 `gorm:"primaryKey"`
+	ID       int64 `gorm:"primaryKey;index:ix_consult_queue,priority:5,sort:desc"`
 	PersonID int64 `gorm:"not null;index"`
 	// OpenedBy is the account that asked first.
 	OpenedBy   int64  `gorm:"not null"`
-	TeamID     int64  `gorm:"not null;index:ix_consult_team_status,priority:1"`
+	TeamID     int64  `gorm:"not null;index:ix_consult_team_status,priority:1;index:ix_consult_queue,priority:1"`
 	ClinicID   int64  `gorm:"not null"`
 	ContractID int64  `gorm:"not null"`
 	Status     string `gorm:"size:16;not null;index:ix_consult_team_status,priority:2;index:ix_consult_status_last,priority:1"`
 	// DueAt is when the team's reply is due (set while open).
-	DueAt         *time.Time
-	LastMessageAt time.Time `gorm:"not null;index:ix_consult_status_last,priority:2"`
-	Reopens       int       `gorm:"not null;default:0"`
+	DueAt         *time.Time `gorm:"index:ix_consult_queue,priority:3"`
+	LastMessageAt time.Time  `gorm:"not null;index:ix_consult_status_last,priority:2;index:ix_consult_queue,priority:4,sort:desc"`
+	Reopens       int        `gorm:"not null;default:0"`
 	ClosedAt      *time.Time
 	// Unread messages of each side.
 	ResidentUnread int `gorm:"not null;default:0"`
 	StaffUnread    int `gorm:"not null;default:0"`
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	// QueueRank is the status's place in the team's queue (ConsultQueueRank),
+	// written with the status by the consultation machine: the staff list
+	// reads ix_consult_queue in its order instead of sorting.
+	QueueRank int16 `gorm:"not null;default:0;index:ix_consult_queue,priority:2"`
 }
+
+// ConsultQueueRank is a status's place in the staff queue: open, answered,
+// closed. ConsultQueueRankFill is the same in SQL.
+func ConsultQueueRank(status string) int16 {
+	switch status {
+	case ConsultOpen:
+		return 0
+	case ConsultAnswered:
+		return 1
+	}
+	return 2
+}
+
+// ConsultQueueRankFill gives every consultation the rank of its status: what
+// migration 00142 runs on MySQL, and model.Migrate once on SQLite when the
+// column appears.
+const ConsultQueueRankFill = "UPDATE consultations SET queue_rank = CASE status WHEN 'open' THEN 0 WHEN 'answered' THEN 1 ELSE 2 END"
 
 // ConsultationMessage is one message. Body is health data, sealed
 // (pii.Box). A message the content check flagged is Held for the team with

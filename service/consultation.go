@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -55,6 +56,10 @@ var consultMachine = &Machine{
 	model: func() any { return &model.Consultation{} },
 	event: func(st Step, at time.Time) any {
 		return &model.ConsultationEvent{ConsultationID: st.ID, Transition: st.record(at)}
+	},
+	// The staff queue's order reads the rank stored with the status.
+	follows: func(status string) map[string]any {
+		return map[string]any{"queue_rank": model.ConsultQueueRank(status)}
 	},
 }
 
@@ -183,7 +188,7 @@ func (s *ConsultationService) Open(ctx context.Context, p Principal, in ConsultI
 		now := s.clock.Now()
 		due := now.Add(s.opts.ReplyWithin)
 		c := model.Consultation{PersonID: person.ID, OpenedBy: p.UserID, TeamID: contract.TeamID, ClinicID: contract.ClinicID,
-			ContractID: contract.ID, Status: model.ConsultOpen, DueAt: &due, LastMessageAt: now, StaffUnread: 1,
+			ContractID: contract.ID, Status: model.ConsultOpen, QueueRank: model.ConsultQueueRank(model.ConsultOpen), DueAt: &due, LastMessageAt: now, StaffUnread: 1,
 			CreatedAt: now, UpdatedAt: now}
 		if err := tx.Create(&c).Error; err != nil {
 			return err
@@ -337,9 +342,48 @@ type ConsultFilter struct {
 	PersonID int64
 }
 
-// consultCursor is the position in the staff list (ordered by urgency).
+// consultCursor is the position after a consultation in the staff queue,
+// whose order is ix_consult_queue's: rank (open, answered, closed), due
+// time (none first; answered and closed ones have none), last message
+// newest first, id newest first. The offset cursor it replaced is refused.
 type consultCursor struct {
-	Offset int `json:"o"`
+	Rank int16      `json:"r"`
+	Due  *time.Time `json:"d,omitempty"`
+	Last time.Time  `json:"l"`
+	ID   int64      `json:"id"`
+}
+
+func consultCursorOf(c model.Consultation) consultCursor {
+	return consultCursor{Rank: c.QueueRank, Due: c.DueAt, Last: c.LastMessageAt, ID: c.ID}
+}
+
+// consultQueueOrder is the staff queue's order; consultBefore the same in
+// Go, for merging the teams' reads.
+const consultQueueOrder = "queue_rank, due_at, last_message_at DESC, id DESC"
+
+func consultBefore(a, b model.Consultation) bool {
+	switch {
+	case a.QueueRank != b.QueueRank:
+		return a.QueueRank < b.QueueRank
+	case (a.DueAt == nil) != (b.DueAt == nil):
+		return a.DueAt == nil // SQL sorts no value first
+	case a.DueAt != nil && !a.DueAt.Equal(*b.DueAt):
+		return a.DueAt.Before(*b.DueAt)
+	case !a.LastMessageAt.Equal(b.LastMessageAt):
+		return a.LastMessageAt.After(b.LastMessageAt)
+	}
+	return a.ID > b.ID
+}
+
+// after continues q behind the cursor in consultQueueOrder.
+func (c consultCursor) after(q *gorm.DB) *gorm.DB {
+	tail := "(last_message_at < ? OR (last_message_at = ? AND id < ?))"
+	if c.Due == nil {
+		return q.Where("(queue_rank > ? OR (queue_rank = ? AND (due_at IS NOT NULL OR (due_at IS NULL AND "+tail+"))))",
+			c.Rank, c.Rank, c.Last, c.Last, c.ID)
+	}
+	return q.Where("(queue_rank > ? OR (queue_rank = ? AND (due_at > ? OR (due_at = ? AND "+tail+"))))",
+		c.Rank, c.Rank, *c.Due, *c.Due, c.Last, c.Last, c.ID)
 }
 
 // List lists consultations: on resident routes those about the persons of
@@ -389,23 +433,34 @@ func (s *ConsultationService) List(ctx context.Context, p Principal, f ConsultFi
 	for id := range teams {
 		ids = append(ids, id)
 	}
+	slices.Sort(ids)
 	var cur consultCursor
 	if err := decodeCursor(pg.Cursor, &cur); err != nil {
 		return nil, "", err
 	}
+	if pg.Cursor != "" && cur.ID <= 0 { // an offset cursor of the build before
+		return nil, "", InvalidField("cursor", "is not valid")
+	}
+	if f.Status != "" { // the status's rank: a range of ix_consult_queue
+		q = q.Where("queue_rank = ?", model.ConsultQueueRank(f.Status))
+	}
+	if pg.Cursor != "" {
+		q = cur.after(q)
+	}
+	// One range of ix_consult_queue per team, read in order and merged.
+	reads := make([]*gorm.DB, len(ids))
+	for i, id := range ids {
+		reads[i] = fork(q).Where("team_id = ?", id)
+	}
 	limit := pageLimit(pg.Limit)
-	var rows []model.Consultation
-	err = q.Where("team_id IN ?", ids).
-		Order("CASE status WHEN 'open' THEN 0 WHEN 'answered' THEN 1 ELSE 2 END").
-		Order("due_at").Order("last_message_at DESC").Order("id DESC").
-		Offset(cur.Offset).Limit(limit + 1).Find(&rows).Error
+	rows, err := mergePage(reads, consultQueueOrder, limit+1, consultBefore, func(c model.Consultation) int64 { return c.ID })
 	if err != nil {
 		return nil, "", err
 	}
 	next := ""
 	if len(rows) > limit {
 		rows = rows[:limit]
-		next = pagination.Encode(consultCursor{Offset: cur.Offset + limit})
+		next = pagination.Encode(consultCursorOf(rows[limit-1]))
 	}
 	vs, err := s.views(db, rows)
 	return vs, next, err

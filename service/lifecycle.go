@@ -62,6 +62,9 @@ type Machine struct {
 	stamp string
 	// event builds the history row of a step made at `at`.
 	event func(st Step, at time.Time) any
+	// follows, when set, are columns derived from the status that every
+	// move writes with it (the consultation queue rank).
+	follows func(status string) map[string]any
 	// before runs in the transaction ahead of the conditional update, after
 	// behind it (the row is then in its new state).
 	before, after func(tx *gorm.DB, st Step, at time.Time) error
@@ -165,6 +168,11 @@ func (m *Machine) Apply(tx *gorm.DB, at time.Time, st Step) error {
 		stamp = "updated_at"
 	}
 	fields := map[string]any{"status": st.To, stamp: at}
+	if m.follows != nil {
+		for k, v := range m.follows(st.To) {
+			fields[k] = v
+		}
+	}
 	for k, v := range st.Set {
 		fields[k] = v
 	}

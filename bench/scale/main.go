@@ -363,9 +363,10 @@ func (l *loader) steps(address, phone, code string) []step {
 			FROM (SELECT seq AS h FROM %s WHERE seq MOD 10 = 0) x JOIN seq_0_to_1 v`, l.person, l.today, l.co, l.now, l.now),
 		// Consultations: two of every five contracts; a quarter open.
 		l.chunked("consultations", K, `INSERT INTO consultations (person_id, opened_by, team_id, clinic_id, contract_id, status, due_at,
-				last_message_at, closed_at, created_at, updated_at)
+				last_message_at, closed_at, created_at, updated_at, queue_rank)
 			SELECT ? + 2 * h + 1 + h MOD 2, ? + 2 * h + 1, `+team+`, ? + 1 + h MOD ?, ? + h + 1, st,
-			       IF(st = 'open', lm + INTERVAL 24 HOUR, NULL), lm, IF(st = 'closed', lm, NULL), lm, lm
+			       IF(st = 'open', lm + INTERVAL 24 HOUR, NULL), lm, IF(st = 'closed', lm, NULL), lm, lm,
+			       CASE st WHEN 'open' THEN 0 WHEN 'answered' THEN 1 ELSE 2 END
 			FROM (SELECT seq AS h, TIMESTAMP(?) - INTERVAL (seq MOD 96) HOUR AS lm,
 			             ELT(1 + (seq DIV 5) MOD 4, 'open', 'answered', 'closed', 'closed') AS st FROM %s WHERE seq MOD 5 < 2) x`,
 			l.person, l.user, l.clinic, C, l.co, l.now),

@@ -352,3 +352,45 @@ func TestMigrations_Issue17AgreementVersions(t *testing.T) {
 		t.Fatalf("after a second run:\n%v", got)
 	}
 }
+
+// TestMigrations_Issue18ConsultationQueueRank fills a database as the build
+// before the stored queue rank left it (every migration but 00142: the staff
+// queue ordered by CASE status) with consultations in each status and
+// migrates it: each gets its status's rank (open 0, answered 1, closed 2),
+// and ix_consult_queue holds the queue's order, its last two parts
+// descending.
+func TestMigrations_Issue18ConsultationQueueRank(t *testing.T) {
+	ctx := context.Background()
+	db := scratchDB(t, "queue")
+	if err := migrations.UpExcept(ctx, db.sql, 142); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.sql.Exec("SELECT queue_rank FROM consultations"); err == nil {
+		t.Fatal("the database before the migration already has consultations.queue_rank")
+	}
+	if _, err := db.sql.Exec("INSERT INTO consultations (id, person_id, opened_by, team_id, clinic_id, contract_id, status, due_at, last_message_at, closed_at) VALUES " +
+		"(1, 10, 1, 1, 3, 1, 'open', '2026-03-02 08:00:00', '2026-03-01 08:00:00', NULL), " +
+		"(2, 10, 1, 1, 3, 1, 'answered', NULL, '2026-03-01 09:00:00', NULL), " +
+		"(3, 11, 2, 1, 3, 2, 'closed', NULL, '2026-02-01 09:00:00', '2026-02-09 09:00:00'), " +
+		"(4, 12, 3, 2, 4, 3, 'open', '2026-03-03 08:00:00', '2026-03-02 08:00:00', NULL), " +
+		"(5, 12, 3, 2, 4, 3, 'closed', NULL, '2026-01-01 09:00:00', '2026-01-09 09:00:00')"); err != nil {
+		t.Fatal(err)
+	}
+	if err := migrations.Up(ctx, db.sql, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	if err := db.sql.QueryRow("SELECT GROUP_CONCAT(CONCAT(id, ':', status, '=', queue_rank) ORDER BY id) FROM consultations").Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if want := "1:open=0,2:answered=1,3:closed=2,4:open=0,5:closed=2"; got != want {
+		t.Fatalf("ranks %s, want %s", got, want)
+	}
+	if err := db.sql.QueryRow("SELECT GROUP_CONCAT(CONCAT(column_name, ' ', COALESCE(collation, '-')) ORDER BY seq_in_index) FROM information_schema.statistics " +
+		"WHERE table_schema = DATABASE() AND table_name = 'consultations' AND index_name = 'ix_consult_queue'").Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if want := "team_id A,queue_rank A,due_at A,last_message_at D,id D"; got != want {
+		t.Fatalf("ix_consult_queue: %s, want %s", got, want)
+	}
+}
