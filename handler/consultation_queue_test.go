@@ -126,8 +126,8 @@ func TestConsultation_QueueKeysetAcrossStatusChanges(t *testing.T) {
 		t.Fatalf("pages %s, want a,c | b,d | e,a | f,h | g", got)
 	}
 	all, _ = cnQueuePage(h, w.lead, "?limit=100")
-	if got, ref := names(all), names(cnQueueRef(h, ctTeam3, ctTeam4)); got != "b,d,e,a,f,h,g" || ref != got {
-		t.Fatalf("queue after the changes %s, the CASE status order %s, want b,d,e,a,f,h,g", got, ref)
+	if got, ref := names(all), names(cnQueueRef(h, ctTeam3, ctTeam4)); got != "c,b,d,e,a,f,h,g" || ref != got {
+		t.Fatalf("queue after the changes %s, the CASE status order %s, want c,b,d,e,a,f,h,g", got, ref)
 	}
 
 	// The quiet-close job writes the rank too.
