@@ -288,18 +288,7 @@ func TestReferral_CancelExpireStaffList(t *testing.T) {
 	h := w.h
 	staffA, staffB := testkit.Token(w.staff.Token), testkit.Token(w.staffB.Token)
 	parent := testkit.Token(w.parent.Token)
-	var svB struct {
-		ID int64 `json:"id"`
-	}
-	h.Do("POST", "/api/v1/staff/services", map[string]any{"kind": "expert_clinic", "name": "儿科专家门诊", "duration_minutes": 30,
-		"reserved_for_referrals": 2}, testkit.Token(h.Manager("referral-manager-b", clinicB).Token)).Expect(201).JSON(&svB)
-	warm := w.session(100, 200*time.Hour)
-	w.book(w.parent, warm, w.child, false).Expect(201)
-	w.book(w.parent, warm, w.child2, false).Expect(201)
-	issue := func(person int64) int64 {
-		return ctID(h.Do("POST", "/api/v1/staff/referrals", map[string]any{"person_id": person, "service_id": svB.ID,
-			"reason": "反复喘息，建议专科评估", "urgency": "urgent"}, staffA).Expect(201).Map())
-	}
+	svB, issue := w.referToClinicB("referral-manager-b")
 	expiring, declined, withdrawn, booked := issue(w.child), issue(w.child2), issue(w.child), issue(w.child2)
 
 	// The receiving clinic: notified, and its incoming list.
@@ -338,7 +327,7 @@ func TestReferral_CancelExpireStaffList(t *testing.T) {
 	h.Do("GET", fmt.Sprintf("/api/v1/staff/referrals/%d", expiring), nil, staffB).Expect(200)
 
 	// Booked with it: cancelling the referral is refused.
-	sB := bookingSessionAt(h, staffB, svB.ID, 5, 96*time.Hour)
+	sB := bookingSessionAt(h, staffB, svB, 5, 96*time.Hour)
 	h.Do("POST", "/api/v1/bookings", map[string]any{"session_id": sB, "member_id": w.child2, "referral_id": booked}, parent).Expect(201)
 	h.Do("POST", fmt.Sprintf("/api/v1/staff/referrals/%d/cancel", booked), nil, staffA).ExpectError(409, "invalid_transition")
 
@@ -398,4 +387,24 @@ func bookingSessionAt(h *testkit.Harness, staff testkit.Req, sv int64, capacity 
 	start := h.Clock.Now().Add(in).Truncate(time.Hour)
 	return ctID(h.Do("POST", "/api/v1/staff/sessions", map[string]any{"service_id": sv, "starts_at": start.Format(time.RFC3339),
 		"ends_at": start.Add(time.Hour).Format(time.RFC3339), "capacity": capacity}, staff).Expect(201).Map())
+}
+
+// referToClinicB makes clinic B's expert service with two seats reserved
+// for referrals (by a manager of clinic B named manager), books the two
+// children once at clinic A (so its staff's work reaches them), and gives
+// a function that refers a person from clinic A to that service.
+func (w *bookingWorld) referToClinicB(manager string) (serviceB int64, refer func(person int64) int64) {
+	h := w.h
+	var sv struct {
+		ID int64 `json:"id"`
+	}
+	h.Do("POST", "/api/v1/staff/services", map[string]any{"kind": "expert_clinic", "name": "儿科专家门诊", "duration_minutes": 30,
+		"reserved_for_referrals": 2}, testkit.Token(h.Manager(manager, clinicB).Token)).Expect(201).JSON(&sv)
+	warm := w.session(100, 200*time.Hour)
+	w.book(w.parent, warm, w.child, false).Expect(201)
+	w.book(w.parent, warm, w.child2, false).Expect(201)
+	return sv.ID, func(person int64) int64 {
+		return ctID(h.Do("POST", "/api/v1/staff/referrals", map[string]any{"person_id": person, "service_id": sv.ID,
+			"reason": "反复喘息，建议专科评估", "urgency": "urgent"}, testkit.Token(w.staff.Token)).Expect(201).Map())
+	}
 }

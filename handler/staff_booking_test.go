@@ -28,20 +28,9 @@ func TestStaffBooking_ReferralSeats(t *testing.T) {
 	h := w.h
 	staffA, staffB := testkit.Token(w.staff.Token), testkit.Token(w.staffB.Token)
 	parent := testkit.Token(w.parent.Token)
-	var svB struct {
-		ID int64 `json:"id"`
-	}
-	h.Do("POST", "/api/v1/staff/services", map[string]any{"kind": "expert_clinic", "name": "儿科专家门诊", "duration_minutes": 30,
-		"reserved_for_referrals": 2}, testkit.Token(h.Manager("staff-booking-manager-b", clinicB).Token)).Expect(201).JSON(&svB)
-	warm := w.session(100, 200*time.Hour)
-	w.book(w.parent, warm, w.child, false).Expect(201)
-	w.book(w.parent, warm, w.child2, false).Expect(201)
-	refer := func(person int64) int64 {
-		return ctID(h.Do("POST", "/api/v1/staff/referrals", map[string]any{"person_id": person, "service_id": svB.ID,
-			"reason": "反复喘息，建议专科评估", "urgency": "urgent"}, staffA).Expect(201).Map())
-	}
+	serviceB, refer := w.referToClinicB("staff-booking-manager-b")
 	ref1, ref2 := refer(w.child), refer(w.child2)
-	sB := bookingSessionAt(h, staffB, svB.ID, 3, 96*time.Hour)
+	sB := bookingSessionAt(h, staffB, serviceB, 3, 96*time.Hour)
 
 	// The public takes the public seat; the reserved ones are not theirs.
 	public := func(name string) *testkit.Response {
