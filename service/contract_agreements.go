@@ -36,7 +36,7 @@ func (in *AgreementInput) normalize() error {
 	f := map[string]string{}
 	in.Version, in.Title, in.Body = strings.TrimSpace(in.Version), strings.TrimSpace(in.Title), strings.TrimSpace(in.Body)
 	if !agreementVersion.MatchString(in.Version) {
-		f["version"] = "must be 1 to 32 letters, digits, '.', '-' or '_'"
+		f["version"] = agreementVersionRule
 	}
 	if n := utf8.RuneCountInString(in.Title); n < 1 || n > agreementTitleMax {
 		f["title"] = "must be 1 to 128 characters"

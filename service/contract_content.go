@@ -22,6 +22,10 @@ import (
 // agreementVersion is a version label such as 2026.1 or v3.
 var agreementVersion = regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z._-]{0,31}$`)
 
+// agreementVersionRule is the 422 reason of a version agreementVersion
+// refuses (publishing and signing).
+const agreementVersionRule = "must be 1 to 32 letters, digits, '.', '-' or '_'"
+
 // ensureBasicPackage makes sure the basic public health package exists.
 func ensureBasicPackage(tx *gorm.DB) error {
 	var n int64
@@ -47,7 +51,7 @@ func signedVersion(tx *gorm.DB, version string) (recorded, bad string, err error
 		return cur.Version, "", err
 	}
 	if !agreementVersion.MatchString(version) {
-		return "", "must be 1 to 32 letters, digits, '.', '-' or '_'", nil
+		return "", agreementVersionRule, nil
 	}
 	var rows []model.AgreementVersion
 	if err := tx.Where("version = ?", version).Limit(1).Find(&rows).Error; err != nil {
@@ -57,13 +61,6 @@ func signedVersion(tx *gorm.DB, version string) (recorded, bad string, err error
 		return "", "is not a published agreement version", nil
 	}
 	return rows[0].Version, "", nil
-}
-
-// isTeamMember reports whether the account userID is a member of team.
-func isTeamMember(tx *gorm.DB, team, userID int64) (bool, error) {
-	var n int64
-	err := tx.Model(&model.DoctorTeamMember{}).Where("team_id = ? AND user_id = ?", team, userID).Count(&n).Error
-	return n > 0, err
 }
 
 // contractContent checks what a contract names and fills the defaults:

@@ -61,7 +61,7 @@ func (s *ContractService) Approve(ctx context.Context, p Principal, id int64, in
 		}
 		doctor := c.ResponsibleDoctorID
 		if in.ResponsibleDoctorID != 0 {
-			ok, err := isTeamMember(tx, c.TeamID, in.ResponsibleDoctorID)
+			_, ok, err := teamRole(tx, c.TeamID, in.ResponsibleDoctorID)
 			if err != nil {
 				return err
 			}

@@ -256,9 +256,15 @@ func myTeams(db *gorm.DB, p Principal) (map[int64]string, error) {
 	return out, nil
 }
 
-// inTeam reports whether p is a member of team.
+// inTeam reports whether p is a member of team, and in which role.
 func inTeam(db *gorm.DB, p Principal, team int64) (string, bool, error) {
+	return teamRole(db, team, p.UserID)
+}
+
+// teamRole is the role of the account userID in team (ok false: not a
+// member).
+func teamRole(db *gorm.DB, team, userID int64) (role string, ok bool, err error) {
 	var row model.DoctorTeamMember
-	err := db.Where("team_id = ? AND user_id = ?", team, p.UserID).Limit(1).Find(&row).Error
+	err = db.Where("team_id = ? AND user_id = ?", team, userID).Limit(1).Find(&row).Error
 	return row.Role, row.ID != 0, err
 }
