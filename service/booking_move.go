@@ -123,12 +123,13 @@ func (s *BookingService) moveSession(tx *gorm.DB, p Principal, sess model.Sessio
 
 	insideWindow := !now.Before(start.Add(-s.cfg.CancelWindow))
 	for _, b := range bookings {
+		oldFrom, oldUntil := bookedSpan(b, was)
 		from, until := start, end
 		set := map[string]any{"starts_at": start, "moved_at": now, "updated_at": now}
 		if sl, ok := newSlot[b.SlotID]; ok {
 			from, until = sl.StartsAt, sl.EndsAt
 		} else if b.ArrivalAt != nil && b.EndsAt != nil {
-			from, until = b.ArrivalAt.Add(delta), b.EndsAt.Add(delta)
+			from, until = oldFrom.Add(delta), oldUntil.Add(delta)
 		}
 		if b.ArrivalAt != nil {
 			set["arrival_at"], set["ends_at"] = from, until
@@ -142,10 +143,6 @@ func (s *BookingService) moveSession(tx *gorm.DB, p Principal, sess model.Sessio
 		}
 		if res.RowsAffected != 1 {
 			return fmt.Errorf("move session %d: booking %d changed under the session's lock", sess.ID, b.ID)
-		}
-		oldFrom, oldUntil := was.StartsAt, was.EndsAt
-		if b.ArrivalAt != nil && b.EndsAt != nil {
-			oldFrom, oldUntil = *b.ArrivalAt, *b.EndsAt
 		}
 		label, err := s.bookingLabel(tx, b, sess)
 		if err != nil {
@@ -201,13 +198,19 @@ func (s *BookingService) clashLabel(tx *gorm.DB, bookingID int64) (string, error
 	if err := tx.Unscoped().First(&other, b.SessionID).Error; err != nil {
 		return "", err
 	}
-	from, until := other.StartsAt, other.EndsAt
-	if b.ArrivalAt != nil && b.EndsAt != nil {
-		from, until = *b.ArrivalAt, *b.EndsAt
-	}
+	from, until := bookedSpan(b, other)
 	var svc model.Service
 	if err := tx.Unscoped().Select("id", "name").First(&svc, other.ServiceID).Error; err != nil {
 		return "", err
 	}
 	return svc.Name + " " + s.movedLabel(from, until), nil
+}
+
+// bookedSpan is the time booking b of session sess holds: its arrival slot
+// when it has one, else the session's.
+func bookedSpan(b model.Booking, sess model.Session) (from, until time.Time) {
+	if b.ArrivalAt != nil && b.EndsAt != nil {
+		return *b.ArrivalAt, *b.EndsAt
+	}
+	return sess.StartsAt, sess.EndsAt
 }
