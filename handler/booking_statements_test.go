@@ -121,3 +121,47 @@ func TestBooking_KeyOfARefusedRequest(t *testing.T) {
 		t.Fatalf("replay of session_full: %d %v", r.Status, r.Header)
 	}
 }
+
+// The short path's reads send a booking to the full path when they cannot
+// rule a refusal out, and the full path decides: a running suspension of
+// another family's person with the same name and birth date does not
+// refuse the booking; one of the member's own does. Overlap is found at
+// the bound of the range read (a 12-hour session that began 11 h 30 min
+// before), and not one minute past it.
+func TestBooking_ShortPathSendsDoubtToTheFullPath(t *testing.T) {
+	w := newBookingWorld(t)
+	h := w.h
+	var child model.Person
+	if err := h.DB.First(&child, w.child).Error; err != nil {
+		t.Fatal(err)
+	}
+	stranger := h.Login("same-name-stranger")
+	twin := h.Member(stranger, map[string]any{"name": child.Name, "relation": "child", "birth_date": child.BirthDate})
+	suspend := func(member int64) {
+		t.Helper()
+		if err := h.DB.Create(&model.BookingSuspension{MemberID: member, EndsAt: h.Clock.Now().Add(24 * time.Hour)}).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	suspend(twin)
+	w.book(w.parent, w.session(5, 48*time.Hour+7*time.Minute), w.child, false).Expect(201)
+	w.book(stranger, w.session(5, 49*time.Hour+7*time.Minute), twin, false).ExpectError(409, "booking_suspended")
+	suspend(w.child)
+	w.book(w.parent, w.session(5, 50*time.Hour+7*time.Minute), w.child, false).ExpectError(409, "booking_suspended")
+
+	base := h.Clock.Now().Add(80*time.Hour + 17*time.Minute)
+	at := func(from, length time.Duration) int64 {
+		t.Helper()
+		start := base.Add(from)
+		var out struct {
+			ID int64 `json:"id"`
+		}
+		h.Do("POST", "/api/v1/staff/sessions", map[string]any{"service_id": serviceA, "starts_at": start.Format(time.RFC3339),
+			"ends_at": start.Add(length).Format(time.RFC3339), "capacity": 5}, testkit.Token(w.staff.Token)).Expect(201).JSON(&out)
+		return out.ID
+	}
+	w.book(w.parent, at(0, 12*time.Hour), w.child2, false).Expect(201)
+	w.book(w.parent, at(11*time.Hour+30*time.Minute, time.Hour), w.child2, false).ExpectError(409, "time_conflict")
+	w.book(w.parent, at(12*time.Hour, time.Hour), w.child2, false).Expect(201)
+	w.book(w.parent, at(-time.Hour, time.Hour), w.child2, false).Expect(201)
+}

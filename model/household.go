@@ -45,13 +45,15 @@ type Person struct {
 	ID int64 `gorm:"primaryKey"`
 	// UserID is the account that added the person. Who sees and acts for
 	// the person is decided by households (HouseholdPerson), never by it.
-	UserID int64  `gorm:"not null;index"`
-	Name   string `gorm:"size:64;not null"`
+	UserID int64 `gorm:"not null;index"`
+	// Name and BirthDate are what records of one person share
+	// (memberLineage): ix_person_lineage finds them.
+	Name string `gorm:"size:64;not null;index:ix_person_lineage,priority:2"`
 	// Relation is the relation given when the person was added; each
 	// household keeps its own (HouseholdPerson.Relation).
 	Relation          string   `gorm:"size:16;not null"`
 	Gender            string   `gorm:"size:16;not null;default:unknown"`
-	BirthDate         string   `gorm:"size:10;not null;default:'';index"`
+	BirthDate         string   `gorm:"size:10;not null;default:'';index:ix_person_lineage,priority:1"`
 	DueDate           string   `gorm:"size:10;not null;default:''"`
 	ChronicConditions []string `gorm:"type:text;serializer:json"`
 	CreatedAt         time.Time

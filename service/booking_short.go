@@ -3,8 +3,10 @@ package service
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"familycare/model"
 
@@ -15,29 +17,27 @@ import (
 // the full one (create), which decides it and gives the answer.
 var errSlowPath = errors.New("booking: take the full path")
 
-// bookingPerson is the member read with its locks, and whether a
-// suspension of any record of the same person (memberLineage) runs.
-type bookingPerson struct {
-	model.Person
-	Suspended bool
-}
-
-// bookingTarget is what the short path reads of a session, in one plain
-// read: the session, its service's rules, whether it is sliced into arrival
-// slots, and whether the member already holds a seat at an overlapping time.
+// bookingTarget is what the short path reads after the member's lock, in
+// one plain read: the session, its service's rules, whether it is sliced
+// into arrival slots, whether the member already holds a seat at an
+// overlapping time, whether the caller may act for the member, and whether
+// a suspension may run for the member's person.
 type bookingTarget struct {
 	model.Session
-	Service model.Service `gorm:"embedded;embeddedPrefix:svc_"`
-	Sliced  bool
-	Clash   bool
+	Service   model.Service `gorm:"embedded;embeddedPrefix:svc_"`
+	Sliced    bool
+	Clash     bool
+	Acting    bool
+	Suspended bool
 }
 
 // createShort books the common case in the fewest statements, the seat
 // taken last so the session's row lock is held only to COMMIT:
 //
 //	BEGIN
-//	SELECT member + acting household link + running suspension   (locks the member)
-//	SELECT session + service + sliced? + overlapping booking?     (plain read)
+//	SELECT member                                   (locks the member's row)
+//	SELECT session + service + sliced? + overlapping booking?
+//	       + acting household link? + suspension?   (plain read)
 //	INSERT booking, INSERT its history row
 //	[INSERT the Idempotency-Key record with the answer]
 //	UPDATE sessions SET booked = booked + 1 WHERE … booked < capacity …
@@ -84,45 +84,52 @@ func (s *BookingService) createShort(ctx context.Context, p Principal, in NewBoo
 func (s *BookingService) short(tx *gorm.DB, p Principal, in NewBooking, refs *refData, claim *IdemClaim) (BookingView, error) {
 	now := s.clock.Now()
 	var none BookingView
-	// The member, the link that lets the caller act for it, and a running
-	// suspension of any record of the same person, in one locking read that
-	// locks the member's row only (MariaDB and MySQL lock the FROM table's
-	// rows, not a subquery's), the first lock of every booking and removal
-	// (actedPerson), so the short and the full path take locks in one order;
-	// the subqueries read after that lock is granted, so they see a racing
-	// removal committed.
-	var m bookingPerson
-	lineage := `SELECT l.id FROM persons AS l WHERE l.name = persons.name AND l.birth_date = persons.birth_date AND
-		(l.user_id = persons.user_id OR l.id IN (SELECT x.person_id FROM household_persons AS x WHERE x.household_id IN
-			(SELECT y.household_id FROM household_persons AS y WHERE y.person_id = persons.id)))`
-	res := forUpdate(tx).Model(&model.Person{}).
-		Select("persons.*, EXISTS (SELECT 1 FROM booking_suspensions AS bs WHERE bs.ends_at > ? AND (bs.member_id = persons.id OR bs.member_id IN ("+lineage+"))) AS suspended", now).
-		Where("persons.id = ? AND EXISTS (SELECT 1 FROM household_persons AS hp JOIN household_accounts AS ha ON ha.household_id = hp.household_id"+
-			" WHERE hp.person_id = persons.id AND hp.deleted_at IS NULL AND (ha.role = ? OR ha.person_id = hp.person_id) AND ha.user_id = ?)",
-			in.MemberID, model.HouseholdGuardian, p.UserID).Limit(1).Scan(&m)
+	// The member, locked: the first lock of every booking and removal
+	// (actedPerson), so the short and the full path take locks in one
+	// order, and the plain read below, after it, sees a racing removal or
+	// booking of the member committed.
+	var m model.Person
+	res := forUpdate(tx).Where("id = ?", in.MemberID).Limit(1).Find(&m)
 	if res.Error != nil {
 		return none, res.Error
 	}
-	if res.RowsAffected == 0 || m.Suspended {
+	if res.RowsAffected == 0 {
 		return none, errSlowPath
 	}
-	// The session with its service's rules, whether it is sliced, and a
-	// seat-holding booking of the member at an overlapping time: a plain
-	// read after the member's lock, so it sees the member's other
-	// bookings committed (checkOverlap).
+	// The session with its service's rules, and what would send the
+	// booking down the full path, each an EXISTS of a few index reads:
+	//   - sliced: the session has arrival slots;
+	//   - clash: a seat-holding booking of the member at an overlapping time
+	//     (checkOverlap): its booking's starts_at is its session's start, so
+	//     it lies before our end and, sessions lasting at most
+	//     maxSessionLength, after our start minus that (the range read of
+	//     ix_booking_member_next);
+	//   - acting: a household link that lets the caller act for the member
+	//     (guardian of one of its households, or the member's own account);
+	//   - suspended: a running suspension of any record with the member's
+	//     name and birth date, a superset of its lineage (memberLineage), so
+	//     no suspension is missed; the full path decides exactly.
 	var t bookingTarget
 	res = tx.Model(&model.Session{}).
 		Select("sessions.*, "+serviceColumns(tx)+
 			", EXISTS (SELECT 1 FROM session_slots AS sl WHERE sl.session_id = sessions.id) AS sliced"+
-			", EXISTS (SELECT 1 FROM bookings AS ob JOIN sessions AS os ON os.id = ob.session_id WHERE ob.member_id = ? AND ob.session_id <> sessions.id"+
-			" AND ob.status IN ? AND COALESCE(ob.arrival_at, os.starts_at) < sessions.ends_at AND COALESCE(ob.ends_at, os.ends_at) > sessions.starts_at) AS clash",
-			m.ID, []string{model.BookingPending, model.BookingConfirmed, model.BookingCheckedIn}).
+			", EXISTS (SELECT 1 FROM bookings AS ob JOIN sessions AS os ON os.id = ob.session_id WHERE ob.member_id = ? AND ob.active = ?"+
+			sessionsSince(tx, "ob.starts_at", "sessions.starts_at", maxSessionLength)+" AND ob.starts_at < sessions.ends_at"+
+			" AND ob.session_id <> sessions.id AND ob.status IN ? AND COALESCE(ob.arrival_at, os.starts_at) < sessions.ends_at"+
+			" AND COALESCE(ob.ends_at, os.ends_at) > sessions.starts_at) AS clash"+
+			", EXISTS (SELECT 1 FROM household_persons AS hp JOIN household_accounts AS ha ON ha.household_id = hp.household_id"+
+			" WHERE hp.person_id = ? AND hp.deleted_at IS NULL AND (ha.role = ? OR ha.person_id = hp.person_id) AND ha.user_id = ?) AS acting"+
+			", EXISTS (SELECT 1 FROM persons AS sp JOIN booking_suspensions AS bs ON bs.member_id = sp.id"+
+			" WHERE sp.birth_date = ? AND sp.name = ? AND bs.ends_at > ?) AS suspended",
+			m.ID, true, []string{model.BookingPending, model.BookingConfirmed, model.BookingCheckedIn},
+			m.ID, model.HouseholdGuardian, p.UserID, m.BirthDate, m.Name, now).
 		Joins("JOIN services ON services.id = sessions.service_id").
 		Where("sessions.id = ?", in.SessionID).Limit(1).Scan(&t)
 	if res.Error != nil {
 		return none, res.Error
 	}
-	if res.RowsAffected == 0 || t.Sliced || t.Clash || t.Status != model.SessionOpen || !t.StartsAt.After(now.Add(s.cfg.BookingCutoff)) {
+	if res.RowsAffected == 0 || t.Sliced || t.Clash || !t.Acting || t.Suspended ||
+		t.Status != model.SessionOpen || !t.StartsAt.After(now.Add(s.cfg.BookingCutoff)) {
 		return none, errSlowPath
 	}
 	if _, ok := refs.services[t.ServiceID]; !ok {
@@ -135,7 +142,7 @@ func (s *BookingService) short(tx *gorm.DB, p Principal, in NewBooking, refs *re
 	if t.Booked >= t.Capacity || !public {
 		return none, errSlowPath
 	}
-	if err := checkEligible(tx, s.loc, t.Service, m.Person, t.StartsAt); err != nil {
+	if err := checkEligible(tx, s.loc, t.Service, m, t.StartsAt); err != nil {
 		var se *Error
 		if errors.As(err, &se) { // refused: the full path answers it
 			return none, errSlowPath
@@ -166,7 +173,7 @@ func (s *BookingService) short(tx *gorm.DB, p Principal, in NewBooking, refs *re
 	// Our seat, as the answer shows it: the counters read plus ours.
 	sess.Booked++
 	sess.UpdatedAt = now
-	v := BookingView{Booking: b, Session: s.catalog.viewOf(refs, sess, now), Member: m.Person, PlannedDoses: planned}
+	v := BookingView{Booking: b, Session: s.catalog.viewOf(refs, sess, now), Member: m, PlannedDoses: planned}
 	if claim != nil {
 		status, body, err := in.Answer(v)
 		if err != nil {
@@ -217,4 +224,15 @@ func serviceColumns(db *gorm.DB) string {
 		serviceCols = strings.Join(cols, ", ")
 	})
 	return serviceCols
+}
+
+// sessionsSince is the condition "col > from - d" for the overlap checks'
+// range reads, where d bounds a session's length: on MySQL and MariaDB,
+// with the time arithmetic of the database (from is a column); on SQLite,
+// where nothing is measured, no condition (the rest of the check decides).
+func sessionsSince(db *gorm.DB, col, from string, d time.Duration) string {
+	if db.Dialector.Name() != "mysql" {
+		return ""
+	}
+	return fmt.Sprintf(" AND %s > %s - INTERVAL %d SECOND", col, from, int64(d/time.Second))
 }

@@ -161,6 +161,11 @@ func overlapping(tx *gorm.DB, personID, sessionID int64, start, end time.Time) (
 		Where("bookings.member_id = ? AND bookings.session_id <> ? AND bookings.status IN ?", personID, sessionID,
 			[]string{model.BookingPending, model.BookingConfirmed, model.BookingCheckedIn}).
 		Where("COALESCE(bookings.arrival_at, sessions.starts_at) < ? AND COALESCE(bookings.ends_at, sessions.ends_at) > ?", end, start).
+		// A booking's starts_at is its session's start: before our end and,
+		// sessions lasting at most maxSessionLength, after our start minus
+		// that. One range of ix_booking_member_next, not every booking the
+		// person ever held.
+		Where("bookings.active = ? AND bookings.starts_at > ? AND bookings.starts_at < ?", true, start.Add(-maxSessionLength), end).
 		Order("bookings.id").Limit(1).Scan(&clash).Error
 	return clash, err
 }

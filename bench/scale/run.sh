@@ -5,6 +5,7 @@
 #   bench/scale/run.sh                  # load what is missing, then measure
 #   RELOAD=1 bench/scale/run.sh         # load both databases anew
 #   DURATION=5s SCALE_F=0.1 bench/scale/run.sh
+#   LOAD_ONLY=1 bench/scale/run.sh      # load what is missing, measure nothing
 #
 # It starts its own MariaDB (mariadbd of the machine, port $SCALE_PORT, data
 # in $SCALE_DIR, InnoDB settings below), never the shared one, and stops it
@@ -97,6 +98,7 @@ prepare small 0.01
 prepare big "$SCALE_F"
 SQL -N -e "SELECT table_schema, ROUND(SUM(data_length + index_length) / 1048576) AS mib FROM information_schema.tables
            WHERE table_schema LIKE 'fcscale\\_%' GROUP BY table_schema" | tee "$OUT/sizes.txt"
+if [ "${LOAD_ONLY:-0}" = 1 ]; then exit 0; fi
 
 TODAY=$(TZ=Asia/Shanghai date +%F)
 # measure LABEL LOADGEN-ARGS…: a warm-up, then the measured run with the
