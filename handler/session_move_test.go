@@ -409,3 +409,33 @@ func TestSession_MoveRacesBookings(t *testing.T) {
 	t.Logf("%d of %d bookings came before their round's move", beforeMove, len(rows))
 	assertCounters(t, h, s)
 }
+
+// TestSession_MoveTellsWhoNoLongerFits: a move past the end of a service's
+// age window keeps the booking and tells the family, like an overlap; a
+// member the rules still admit gets no such sentence.
+func TestSession_MoveTellsWhoNoLongerFits(t *testing.T) {
+	w := newBookingWorld(t)
+	h := w.h
+	sv := w.newService(map[string]any{"name": "婴儿抚触", "eligibility": map[string]any{"min_age_months": 0, "max_age_months": 11}})
+	baby := h.Member(w.parent, map[string]any{"name": "小满", "relation": "child", "birth_date": h.DateAgo(0, 11, 20)})
+	other := h.Login("other-parent")
+	young := h.Member(other, map[string]any{"name": "小雪", "relation": "child", "birth_date": h.DateAgo(0, 2, 0)})
+	s := w.sessionOf(sv, 5, 48*time.Hour, time.Hour)
+	b := id(w.book(w.parent, s, baby, false).Expect(201).Map())
+	w.book(other, s, young, false).Expect(201)
+	var sess model.Session
+	if err := h.DB.First(&sess, s).Error; err != nil {
+		t.Fatal(err)
+	}
+	h.Do("PUT", fmt.Sprintf("/api/v1/staff/sessions/%d", s), moveBody(sess.StartsAt.AddDate(0, 0, 30), time.Hour), testkit.Token(w.staff.Token)).Expect(200)
+	note := movedNotes(h, w.parent)
+	if len(note) != 1 || !strings.Contains(note[0]["body"].(string), "注意：按新日期，该成员不再符合本服务的要求（该服务仅限 0–11 月龄儿童），预约仍保留") {
+		t.Fatalf("notice to the baby's parent: %v", note)
+	}
+	if got := h.Do("GET", "/api/v1/bookings/"+b, nil, testkit.Token(w.parent.Token)).Expect(200).Map(); got["status"] != "pending" && got["status"] != "confirmed" {
+		t.Fatalf("the booking: %v", got)
+	}
+	if note := movedNotes(h, other); len(note) != 1 || strings.Contains(note[0]["body"].(string), "不再符合") {
+		t.Fatalf("notice to the other parent: %v", note)
+	}
+}

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -121,6 +122,15 @@ func (s *BookingService) moveSession(tx *gorm.DB, p Principal, sess model.Sessio
 		}
 	}
 
+	// The service's rules at the new date: a member they no longer admit
+	// (an age or pregnancy window passed) is told, like an overlap; the
+	// booking stays for the clinic and the family to settle.
+	var svc model.Service
+	if len(bookings) > 0 {
+		if err := tx.Unscoped().First(&svc, sess.ServiceID).Error; err != nil {
+			return err
+		}
+	}
 	insideWindow := !now.Before(start.Add(-s.cfg.CancelWindow))
 	for _, b := range bookings {
 		oldFrom, oldUntil := bookedSpan(b, was)
@@ -168,6 +178,11 @@ func (s *BookingService) moveSession(tx *gorm.DB, p Principal, sess model.Sessio
 				body += "注意：新时间与该成员的另一项预约（" + other + "）时间重叠，两项预约都已保留，请取消其中一项或联系门诊。"
 			}
 		}
+		note, err := s.moveEligibility(tx, svc, b.MemberID, start)
+		if err != nil {
+			return err
+		}
+		body += note
 		if insideWindow {
 			body += "如新时间不便，可在小程序中直接取消，不受取消时限限制。"
 		} else {
@@ -185,6 +200,22 @@ func (s *BookingService) moveSession(tx *gorm.DB, p Principal, sess model.Sessio
 	by := actorOf(p)
 	return tx.Create(&model.SessionEvent{SessionID: sess.ID, Transition: model.Transition{FromStatus: model.SessionOpen,
 		ToStatus: model.SessionOpen, At: now, ByUserID: by.UserID, ByRole: by.Role, Reason: truncate(why, 255)}}).Error
+}
+
+// moveEligibility is the notice's sentence when the service's rules no
+// longer admit the member at a moved session's new start ("" when they do).
+func (s *BookingService) moveEligibility(tx *gorm.DB, svc model.Service, memberID int64, start time.Time) (string, error) {
+	var m model.Person
+	if err := tx.Unscoped().First(&m, memberID).Error; err != nil {
+		return "", err
+	}
+	err := checkEligible(tx, s.loc, svc, m, start)
+	var refused *Error
+	if errors.As(err, &refused) {
+		reason, _ := refused.Details["reason"].(string)
+		return "注意：按新日期，该成员不再符合本服务的要求（" + reason + "），预约仍保留，请联系门诊确认或取消。", nil
+	}
+	return "", err
 }
 
 // clashLabel names another booking of a notice: the service, the clinic and
