@@ -11,8 +11,9 @@
 # (odd rounds run each raw/familycare pair the other way round). The raw
 # client (bench/loadgen/raw.go) sends only the five statements a correct
 # booking needs. Prints one JSON line per measurement, the ratios of each
-# round and their medians. Needs MariaDB on 127.0.0.1:3306 (started if it is
-# not answering); uses its own database, familycare_bookbench, made anew.
+# round and their medians, and the CPU per booking of each process. Needs
+# MariaDB on 127.0.0.1:3306 (started if it is not answering); uses its own
+# database, familycare_bookbench, made anew.
 # Everything it starts, it stops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,13 +47,20 @@ wait_http() { for _ in $(seq 100); do curl -sf "$1" >/dev/null && return 0; slee
 
 APP_ENV=dev HTTP_ADDR=127.0.0.1:$PORT DB_DRIVER=mysql DB_DSN="$DSN" \
 DB_MAX_OPEN_CONNS=$CONNS ENABLE_JOBS=false LOG_LEVEL=warn \
-  "$OUT/familycare" >"$OUT/booking-server.log" 2>&1 & PIDS+=($!)
+  "$OUT/familycare" >"$OUT/booking-server.log" 2>&1 & SERVER=$!; PIDS+=($SERVER)
 wait_http "http://127.0.0.1:$PORT/readyz"
 
 BASE=http://127.0.0.1:$PORT
 RUN=0
 # lg ARGS…: one measurement; each takes sessions at its own minute of the hour.
-lg() { RUN=$((RUN + 1)); "$OUT/loadgen" -c "$CONNS" -d "$DURATION" -base "$BASE" -dsn "$DSN" -minute $((RUN % 60)) "$@"; }
+# Each line also carries the CPU that mariadbd, the server and the load
+# generator spent per booking over the measured run (cpu_ms_per_ok), a
+# figure the machine's other load disturbs less than bookings per second.
+MARIADB=$(cat /run/mysqld/mysqld.pid 2>/dev/null || pgrep -xo mariadbd)
+lg() {
+  RUN=$((RUN + 1))
+  "$OUT/loadgen" -c "$CONNS" -d "$DURATION" -base "$BASE" -dsn "$DSN" -minute $((RUN % 60)) -cpu "mariadb=$MARIADB,server=$SERVER" "$@"
+}
 uptime | tee "$OUT/booking-load.txt"
 : >"$OUT/booking.jsonl"
 for r in $(seq "$ROUNDS"); do
@@ -88,6 +96,12 @@ for rnd, m in by.items():
     ratios['spread'].append(rs); ratios['hot'].append(rh); ratios['key'].append(rk)
     print(f"| {rnd} | {raw:.0f} | {m['app_spread']['ok_per_s']:.0f} | {rs:.2f} | {m['raw_hot']['ok_per_s']:.0f} | {m['app_hot']['ok_per_s']:.0f} | {rh:.2f} | {m['app_key']['ok_per_s']:.0f} | {rk:.2f} |")
 med = {k: statistics.median(v) for k, v in ratios.items()}
+print('\nCPU per booking, ms (median over the rounds): mariadbd + server + load generator = total')
+for name in ('raw_spread', 'app_spread', 'raw_hot', 'app_hot', 'app_key'):
+    cs = [r['cpu_ms_per_ok'] for r in rows if r['label'].split(' ', 1)[1] == name and 'cpu_ms_per_ok' in r]
+    if cs:
+        m = {k: statistics.median(c.get(k, 0) for c in cs) for k in ('mariadb', 'server', 'loadgen', 'total')}
+        print(f"  {name:10s} {m['mariadb']:.2f} + {m['server']:.2f} + {m['loadgen']:.2f} = {m['total']:.2f}")
 print(f"\nmedian ratio to the raw ceiling: spread {med['spread']:.2f}, hot {med['hot']:.2f}, with Idempotency-Key {med['key']:.2f}")
 bad = [r['label'] for r in rows if r['errors'] or any(int(c) >= 500 for c in r['statuses'])]
 if bad:

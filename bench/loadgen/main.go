@@ -48,6 +48,7 @@ func main() {
 	dsn := flag.String("dsn", "", "go-sql-driver DSN of familycare's database, for the raw modes")
 	withKey := flag.Bool("key", false, "send a fresh Idempotency-Key with every booking")
 	minute := flag.Int("minute", 0, "minute of the hour the sessions start at (runs on one database each take another: session times are unique)")
+	cpuPids := flag.String("cpu", "", `"name=pid,…": also report the CPU these processes (and loadgen itself) spent per 2xx answer over the measured run`)
 	flag.Parse()
 
 	var work func(worker, i int) (int, error)
@@ -81,7 +82,9 @@ func main() {
 		fmt.Fprintln(os.Stderr, "unknown mode", *mode)
 		os.Exit(2)
 	}
+	cpu := startCPU(*cpuPids)
 	res := run(*conns, *dur, *maxReq, work)
+	res.cpuMS = cpu.perOK(res.ok)
 	res.print(*label)
 }
 
@@ -265,6 +268,7 @@ type result struct {
 	statuses        map[int]int64
 	lat             []time.Duration
 	elapsed         time.Duration
+	cpuMS           map[string]float64
 }
 
 func run(conns int, dur time.Duration, maxReq int, work func(worker, i int) (int, error)) result {
@@ -332,6 +336,9 @@ func (r result) print(label string) {
 		"label": label, "requests": len(r.lat), "ok": r.ok, "non_2xx": r.other, "errors": r.errs,
 		"rps": float64(len(r.lat)) / secs, "ok_per_s": float64(r.ok) / secs,
 		"p50_ms": ms(pct(0.50)), "p99_ms": ms(pct(0.99)), "seconds": secs, "statuses": r.statuses,
+	}
+	if r.cpuMS != nil {
+		out["cpu_ms_per_ok"] = r.cpuMS
 	}
 	raw, _ := json.Marshal(out)
 	fmt.Println(string(raw))
