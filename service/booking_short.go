@@ -17,27 +17,30 @@ import (
 // the full one (create), which decides it and gives the answer.
 var errSlowPath = errors.New("booking: take the full path")
 
-// bookingTarget is what the short path reads after the member's lock, in
-// one plain read: the session, its service's rules, whether it is sliced
-// into arrival slots, whether the member already holds a seat at an
-// overlapping time, whether the caller may act for the member, and whether
-// a suspension may run for the member's person.
-type bookingTarget struct {
-	model.Session
-	Service   model.Service `gorm:"embedded;embeddedPrefix:svc_"`
-	Sliced    bool
-	Clash     bool
+// bookingPerson is the member as the short path's locking read gives it,
+// with what about the member would send the booking down the full path.
+type bookingPerson struct {
+	model.Person
 	Acting    bool
 	Suspended bool
+	Clash     bool
+}
+
+// bookingTarget is the session as the short path's plain read gives it:
+// with its service's rules, and whether it is sliced into arrival slots.
+type bookingTarget struct {
+	model.Session
+	Service model.Service `gorm:"embedded;embeddedPrefix:svc_"`
+	Sliced  bool
 }
 
 // createShort books the common case in the fewest statements, the seat
 // taken last so the session's row lock is held only to COMMIT:
 //
 //	BEGIN
-//	SELECT member                                   (locks the member's row)
-//	SELECT session + service + sliced? + overlapping booking?
-//	       + acting household link? + suspension?   (plain read)
+//	SELECT member + acting household link? + suspension? + overlapping
+//	       booking?                                 (locks the member's row)
+//	SELECT session + service + sliced?              (plain read)
 //	INSERT booking, INSERT its history row
 //	[INSERT the Idempotency-Key record with the answer]
 //	UPDATE sessions SET booked = booked + 1 WHERE … booked < capacity …
@@ -86,50 +89,55 @@ func (s *BookingService) short(tx *gorm.DB, p Principal, in NewBooking, refs *re
 	var none BookingView
 	// The member, locked: the first lock of every booking and removal
 	// (actedPerson), so the short and the full path take locks in one
-	// order, and the plain read below, after it, sees a racing removal or
-	// booking of the member committed.
-	var m model.Person
-	res := forUpdate(tx).Where("id = ?", in.MemberID).Limit(1).Find(&m)
-	if res.Error != nil {
-		return none, res.Error
-	}
-	if res.RowsAffected == 0 {
-		return none, errSlowPath
-	}
-	// The session with its service's rules, and what would send the
-	// booking down the full path, each an EXISTS of a few index reads:
-	//   - sliced: the session has arrival slots;
-	//   - clash: a seat-holding booking of the member at an overlapping time
-	//     (checkOverlap): its booking's starts_at is its session's start, so
-	//     it lies before our end and, sessions lasting at most
-	//     maxSessionLength, after our start minus that (the range read of
-	//     ix_booking_member_next);
+	// order. What is asked about the member rides in the same statement,
+	// each an EXISTS of a few index reads, read once the lock is granted
+	// (MariaDB and MySQL evaluate the select list's subqueries after the
+	// row's lock; TiDB reads a locking statement at its for-update
+	// timestamp), so a racing removal, suspension or booking of the member
+	// is seen committed; the subqueries lock nothing:
 	//   - acting: a household link that lets the caller act for the member
 	//     (guardian of one of its households, or the member's own account);
 	//   - suspended: a running suspension of any record with the member's
-	//     name and birth date, a superset of its lineage (memberLineage), so
-	//     no suspension is missed; the full path decides exactly.
+	//     name and birth date (ix_person_lineage), a superset of its lineage
+	//     (memberLineage), so none is missed; the full path decides exactly;
+	//   - clash: a seat-holding booking of the member at a time overlapping
+	//     the session's (checkOverlap): a booking's starts_at is its
+	//     session's start, so it lies before the session's end and, sessions
+	//     lasting at most maxSessionLength, after its start minus that (one
+	//     range of ix_booking_member_next).
+	var m bookingPerson
+	res := forUpdate(tx).Model(&model.Person{}).
+		Select("persons.*"+
+			", EXISTS (SELECT 1 FROM household_persons AS hp JOIN household_accounts AS ha ON ha.household_id = hp.household_id"+
+			" WHERE hp.person_id = persons.id AND hp.deleted_at IS NULL AND (ha.role = ? OR ha.person_id = hp.person_id) AND ha.user_id = ?) AS acting"+
+			", EXISTS (SELECT 1 FROM persons AS sp JOIN booking_suspensions AS bs ON bs.member_id = sp.id"+
+			" WHERE sp.birth_date = persons.birth_date AND sp.name = persons.name AND bs.ends_at > ?) AS suspended"+
+			", EXISTS (SELECT 1 FROM sessions AS ns JOIN bookings AS ob ON ob.member_id = persons.id AND ob.active = ?"+
+			sessionsSince(tx, "ob.starts_at", "ns.starts_at", maxSessionLength)+" AND ob.starts_at < ns.ends_at AND ob.session_id <> ns.id"+
+			" JOIN sessions AS os ON os.id = ob.session_id WHERE ns.id = ? AND ob.status IN ?"+
+			" AND COALESCE(ob.arrival_at, os.starts_at) < ns.ends_at AND COALESCE(ob.ends_at, os.ends_at) > ns.starts_at) AS clash",
+			model.HouseholdGuardian, p.UserID, now, true, in.SessionID,
+			[]string{model.BookingPending, model.BookingConfirmed, model.BookingCheckedIn}).
+		Where("persons.id = ?", in.MemberID).Limit(1).Scan(&m)
+	if res.Error != nil {
+		return none, res.Error
+	}
+	if res.RowsAffected == 0 || !m.Acting || m.Suspended || m.Clash {
+		return none, errSlowPath
+	}
+	// The session with its service's rules, a plain read: the seat UPDATE
+	// below checks again on the latest row what decides the seat (open,
+	// not full, the times as read).
 	var t bookingTarget
 	res = tx.Model(&model.Session{}).
 		Select("sessions.*, "+serviceColumns(tx)+
-			", EXISTS (SELECT 1 FROM session_slots AS sl WHERE sl.session_id = sessions.id) AS sliced"+
-			", EXISTS (SELECT 1 FROM bookings AS ob JOIN sessions AS os ON os.id = ob.session_id WHERE ob.member_id = ? AND ob.active = ?"+
-			sessionsSince(tx, "ob.starts_at", "sessions.starts_at", maxSessionLength)+" AND ob.starts_at < sessions.ends_at"+
-			" AND ob.session_id <> sessions.id AND ob.status IN ? AND COALESCE(ob.arrival_at, os.starts_at) < sessions.ends_at"+
-			" AND COALESCE(ob.ends_at, os.ends_at) > sessions.starts_at) AS clash"+
-			", EXISTS (SELECT 1 FROM household_persons AS hp JOIN household_accounts AS ha ON ha.household_id = hp.household_id"+
-			" WHERE hp.person_id = ? AND hp.deleted_at IS NULL AND (ha.role = ? OR ha.person_id = hp.person_id) AND ha.user_id = ?) AS acting"+
-			", EXISTS (SELECT 1 FROM persons AS sp JOIN booking_suspensions AS bs ON bs.member_id = sp.id"+
-			" WHERE sp.birth_date = ? AND sp.name = ? AND bs.ends_at > ?) AS suspended",
-			m.ID, true, []string{model.BookingPending, model.BookingConfirmed, model.BookingCheckedIn},
-			m.ID, model.HouseholdGuardian, p.UserID, m.BirthDate, m.Name, now).
+			", EXISTS (SELECT 1 FROM session_slots AS sl WHERE sl.session_id = sessions.id) AS sliced").
 		Joins("JOIN services ON services.id = sessions.service_id").
 		Where("sessions.id = ?", in.SessionID).Limit(1).Scan(&t)
 	if res.Error != nil {
 		return none, res.Error
 	}
-	if res.RowsAffected == 0 || t.Sliced || t.Clash || !t.Acting || t.Suspended ||
-		t.Status != model.SessionOpen || !t.StartsAt.After(now.Add(s.cfg.BookingCutoff)) {
+	if res.RowsAffected == 0 || t.Sliced || t.Status != model.SessionOpen || !t.StartsAt.After(now.Add(s.cfg.BookingCutoff)) {
 		return none, errSlowPath
 	}
 	if _, ok := refs.services[t.ServiceID]; !ok {
@@ -142,7 +150,7 @@ func (s *BookingService) short(tx *gorm.DB, p Principal, in NewBooking, refs *re
 	if t.Booked >= t.Capacity || !public {
 		return none, errSlowPath
 	}
-	if err := checkEligible(tx, s.loc, t.Service, m, t.StartsAt); err != nil {
+	if err := checkEligible(tx, s.loc, t.Service, m.Person, t.StartsAt); err != nil {
 		var se *Error
 		if errors.As(err, &se) { // refused: the full path answers it
 			return none, errSlowPath
@@ -173,7 +181,7 @@ func (s *BookingService) short(tx *gorm.DB, p Principal, in NewBooking, refs *re
 	// Our seat, as the answer shows it: the counters read plus ours.
 	sess.Booked++
 	sess.UpdatedAt = now
-	v := BookingView{Booking: b, Session: s.catalog.viewOf(refs, sess, now), Member: m, PlannedDoses: planned}
+	v := BookingView{Booking: b, Session: s.catalog.viewOf(refs, sess, now), Member: m.Person, PlannedDoses: planned}
 	if claim != nil {
 		status, body, err := in.Answer(v)
 		if err != nil {
