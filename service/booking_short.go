@@ -234,10 +234,12 @@ func serviceColumns(db *gorm.DB) string {
 	return serviceCols
 }
 
-// sessionsSince is the condition "col > from - d" for the overlap checks'
-// range reads, where d bounds a session's length: on MySQL and MariaDB,
-// with the time arithmetic of the database (from is a column); on SQLite,
-// where nothing is measured, no condition (the rest of the check decides).
+// sessionsSince is the condition "col > from - d" that bounds the short
+// path's overlap check to one index range (d bounds a session's length;
+// the full path's overlapping computes the same bound in Go): on MySQL,
+// MariaDB and TiDB with the database's time arithmetic (from is a column);
+// on SQLite, where nothing is measured, no condition (the rest of the check
+// decides).
 func sessionsSince(db *gorm.DB, col, from string, d time.Duration) string {
 	if db.Dialector.Name() != "mysql" {
 		return ""
