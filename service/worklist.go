@@ -68,8 +68,9 @@ func NewWorklistService(deps Deps) *WorklistService {
 }
 
 // worklistRow is one covered person while the worklist is built: what the
-// reads found, compact and without pointers or slices, so a team of
-// thousands costs one slice; only the page's persons become WorklistItems.
+// reads found, compact and with nothing allocated for it (its dates are
+// shared strings), so a team of thousands costs one slice; only the page's
+// persons become WorklistItems.
 type worklistRow struct {
 	member, contract, team int64
 	validUntil             string
