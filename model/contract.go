@@ -52,18 +52,20 @@ const (
 // application by a user for several of their family members with one team.
 // Calendar dates are YYYY-MM-DD strings in the business time zone.
 type FamilyContract struct {
-	ID       int64  `gorm:"primaryKey"`
-	UserID   int64  `gorm:"not null;index"` // the family (owner of the members)
-	TeamID   int64  `gorm:"not null;index"`
-	ClinicID int64  `gorm:"not null;index:ix_contract_clinic_status,priority:1;index:ix_contract_clinic"`
-	Status   string `gorm:"size:16;not null;index:ix_contract_clinic_status,priority:2;index:ix_contract_status_until,priority:1"`
+	ID     int64 `gorm:"primaryKey"`
+	UserID int64 `gorm:"not null;index"` // the family (owner of the members)
+	// ix_contract_team_work is what the doctor's worklist reads of a team's
+	// active contracts, without reading the rows (migration 00144).
+	TeamID   int64  `gorm:"not null;index:ix_contract_team_work,priority:1"`
+	ClinicID int64  `gorm:"not null;index:ix_contract_clinic_status,priority:1;index:ix_contract_clinic;index:ix_contract_team_work,priority:4"`
+	Status   string `gorm:"size:16;not null;index:ix_contract_clinic_status,priority:2;index:ix_contract_status_until,priority:1;index:ix_contract_team_work,priority:2"`
 	// AppliedBy is self when the applicant's own member is among those
 	// covered, relative when the applicant acts only for relatives, staff
 	// when staff applied for the family.
 	AppliedBy       string `gorm:"size:16;not null"`
 	AppliedByUserID int64  `gorm:"not null"`
 	ValidFrom       string `gorm:"size:10;not null;default:''"`
-	ValidUntil      string `gorm:"size:10;not null;default:'';index:ix_contract_status_until,priority:2"`
+	ValidUntil      string `gorm:"size:10;not null;default:'';index:ix_contract_status_until,priority:2;index:ix_contract_team_work,priority:3"`
 	// RenewsID is the contract this one renews (its period starts the day
 	// after the predecessor's ValidUntil).
 	RenewsID *int64 `gorm:"index"`
@@ -125,10 +127,12 @@ type AgreementVersion struct {
 // lets a member be covered by one active contract at a time and by any
 // number of pending or ended ones.
 type ContractMember struct {
-	ID         int64  `gorm:"primaryKey"`
-	ContractID int64  `gorm:"not null;index"`
-	MemberID   int64  `gorm:"not null;uniqueIndex:ux_contract_member_active,priority:1"`
-	Active     *bool  `gorm:"uniqueIndex:ux_contract_member_active,priority:2"`
+	ID int64 `gorm:"primaryKey"`
+	// ix_contract_members_of: a contract's members, and which are covered,
+	// from the index alone (the worklist, migration 00144).
+	ContractID int64  `gorm:"not null;index:ix_contract_members_of,priority:1"`
+	MemberID   int64  `gorm:"not null;uniqueIndex:ux_contract_member_active,priority:1;index:ix_contract_members_of,priority:3"`
+	Active     *bool  `gorm:"uniqueIndex:ux_contract_member_active,priority:2;index:ix_contract_members_of,priority:2"`
 	AppliedBy  string `gorm:"size:16;not null"`
 }
 

@@ -17,9 +17,12 @@ const (
 // whose staff handle the order. Address and ContactPhone are personal data:
 // never log them.
 type MedicineOrder struct {
-	ID         int64  `gorm:"primaryKey"`
+	// ix_medicine_clinic_status is a clinic's orders of a status in id order
+	// (the staff list) and, with member_id, the pending orders the worklist
+	// counts without reading the rows (migration 00144).
+	ID         int64  `gorm:"primaryKey;index:ix_medicine_clinic_status,priority:3"`
 	UserID     int64  `gorm:"not null;index"`
-	MemberID   int64  `gorm:"not null;index"`
+	MemberID   int64  `gorm:"not null;index;index:ix_medicine_clinic_status,priority:4"`
 	ContractID int64  `gorm:"not null;index"`
 	ClinicID   int64  `gorm:"not null;index:ix_medicine_clinic_status,priority:1;index:ix_medicine_clinic"`
 	Status     string `gorm:"size:16;not null;index:ix_medicine_clinic_status,priority:2"`

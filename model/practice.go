@@ -37,7 +37,7 @@ const (
 // of a person's active contract. Only the household and that team see it.
 type Consultation struct {
 	ID       int64 `gorm:"primaryKey;index:ix_consult_queue,priority:5,sort:desc"`
-	PersonID int64 `gorm:"not null;index"`
+	PersonID int64 `gorm:"not null;index;index:ix_consult_team_status,priority:3"`
 	// OpenedBy is the account that asked first.
 	OpenedBy   int64  `gorm:"not null"`
 	TeamID     int64  `gorm:"not null;index:ix_consult_team_status,priority:1;index:ix_consult_queue,priority:1"`
@@ -45,7 +45,9 @@ type Consultation struct {
 	ContractID int64  `gorm:"not null"`
 	Status     string `gorm:"size:16;not null;index:ix_consult_team_status,priority:2;index:ix_consult_status_last,priority:1"`
 	// DueAt is when the team's reply is due (set while open).
-	DueAt         *time.Time `gorm:"index:ix_consult_queue,priority:3"`
+	// ix_consult_team_status holds a team's open consultations with their
+	// persons and due times: the worklist reads only the index (00144).
+	DueAt         *time.Time `gorm:"index:ix_consult_queue,priority:3;index:ix_consult_team_status,priority:4"`
 	LastMessageAt time.Time  `gorm:"not null;index:ix_consult_status_last,priority:2;index:ix_consult_queue,priority:4,sort:desc"`
 	Reopens       int        `gorm:"not null;default:0"`
 	ClosedAt      *time.Time

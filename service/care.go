@@ -30,7 +30,8 @@ func loadCareMembers(db *gorm.DB, ids []int64, now time.Time, loc *time.Location
 		return out, nil
 	}
 	var ms []model.Person
-	if err := db.Unscoped().Where("id IN ?", ids).Find(&ms).Error; err != nil {
+	if err := db.Unscoped().Select("id", "name", "relation", "gender", "birth_date", "chronic_conditions").
+		Where("id IN ?", ids).Find(&ms).Error; err != nil {
 		return nil, err
 	}
 	for _, m := range ms {

@@ -276,6 +276,13 @@ func (l *loader) steps(address, phone, code string) []step {
 	kinds := "'vaccination','growth_assessment','pediatric_massage','parenting_class','expert_clinic'"
 	names := "'预防接种','儿童生长发育评估','小儿推拿','育儿课堂','专家门诊'"
 	team := fmt.Sprintf("%d + 1 + (h MOD %d) * 2 + (h DIV %d) MOD 2", l.team, C, C)
+	// A contract's place among its team's (h div 2C): what varies within a
+	// team (who has a consultation, its status, an order's, a follow-up's
+	// day) is a function of it, not of h, so every team has the same mix in
+	// a database of any size. Of h, a team's contracts would share h mod 5,
+	// h mod 40 … whenever C is a multiple (300 clinics: one team in ten
+	// with every consultation open and every order waiting, another none).
+	jh, j := fmt.Sprintf("(h DIV %d)", 2*C), fmt.Sprintf("(seq DIV %d)", 2*C)
 	return []step{
 		l.once("clinics", `INSERT INTO clinics (id, name, kind, parent_id, address, phone, status, offers, catchment, hours, created_at, updated_at)
 			SELECT ? + seq, CONCAT('规模测试卫生院', seq), 'branch', (SELECT MIN(id) FROM clinics WHERE kind = 'main_hospital'),
@@ -354,21 +361,21 @@ func (l *loader) steps(address, phone, code string) []step {
 		l.chunked("contract_members", K, `INSERT INTO contract_members (contract_id, member_id, active, applied_by)
 			SELECT ? + c.seq + 1, ? + 2 * c.seq + m.seq + 1, 1, 'self' FROM %s c JOIN seq_0_to_1 m`, l.co, l.person),
 		l.chunked("follow_up_visits (hypertension)", K, `INSERT INTO follow_up_visits (person_id, rule_code, due_date, team_id, contract_id, status, record, created_at, updated_at)
-			SELECT ? + 2 * h + 2, 'hypertension', DATE_FORMAT(DATE(?) - INTERVAL 20 DAY + INTERVAL (h MOD 40) + v.seq * 90 DAY, '%%Y-%%m-%%d'),
+			SELECT ? + 2 * h + 2, 'hypertension', DATE_FORMAT(DATE(?) - INTERVAL 20 DAY + INTERVAL (`+jh+` MOD 40) + v.seq * 90 DAY, '%%Y-%%m-%%d'),
 			       `+team+`, ? + h + 1, 'planned', '', ?, ?
 			FROM (SELECT seq AS h FROM %s) x JOIN seq_0_to_1 v`, l.person, l.today, l.co, l.now, l.now),
 		l.chunked("follow_up_visits (child_high_risk)", K, `INSERT INTO follow_up_visits (person_id, rule_code, due_date, team_id, contract_id, status, record, created_at, updated_at)
-			SELECT ? + 2 * h + 1, 'child_high_risk', DATE_FORMAT(DATE(?) - INTERVAL 10 DAY + INTERVAL (h MOD 30) + v.seq * 30 DAY, '%%Y-%%m-%%d'),
+			SELECT ? + 2 * h + 1, 'child_high_risk', DATE_FORMAT(DATE(?) - INTERVAL 10 DAY + INTERVAL (`+jh+` MOD 30) + v.seq * 30 DAY, '%%Y-%%m-%%d'),
 			       `+team+`, ? + h + 1, 'planned', '', ?, ?
-			FROM (SELECT seq AS h FROM %s WHERE seq MOD 10 = 0) x JOIN seq_0_to_1 v`, l.person, l.today, l.co, l.now, l.now),
+			FROM (SELECT seq AS h FROM %s WHERE `+j+` MOD 10 = 0) x JOIN seq_0_to_1 v`, l.person, l.today, l.co, l.now, l.now),
 		// Consultations: two of every five contracts; a quarter open.
 		l.chunked("consultations", K, `INSERT INTO consultations (person_id, opened_by, team_id, clinic_id, contract_id, status, due_at,
 				last_message_at, closed_at, created_at, updated_at, queue_rank)
-			SELECT ? + 2 * h + 1 + h MOD 2, ? + 2 * h + 1, `+team+`, ? + 1 + h MOD ?, ? + h + 1, st,
+			SELECT ? + 2 * h + 1 + `+jh+` MOD 2, ? + 2 * h + 1, `+team+`, ? + 1 + h MOD ?, ? + h + 1, st,
 			       IF(st = 'open', lm + INTERVAL 24 HOUR, NULL), lm, IF(st = 'closed', lm, NULL), lm, lm,
 			       CASE st WHEN 'open' THEN 0 WHEN 'answered' THEN 1 ELSE 2 END
-			FROM (SELECT seq AS h, TIMESTAMP(?) - INTERVAL (seq MOD 96) HOUR AS lm,
-			             ELT(1 + (seq DIV 5) MOD 4, 'open', 'answered', 'closed', 'closed') AS st FROM %s WHERE seq MOD 5 < 2) x`,
+			FROM (SELECT seq AS h, TIMESTAMP(?) - INTERVAL (`+j+` MOD 96) HOUR AS lm,
+			             ELT(1 + (`+j+` DIV 5) MOD 4, 'open', 'answered', 'closed', 'closed') AS st FROM %s WHERE `+j+` MOD 5 < 2) x`,
 			l.person, l.user, l.clinic, C, l.co, l.now),
 		// Medicine orders: four of every five contracts, for the parent;
 		// one in twenty waiting for the clinic.
@@ -376,9 +383,9 @@ func (l *loader) steps(address, phone, code string) []step {
 				handover_code, requested_via, delivered_at, created_at, updated_at)
 			SELECT ? + 2 * h + 1, ? + 2 * h + 2, ? + h + 1, ? + 1 + h MOD ?, st, ?, ?, ?, 'app',
 			       IF(st = 'delivered', cr + INTERVAL 2 DAY, NULL), cr, cr
-			FROM (SELECT seq AS h, TIMESTAMP(?) - INTERVAL (seq MOD 300) DAY AS cr,
-			             CASE seq MOD 40 WHEN 0 THEN 'requested' WHEN 1 THEN 'approved' ELSE 'delivered' END AS st
-			      FROM %s WHERE seq MOD 5 < 4) x`,
+			FROM (SELECT seq AS h, TIMESTAMP(?) - INTERVAL (`+j+` MOD 300) DAY AS cr,
+			             CASE `+j+` MOD 40 WHEN 0 THEN 'requested' WHEN 1 THEN 'approved' ELSE 'delivered' END AS st
+			      FROM %s WHERE `+j+` MOD 5 < 4) x`,
 			l.user, l.person, l.co, l.clinic, C, address, phone, code, l.now),
 		l.once("medicine_order_items", `INSERT INTO medicine_order_items (order_id, position, name, spec, quantity)
 			SELECT o.id, 1, '苯磺酸氨氯地平片', '5mg*28片', 2 FROM medicine_orders o

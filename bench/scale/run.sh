@@ -6,6 +6,10 @@
 #   RELOAD=1 bench/scale/run.sh         # load both databases anew
 #   DURATION=5s SCALE_F=0.1 bench/scale/run.sh
 #   LOAD_ONLY=1 bench/scale/run.sh      # load what is missing, measure nothing
+#   ONLY=worklist bench/scale/run.sh    # only these scenarios (names as in the
+#                                       # table, comma-separated), on both databases
+#   FAMILYCARE_BIN=/path/familycare bench/scale/run.sh   # measure that build
+#                                       # (it also migrates) instead of this tree's
 #
 # It starts its own MariaDB (mariadbd of the machine, port $SCALE_PORT, data
 # in $SCALE_DIR, InnoDB settings below), never the shared one, and stops it
@@ -50,7 +54,7 @@ cleanup() {
 trap cleanup EXIT
 SQL() { mysql --socket="$SOCK" -uroot "$@"; }
 
-go build -o "$OUT/familycare" .
+if [ -n "${FAMILYCARE_BIN:-}" ]; then cp "$FAMILYCARE_BIN" "$OUT/familycare"; else go build -o "$OUT/familycare" .; fi
 go build -o "$OUT/loadgen" ./bench/loadgen
 go build -o "$OUT/scale" ./bench/scale
 
@@ -101,10 +105,13 @@ SQL -N -e "SELECT table_schema, ROUND(SUM(data_length + index_length) / 1048576)
 if [ "${LOAD_ONLY:-0}" = 1 ]; then exit 0; fi
 
 TODAY=$(TZ=Asia/Shanghai date +%F)
+# wanted NAME: the scenario is measured (ONLY unset, or NAME in it).
+wanted() { [ -z "${ONLY:-}" ] || [[ ",$ONLY," == *",$1,"* ]]; }
 # measure LABEL LOADGEN-ARGS…: a warm-up, then the measured run with the
 # server's peak RSS over it (kB) added to loadgen's JSON line.
 measure() {
   local label=$1; shift
+  wanted "${label#*/}" || return 0
   "$OUT/loadgen" -c "$CONNS" -d "$WARMUP" -label warmup "$@" >/dev/null
   echo 5 >/proc/$SERVER/clear_refs
   local line rss
@@ -127,9 +134,11 @@ for db in small big; do
     measure "$db/articles_search" -url "$B/articles?q=%E8%BE%85%E9%A3%9F"
     measure "$db/worklist" -urls "$OUT/worklist-$db.txt"
     measure "$db/household_next" -urls "$OUT/next-$db.txt"
-    echo 5 >/proc/$SERVER/clear_refs
-    line=$("$OUT/loadgen" -c "$CONNS" -d "$DURATION" -label "$db/book_spread" -mode book-spread -base http://127.0.0.1:18080 -sessions 1000)
-    echo "${line%\}},\"rss_kb\":$(awk '/VmHWM/ {print $2}' /proc/$SERVER/status)}"
+    if wanted book_spread; then
+      echo 5 >/proc/$SERVER/clear_refs
+      line=$("$OUT/loadgen" -c "$CONNS" -d "$DURATION" -label "$db/book_spread" -mode book-spread -base http://127.0.0.1:18080 -sessions 1000)
+      echo "${line%\}},\"rss_kb\":$(awk '/VmHWM/ {print $2}' /proc/$SERVER/status)}"
+    fi
   } | tee -a "$OUT/results.jsonl"
   stop
 done
