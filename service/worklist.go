@@ -89,19 +89,34 @@ func (r *worklistRow) attention() [len(attnOrder)]bool {
 	return [...]bool{r.overdue > 0, r.consults > 0, r.followUpsOverdue > 0, r.highRisk, r.orders > 0, r.expiring}
 }
 
-// compareWorklist orders the worklist: by first attention, then the oldest
-// reply due, then the next follow-up, then the person.
+// compareWorklist orders the worklist, a total order: by first attention,
+// then the oldest reply due (persons with an open consultation first), then
+// the next follow-up (persons with one first), then the person.
 func compareWorklist(a, b *worklistRow) int {
 	if a.rank != b.rank {
 		return int(a.rank) - int(b.rank)
 	}
-	if a.hasDue && b.hasDue && !a.oldestDue.Equal(b.oldestDue) {
+	if a.hasDue != b.hasDue {
+		return boolFirst(a.hasDue)
+	}
+	if a.hasDue && !a.oldestDue.Equal(b.oldestDue) {
 		return a.oldestDue.Compare(b.oldestDue)
 	}
-	if a.nextFollowUp != b.nextFollowUp && a.nextFollowUp != "" && b.nextFollowUp != "" {
-		return strings.Compare(a.nextFollowUp, b.nextFollowUp)
+	if (a.nextFollowUp == "") != (b.nextFollowUp == "") {
+		return boolFirst(a.nextFollowUp != "")
+	}
+	if c := strings.Compare(a.nextFollowUp, b.nextFollowUp); c != 0 {
+		return c
 	}
 	return cmp.Compare(a.member, b.member)
+}
+
+// boolFirst orders what has a thing (first is true) before what has not.
+func boolFirst(first bool) int {
+	if first {
+		return -1
+	}
+	return 1
 }
 
 // item is r as an answer, with p's name and age.
