@@ -45,7 +45,7 @@ type WorklistQuery struct {
 
 // worklist godoc
 // @Summary      A doctor's families (我的签约居民) and what needs attention first
-// @Description  The persons covered by the active contracts of the caller's doctor teams (a staff account in no team has none): overdue, then unanswered consultations; overdue follow-ups; high-risk children (a child-health follow-up plan); pending medicine orders; contracts ending within 30 days; then the rest. One paged request.
+// @Description  The persons covered by the active contracts of the caller's doctor teams (a staff account in no team has none): overdue, then unanswered consultations; overdue follow-ups; high-risk children (a child-health follow-up plan); pending medicine orders; contracts ending within 30 days; then the rest. Within each: the oldest reply due, then the nearest next follow-up (persons with one first), then the person. One paged request.
 // @Tags         family-doctor
 // @Produce      json
 // @Security     Bearer
