@@ -16,6 +16,7 @@ func (a *API) contractContentRoutes(authed, staff, admin *gin.RouterGroup) {
 	authed.GET("/service-packages", a.listServicePackages)
 	authed.GET("/agreement-versions/current", a.currentAgreement)
 
+	staff.GET("/service-packages", a.staffListServicePackages)
 	staff.POST("/service-packages", a.idempotent(), a.createServicePackage)
 	staff.PUT("/service-packages/:id", a.updateServicePackage)
 
@@ -102,6 +103,32 @@ func (a *API) listServicePackages(c *gin.Context) {
 		return
 	}
 	rows, next, err := a.svc.Contracts.ServicePackages(c.Request.Context(), q.ClinicID, p)
+	reply(c, http.StatusOK, err, func() any {
+		return ServicePackageList{Items: listOf(rows, a.toServicePackage), NextCursor: next}
+	})
+}
+
+// staffListServicePackages godoc
+// @Summary      My clinics' service packages, retired ones included (staff)
+// @Description  The packages of the clinics in the caller's reach (a branch's staff: the branch and its stations; admins: every clinic), active and retired (active=false: a manager offers one again with PUT /staff/service-packages/{id} active=true), by id. clinic_id narrows it to one clinic; a clinic outside the reach lists nothing. The basic public health package, the network's, is in GET /service-packages.
+// @Tags         staff
+// @Produce      json
+// @Security     Bearer
+// @Param        clinic_id query int    false "one clinic"
+// @Param        limit     query int    false "page size (1-100, default 20)"
+// @Param        cursor    query string false "next_cursor of the previous page"
+// @Success      200 {object} ServicePackageList
+// @Failure      401 {object} ErrorResponse
+// @Failure      403 {object} ErrorResponse
+// @Failure      422 {object} ErrorResponse
+// @Router       /api/v1/staff/service-packages [get]
+func (a *API) staffListServicePackages(c *gin.Context) {
+	var q ServicePackageQuery
+	p, okPage := pageQuery(c, &q)
+	if !okPage {
+		return
+	}
+	rows, next, err := a.svc.Contracts.StaffServicePackages(c.Request.Context(), principal(c), q.ClinicID, p)
 	reply(c, http.StatusOK, err, func() any {
 		return ServicePackageList{Items: listOf(rows, a.toServicePackage), NextCursor: next}
 	})

@@ -32,6 +32,12 @@ func spCodes(h *testkit.Harness, path string, who testkit.Req) string {
 	return strings.Join(codes, ",") + "|" + list.NextCursor
 }
 
+// ServicePackageDTOView is what the tests read of a package in a list.
+type ServicePackageDTOView struct {
+	Code   string `json:"code"`
+	Active bool   `json:"active"`
+}
+
 // fieldReason is the reason details.fields gives for field.
 func fieldReason(r *testkit.Response, field string) string {
 	fields, _ := ctErrDetails(r)["fields"].(map[string]any)
@@ -115,6 +121,38 @@ func TestServicePackages_ManagersDefineAndRetire(t *testing.T) {
 	if got := spCodes(h, "/api/v1/service-packages?clinic_id=3", R); got != "basic_public_health*,chronic_care|" {
 		t.Fatalf("clinic 3 packages after retiring: %s", got)
 	}
+	// Staff see their clinics' packages, the retired one too (to offer it
+	// again); another clinic's only when it is in their reach.
+	staffList := map[string]struct {
+		who  testkit.Req
+		path string
+		want string
+	}{
+		"manager 3":               {M3, path, "elderly_care,chronic_care|"},
+		"nurse 3":                 {testkit.Token(nurse3.Token), path, "elderly_care,chronic_care|"},
+		"manager 3, one per page": {M3, path + "?limit=1", "elderly_care|"},
+		"manager 4":               {M4, path, "elderly_care,child_care|"},
+		"manager 3, clinic 4":     {M3, path + "?clinic_id=4", "|"},
+		"admin, clinic 4":         {A, path + "?clinic_id=4", "elderly_care,child_care|"},
+	}
+	for name, c := range staffList {
+		got := spCodes(h, c.path, c.who)
+		if name == "manager 3, one per page" {
+			got = got[:strings.Index(got, "|")+1]
+		}
+		if got != c.want {
+			t.Fatalf("%s: staff packages %s, want %s", name, got, c.want)
+		}
+	}
+	var staffPkgs struct {
+		Items []ServicePackageDTOView `json:"items"`
+	}
+	h.Do("GET", path, nil, M3).Expect(200).JSON(&staffPkgs)
+	if len(staffPkgs.Items) != 2 || staffPkgs.Items[0].Active || !staffPkgs.Items[1].Active {
+		t.Fatalf("the staff list's active flags: %+v", staffPkgs.Items)
+	}
+	h.Do("GET", path, nil, R).ExpectError(403, "forbidden")
+	h.Do("GET", path+"?clinic_id=-1", nil, M3).ExpectError(422, "invalid_request")
 	if got := spCodes(h, "/api/v1/service-packages", R); got != "basic_public_health*|" {
 		t.Fatalf("without a clinic: %s", got)
 	}

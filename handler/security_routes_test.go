@@ -257,6 +257,7 @@ var secRoutes = map[string]secRoute{
 	// Contract content: service packages and agreement versions.
 	"GET /api/v1/service-packages":           {class: secSelf, why: "the packages a clinic offers at signing: catalogue data for signed-in users"},
 	"GET /api/v1/agreement-versions/current": {class: secSelf, why: "the published agreement text every family reads before signing"},
+	"GET /api/v1/staff/service-packages":     {class: secClinicList, crossQuery: "?clinic_id=3"},
 	"POST /api/v1/staff/service-packages": {class: secClinicList, as: "manager3", why: whyManager,
 		body:      secBody(map[string]any{"code": "elderly_care", "name": "老年人健康管理包", "description": "每年一次健康体检", "active": true}),
 		crossBody: secBody(map[string]any{"clinic_id": clinicA, "code": "cross_pkg", "name": "跨机构的包"})},

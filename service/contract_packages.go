@@ -83,6 +83,16 @@ func (s *ContractService) ServicePackages(ctx context.Context, clinicID int64, p
 	return findPageByID(q, pg, false, func(p model.ServicePackage) int64 { return p.ID })
 }
 
+// StaffServicePackages lists the packages of the clinics in the caller's
+// reach, retired ones included (active false), by id: what a clinic's staff
+// manage and a manager offers again. clinicID narrows it to one clinic; one
+// outside the reach lists nothing. The basic package, the network's, is not
+// listed here.
+func (s *ContractService) StaffServicePackages(ctx context.Context, p Principal, clinicID int64, pg pagination.Page) ([]model.ServicePackage, string, error) {
+	q := filterBy(s.db.WithContext(ctx).Model(&model.ServicePackage{}).Where("clinic_id <> 0"), "clinic_id", clinicID)
+	return findPageByIDEach(p.ApplyEach(q, Cols{Clinic: "clinic_id"}), pg, false, func(sp model.ServicePackage) int64 { return sp.ID })
+}
+
 // CreateServicePackage adds a package at a clinic the caller manages (their
 // own by default; admins name any clinic). A code the clinic already has,
 // or the basic package's, is 409 package_code_taken.
