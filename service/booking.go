@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -99,11 +100,12 @@ func takeOrFreeSeat(tx *gorm.DB, st Step, at time.Time) error {
 	return nil
 }
 
-// holdsSeat reports the statuses counted in Session.Booked. A checked-in
+// seatStatuses are the statuses counted in Session.Booked. A checked-in
 // child sits in the seat, so checked_in keeps holding it.
-func holdsSeat(status string) bool {
-	return status == model.BookingPending || status == model.BookingConfirmed || status == model.BookingCheckedIn
-}
+var seatStatuses = []string{model.BookingPending, model.BookingConfirmed, model.BookingCheckedIn}
+
+// holdsSeat reports whether status is one of seatStatuses.
+func holdsSeat(status string) bool { return slices.Contains(seatStatuses, status) }
 
 // isActive reports the statuses under the one-booking-per-member-per-session
 // key.

@@ -117,7 +117,7 @@ func (s *BookingService) short(tx *gorm.DB, p Principal, in NewBooking, refs *re
 			" JOIN sessions AS os ON os.id = ob.session_id WHERE ns.id = ? AND ob.status IN ?"+
 			" AND COALESCE(ob.arrival_at, os.starts_at) < ns.ends_at AND COALESCE(ob.ends_at, os.ends_at) > ns.starts_at) AS clash",
 			model.HouseholdGuardian, p.UserID, now, true, in.SessionID,
-			[]string{model.BookingPending, model.BookingConfirmed, model.BookingCheckedIn}).
+			seatStatuses).
 		Where("persons.id = ?", in.MemberID).Limit(1).Scan(&m)
 	if res.Error != nil {
 		return none, res.Error

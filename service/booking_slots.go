@@ -159,7 +159,7 @@ func overlapping(tx *gorm.DB, personID, sessionID int64, start, end time.Time) (
 	err := tx.Model(&model.Booking{}).Select("bookings.id, bookings.session_id").
 		Joins("JOIN sessions ON sessions.id = bookings.session_id").
 		Where("bookings.member_id = ? AND bookings.session_id <> ? AND bookings.status IN ?", personID, sessionID,
-			[]string{model.BookingPending, model.BookingConfirmed, model.BookingCheckedIn}).
+			seatStatuses).
 		Where("COALESCE(bookings.arrival_at, sessions.starts_at) < ? AND COALESCE(bookings.ends_at, sessions.ends_at) > ?", end, start).
 		// A booking's starts_at is its session's start: before our end and,
 		// sessions lasting at most maxSessionLength, after our start minus
