@@ -1,10 +1,12 @@
 package handler
 
 import (
+	"context"
 	"net/http"
 	"time"
 
 	"familycare/model"
+	"familycare/pagination"
 	"familycare/service"
 
 	"github.com/gin-gonic/gin"
@@ -97,12 +99,18 @@ func (a *API) toServicePackage(p model.ServicePackage) ServicePackageDTO {
 // @Failure      422 {object} ErrorResponse
 // @Router       /api/v1/service-packages [get]
 func (a *API) listServicePackages(c *gin.Context) {
+	a.servicePackageList(c, a.svc.Contracts.ServicePackages)
+}
+
+// servicePackageList binds a package list's query (clinic_id, limit,
+// cursor) and answers with the page that list reads.
+func (a *API) servicePackageList(c *gin.Context, list func(ctx context.Context, clinicID int64, pg pagination.Page) ([]model.ServicePackage, string, error)) {
 	var q ServicePackageQuery
 	p, okPage := pageQuery(c, &q)
 	if !okPage {
 		return
 	}
-	rows, next, err := a.svc.Contracts.ServicePackages(c.Request.Context(), q.ClinicID, p)
+	rows, next, err := list(c.Request.Context(), q.ClinicID, p)
 	reply(c, http.StatusOK, err, func() any {
 		return ServicePackageList{Items: listOf(rows, a.toServicePackage), NextCursor: next}
 	})
@@ -123,14 +131,8 @@ func (a *API) listServicePackages(c *gin.Context) {
 // @Failure      422 {object} ErrorResponse
 // @Router       /api/v1/staff/service-packages [get]
 func (a *API) staffListServicePackages(c *gin.Context) {
-	var q ServicePackageQuery
-	p, okPage := pageQuery(c, &q)
-	if !okPage {
-		return
-	}
-	rows, next, err := a.svc.Contracts.StaffServicePackages(c.Request.Context(), principal(c), q.ClinicID, p)
-	reply(c, http.StatusOK, err, func() any {
-		return ServicePackageList{Items: listOf(rows, a.toServicePackage), NextCursor: next}
+	a.servicePackageList(c, func(ctx context.Context, clinicID int64, pg pagination.Page) ([]model.ServicePackage, string, error) {
+		return a.svc.Contracts.StaffServicePackages(ctx, principal(c), clinicID, pg)
 	})
 }
 
